@@ -1,0 +1,78 @@
+"""Commands: what someone (a device, a person, the clock) asks of an alarm, in the imperative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.office import AlarmMode, Gesture
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaiseAlarm(Command):
+    """A press from a trigger. On an open alarm of the same trigger it becomes a repeat."""
+
+    alarm_id: str
+    device_id: str
+    seq: int
+    gesture: Gesture = Gesture.SINGLE
+    mode: AlarmMode = AlarmMode.REAL
+    device_ts: datetime | None = None
+    battery: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelAlarm(Command):
+    device_id: str
+    seq: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptRole(Command):
+    person_id: str
+    role_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclineRole(Command):
+    person_id: str
+    role_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpireOffer(Command):
+    """The clock says an offer's deadline has passed; stale when the offer has moved on."""
+
+    role_id: str
+    offer_no: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteStep(Command):
+    person_id: str
+    role_id: str
+    step: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestHelp(Command):
+    person_id: str
+    text: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveAllClear(Command):
+    person_id: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetLockdown(Command):
+    person_id: str
+    on: bool

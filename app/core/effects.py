@@ -1,0 +1,62 @@
+"""Effects: what the service must do after a decision, as nouns. All are idempotent to run twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class FeedbackState(StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Effect:
+    alarm_id: str
+
+
+@dataclass(frozen=True)
+class PushOffer(Effect):
+    """Send the `alarm` frame with this role's offer to the person's handsets."""
+
+    person_id: str
+    role_id: str
+
+
+@dataclass(frozen=True)
+class PushNotice(Effect):
+    """Tell these people about the alarm without offering them a role."""
+
+    person_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PushUpdate(Effect):
+    """Tell every handset of the office what has changed."""
+
+
+@dataclass(frozen=True)
+class PushClosed(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class PushLockdown(Effect):
+    on: bool
+
+
+@dataclass(frozen=True)
+class ArmDeadline(Effect):
+    role_id: str
+    offer_no: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class SendFeedback(Effect):
+    device_id: str
+    state: FeedbackState

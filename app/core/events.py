@@ -1,0 +1,170 @@
+"""Timeline events: what happened to an alarm, in the past tense, each with its time and actor.
+
+The event stream is the alarm's record; every other view (state, replay, debrief) is a fold
+over it. Events are plain frozen dataclasses so they serialise without a framework.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.office import AlarmMode, Gesture, Level
+
+SYSTEM = "system"
+
+
+def person_actor(person_id: str) -> str:
+    return f"person:{person_id}"
+
+
+def device_actor(device_id: str) -> str:
+    return f"device:{device_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressReceived(Event):
+    device_id: str
+    seq: int
+    gesture: Gesture
+    device_ts: datetime | None = None
+    battery: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmRaised(Event):
+    alarm_id: str
+    office_id: str
+    device_id: str
+    location_id: str
+    level: Level
+    mode: AlarmMode
+    rolecard_version: str
+    role_ids: tuple[str, ...]
+    presser_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleOffered(Event):
+    role_id: str
+    person_ids: tuple[str, ...]
+    stage: str
+    offer_no: int
+    due_at: datetime
+    chain_index: int = -1
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleAccepted(Event):
+    role_id: str
+    person_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleDeclined(Event):
+    role_id: str
+    person_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferTimedOut(Event):
+    role_id: str
+    person_ids: tuple[str, ...]
+    offer_no: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferWithdrawn(Event):
+    role_id: str
+    person_ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleUnfilled(Event):
+    """Nobody left to ask: escalation inside the office is exhausted. Live offers stay open."""
+
+    role_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepCompleted(Event):
+    role_id: str
+    person_id: str
+    step: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpRequested(Event):
+    person_id: str
+    text: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressRepeated(Event):
+    device_id: str
+    seq: int
+    gesture: Gesture
+    level: Level
+
+
+@dataclass(frozen=True, kw_only=True)
+class LevelRaised(Event):
+    level: Level
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelRefused(Event):
+    """A cancel came after the office's window: the alarm goes on and the refusal is recorded."""
+
+    device_id: str
+    seq: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllClearGiven(Event):
+    person_id: str
+    role_id: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmCancelled(Event):
+    device_id: str
+    seq: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockdownChanged(Event):
+    on: bool
+    person_id: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        PressReceived,
+        AlarmRaised,
+        RoleOffered,
+        RoleAccepted,
+        RoleDeclined,
+        OfferTimedOut,
+        OfferWithdrawn,
+        RoleUnfilled,
+        StepCompleted,
+        HelpRequested,
+        PressRepeated,
+        LevelRaised,
+        CancelRefused,
+        AllClearGiven,
+        AlarmCancelled,
+        LockdownChanged,
+    )
+}
