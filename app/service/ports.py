@@ -1,0 +1,122 @@
+"""Ports the service needs from the outside world, as typing.Protocols with plain data types.
+
+Every port has a real adapter (app.adapters) and an in-memory fake (tests/fakes.py); both pass the
+same contract tests, so the service can be tested without I/O and trusted with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from app.core import events as ev
+from app.core.alarm import AlarmState
+
+
+@dataclass(frozen=True)
+class PressKey:
+    """What makes a press unique: the device, its sequence number and its own timestamp if sent.
+
+    The timestamp is part of the key so a device whose counter restarted after a battery change
+    does not have its new presses swallowed as duplicates of old ones.
+    """
+
+    device_id: str
+    seq: int
+    device_ts: str = ""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    alarm_id: str
+    seq: int
+    event: ev.Event
+    hash: str
+
+
+@dataclass(frozen=True)
+class AlarmSummary:
+    """The alarm table row: a projection of the events, for lists and look-ups."""
+
+    alarm_id: str
+    office_id: str
+    device_id: str
+    location_id: str
+    status: str
+    level: str
+    mode: str
+    raised_at: datetime
+    closed_at: datetime | None
+    rolecard_version: str
+
+    @classmethod
+    def of(cls, state: AlarmState) -> AlarmSummary:
+        return cls(
+            alarm_id=state.alarm_id,
+            office_id=state.office_id,
+            device_id=state.device_id,
+            location_id=state.location_id,
+            status=state.status.value,
+            level=state.level.value,
+            mode=state.mode.value,
+            raised_at=state.raised_at,
+            closed_at=state.closed_at,
+            rolecard_version=state.rolecard_version,
+        )
+
+
+class DuplicatePress(Exception):
+    """The press key is already recorded: a redelivery, never a second alarm."""
+
+    def __init__(self, key: PressKey, alarm_id: str | None) -> None:
+        super().__init__(f"press {key} already recorded")
+        self.key = key
+        self.alarm_id = alarm_id
+
+
+class AlarmStore(Protocol):
+    """Durable, append-only alarm timelines with a hash chain, and the press de-duplication keys."""
+
+    async def append(
+        self,
+        alarm: AlarmSummary,
+        events: Sequence[ev.Event],
+        press: PressKey | None = None,
+    ) -> list[StoredEvent]:
+        """In one transaction: record the press key (DuplicatePress if known), append the events
+        after the alarm's last one, and upsert the alarm row. Returns the stored events."""
+        ...
+
+    async def events(self, alarm_id: str) -> list[StoredEvent]: ...
+
+    async def alarm(self, alarm_id: str) -> AlarmSummary | None: ...
+
+    async def alarms(self, office_ids: Sequence[str], limit: int = 100) -> list[AlarmSummary]:
+        """Newest first."""
+        ...
+
+    async def open_alarm_ids(self) -> list[str]: ...
+
+    async def press_keys_since(self, since: datetime) -> dict[PressKey, str]:
+        """Recent press keys and their alarm ids, to de-duplicate in memory after a restart."""
+        ...
+
+    async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class FeedbackPort(Protocol):
+    """Discreet feedback to the presser's device (`rollekort/v1/feedback/{device_id}`)."""
+
+    async def send(self, device_id: str, payload: dict[str, Any]) -> None: ...

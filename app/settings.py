@@ -1,0 +1,42 @@
+"""Service settings: every option is a `rollekort serve` flag and a ROLLEKORT_ environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED = "embedded"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROLLEKORT_", extra="ignore")
+
+    config: Path = Field(Path("examples/demo-office.yaml"), description="office configuration file")
+    broker: str = Field(EMBEDDED, description="'embedded' or mqtt://[user:pass@]host:port")
+    embedded_broker_host: str = "127.0.0.1"
+    embedded_broker_port: int = Field(18830, description="port of the in-process broker")
+    db: str = Field("sqlite+aiosqlite:///rollekort.db", description="SQLAlchemy async URL")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mqtt_client_id: str = Field("rollekort-service", description="fixed, for a persistent session")
+    mqtt_session_expiry_s: int = Field(
+        7 * 24 * 3600, description="how long the broker keeps presses for us"
+    )
+    max_payload_bytes: int = Field(4096, description="larger MQTT messages are rejected")
+    hello_timeout_s: float = 5.0
+    ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
+    dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        return self.broker == EMBEDDED
+
+    @property
+    def broker_url(self) -> str:
+        if self.embedded:
+            return f"mqtt://{self.embedded_broker_host}:{self.embedded_broker_port}"
+        return self.broker
