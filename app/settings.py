@@ -1,4 +1,4 @@
-"""Service settings: every option is a `rollekort serve` flag and a ROLLEKORT_ environment variable."""
+"""Service settings: each option is a `rollekort serve` flag and a ROLLEKORT_ variable."""
 
 from __future__ import annotations
 
