@@ -123,13 +123,13 @@ def _raise(d: _Draft, c: cmd.RaiseAlarm) -> None:
         )
     )
     d.effect(fx.SendFeedback(c.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
+    opened: set[str] = set()
     for role in office.rolecard.roles:
-        if d.alarm.slot(role.id).status is not SlotStatus.WAITING:
-            continue
-        if isinstance(role.assignment, PoolAssignment):
-            _open_pool(d, role.assignment.pool_id)
-        else:
+        if not isinstance(role.assignment, PoolAssignment):
             _offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
+        elif role.assignment.pool_id not in opened:
+            opened.add(role.assignment.pool_id)
+            _open_pool(d, role.assignment.pool_id)
     _notify_the_rest(d)
     d.effect(fx.PushUpdate(c.alarm_id))
 
