@@ -11,7 +11,7 @@ from app.core import effects as fx
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, SlotStatus, Stage, evolve, fold
 from app.core.assignment import DispatchContext
-from app.core.office import Gesture, Level, NamedAssignment, PoolAssignment
+from app.core.office import Gesture, Level, NamedAssignment, PoolAssignment, Stance
 from app.core.transitions import TABLE, Decision, InvalidTransition, decide
 from tests.unit.office_fixtures import T0, office, role
 
@@ -19,7 +19,7 @@ LEADER = role(
     "leader",
     NamedAssignment("lise", ("per",)),
     leader=True,
-    stance=__import__("app.core.office", fromlist=["Stance"]).Stance.EXTERNAL_CONTACT,
+    stance=Stance.EXTERNAL_CONTACT,
 )
 GUARD = role("guard", NamedAssignment("gunn", ("per",)))
 
