@@ -1,6 +1,6 @@
 """Ports the service needs from the outside world, as typing.Protocols with plain data types.
 
-Every port has a real adapter (app.adapters) and an in-memory fake (tests/fakes.py); both pass the
+Every port has a real adapter (app.adapters) and an in-memory fake (tests/fakes/); both pass the
 same contract tests, so the service can be tested without I/O and trusted with it.
 """
 
@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from app.core import events as ev
 from app.core.alarm import AlarmState
+from app.core.office import Office
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,21 @@ class AlarmStore(Protocol):
     async def close(self) -> None: ...
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
 class FeedbackPort(Protocol):
     """Discreet feedback to the presser's device (`rollekort/v1/feedback/{device_id}`)."""
 
     async def send(self, device_id: str, payload: dict[str, Any]) -> None: ...
+
+
+class HandsetNotifier(Protocol):
+    """Queues frames for connected handsets; never blocks, never raises for a slow handset."""
+
+    def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None: ...
+
+    def notice(self, state: AlarmState, office: Office, person_ids: Sequence[str]) -> None: ...
+
+    def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None: ...
+
+    def closed(self, state: AlarmState, office: Office) -> None: ...
+
+    def lockdown(self, state: AlarmState, office: Office, on: bool) -> None: ...

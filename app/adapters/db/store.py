@@ -1,0 +1,288 @@
+"""AlarmStore on SQLAlchemy: each alarm's timeline as an append-only, hash-chained event log.
+
+Why this shape: the events are the alarm's record (architecture decision 2), so one `append` is one
+transaction that records the press key, chains the new events onto the last one and rewrites the
+`alarm` projection. A redelivered press fails on the press key and takes the whole transaction
+with it, so a duplicate can never leave half an alarm behind. The hash chain (`EventRow`,
+`chain_intact`) is plain Python so the in-memory fake chains exactly the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.adapters.db import tables as t
+from app.adapters.db.engine import writer
+from app.core import events as ev
+from app.core.alarm import AlarmStatus
+from app.core.records import JsonValue, from_record, to_record
+from app.service.ports import AlarmStore, AlarmSummary, DuplicatePress, PressKey, StoredEvent
+
+GENESIS_HASH = ""
+
+
+def chain_hash(prev_hash: str, body: dict[str, JsonValue]) -> str:
+    """sha256 hex of the previous hash followed by the canonical JSON of this row's content."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One `alarm_event` row: an event as a record, with its place and link in the chain."""
+
+    alarm_id: str
+    seq: int
+    type: str
+    at: datetime
+    actor: str
+    data: dict[str, JsonValue]
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def chained(cls, alarm_id: str, seq: int, event: ev.Event, prev_hash: str) -> EventRow:
+        type_name, data = to_record(event)
+        at = t.as_utc(event.at)
+        row = cls(alarm_id, seq, type_name, at, event.actor, data, prev_hash, hash="")
+        return replace(row, hash=row.expected_hash())
+
+    def content(self) -> dict[str, JsonValue]:
+        return {
+            "alarm_id": self.alarm_id,
+            "seq": self.seq,
+            "type": self.type,
+            "at": t.as_utc(self.at).isoformat(),
+            "actor": self.actor,
+            "data": self.data,
+        }
+
+    def expected_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.content())
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def stored(self) -> StoredEvent:
+        event = from_record(self.type, self.at, self.actor, self.data)
+        return StoredEvent(self.alarm_id, self.seq, event, self.hash)
+
+
+def chain_rows(
+    alarm_id: str, events: Sequence[ev.Event], last_seq: int, last_hash: str
+) -> list[EventRow]:
+    """The rows for `events`, numbered and chained after the alarm's last row."""
+    rows: list[EventRow] = []
+    for offset, event in enumerate(events, start=1):
+        prev = rows[-1].hash if rows else last_hash
+        rows.append(EventRow.chained(alarm_id, last_seq + offset, event, prev))
+    return rows
+
+
+def stored_as_given(rows: Sequence[EventRow], events: Sequence[ev.Event]) -> list[StoredEvent]:
+    """What `append` returns: the events as the caller gave them, with their place and hash."""
+    return [StoredEvent(r.alarm_id, r.seq, e, r.hash) for r, e in zip(rows, events, strict=True)]
+
+
+def chain_intact(rows: Iterable[EventRow]) -> bool:
+    """True if the rows number 1.. without gaps, each links to the one before and none changed."""
+    prev_hash = GENESIS_HASH
+    for seq, row in enumerate(rows, start=1):
+        if row.seq != seq or row.prev_hash != prev_hash or row.hash != row.expected_hash():
+            return False
+        prev_hash = row.hash
+    return True
+
+
+def refuse_naive_times(alarm: AlarmSummary) -> None:
+    """Raise ValueError before anything is written, rather than halfway through the transaction."""
+    t.as_utc(alarm.raised_at)
+    if alarm.closed_at is not None:
+        t.as_utc(alarm.closed_at)
+
+
+def press_received_at(events: Sequence[ev.Event]) -> datetime:
+    """When a press arrived: the service clock's time on the first event it produced."""
+    return events[0].at if events else datetime.now(UTC)
+
+
+class _PressTaken(Exception):
+    """The press key row already exists; raised inside the transaction so it rolls back."""
+
+
+class SqlAlchemyAlarmStore:
+    """The AlarmStore port (app.service.ports) on SQLite or PostgreSQL, migrated by Alembic."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+
+    async def append(
+        self,
+        alarm: AlarmSummary,
+        events: Sequence[ev.Event],
+        press: PressKey | None = None,
+    ) -> list[StoredEvent]:
+        refuse_naive_times(alarm)
+        try:
+            async with self._writer.begin() as conn:
+                rows = await _append(conn, alarm, events, press)
+        except _PressTaken as taken:
+            assert press is not None
+            raise DuplicatePress(press, await self._press_alarm_id(press)) from taken
+        return stored_as_given(rows, events)
+
+    async def events(self, alarm_id: str) -> list[StoredEvent]:
+        return [row.stored() for row in await self._event_rows(alarm_id)]
+
+    async def verify_chain(self, alarm_id: str) -> bool:
+        """Recompute the alarm's hash chain; False if any row was changed, removed or reordered."""
+        return chain_intact(await self._event_rows(alarm_id))
+
+    async def alarm(self, alarm_id: str) -> AlarmSummary | None:
+        query = select(t.alarm).where(t.alarm.c.alarm_id == alarm_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _summary(row)
+
+    async def alarms(self, office_ids: Sequence[str], limit: int = 100) -> list[AlarmSummary]:
+        query = (
+            select(t.alarm)
+            .where(t.alarm.c.office_id.in_(list(office_ids)))
+            .order_by(t.alarm.c.raised_at.desc(), t.alarm.c.alarm_id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_summary(row) for row in await conn.execute(query)]
+
+    async def open_alarm_ids(self) -> list[str]:
+        query = (
+            select(t.alarm.c.alarm_id)
+            .where(t.alarm.c.status == AlarmStatus.OPEN.value)
+            .order_by(t.alarm.c.raised_at, t.alarm.c.alarm_id)
+        )
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def press_keys_since(self, since: datetime) -> dict[PressKey, str]:
+        p = t.press.c
+        query = select(p.device_id, p.seq, p.device_ts, p.alarm_id).where(
+            p.received_at >= since, p.alarm_id.is_not(None)
+        )
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query)
+            return {PressKey(r.device_id, r.seq, r.device_ts): r.alarm_id for r in rows}
+
+    async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:
+        """Idempotent: a redelivered test (same device and seq) keeps the first record."""
+        try:
+            async with self._writer.begin() as conn:
+                await conn.execute(
+                    insert(t.button_test).values(device_id=device_id, seq=seq, at=at)
+                )
+        except IntegrityError:
+            return
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def _event_rows(self, alarm_id: str) -> list[EventRow]:
+        query = (
+            select(t.alarm_event)
+            .where(t.alarm_event.c.alarm_id == alarm_id)
+            .order_by(t.alarm_event.c.seq)
+        )
+        async with self._engine.connect() as conn:
+            return [EventRow(**row._asdict()) for row in await conn.execute(query)]
+
+    async def _press_alarm_id(self, key: PressKey) -> str | None:
+        async with self._engine.connect() as conn:
+            found = await conn.scalar(select(t.press.c.alarm_id).where(*_press_is(key)))
+        return None if found is None else str(found)
+
+
+async def _append(
+    conn: AsyncConnection, alarm: AlarmSummary, events: Sequence[ev.Event], press: PressKey | None
+) -> list[EventRow]:
+    if press is not None:
+        await _insert_press(conn, press, alarm.alarm_id, press_received_at(events))
+    last_seq, last_hash = await _lock_and_read_last(conn, alarm.alarm_id)
+    rows = chain_rows(alarm.alarm_id, events, last_seq, last_hash)
+    if rows:
+        await conn.execute(insert(t.alarm_event), [row.values() for row in rows])
+    await _upsert_alarm(conn, alarm)
+    return rows
+
+
+async def _insert_press(
+    conn: AsyncConnection, key: PressKey, alarm_id: str, received_at: datetime
+) -> None:
+    values = {"device_id": key.device_id, "seq": key.seq, "device_ts": key.device_ts}
+    try:
+        await conn.execute(
+            insert(t.press).values(alarm_id=alarm_id, received_at=received_at, **values)
+        )
+    except IntegrityError as exc:
+        raise _PressTaken from exc
+
+
+async def _lock_and_read_last(conn: AsyncConnection, alarm_id: str) -> tuple[int, str]:
+    """Lock the alarm row (PostgreSQL; SQLite holds its write lock already), then read its tail.
+
+    Locking before reading serialises concurrent appends to one alarm, so each sees the last row.
+    """
+    lock = select(t.alarm.c.alarm_id).where(t.alarm.c.alarm_id == alarm_id).with_for_update()
+    await conn.execute(lock)
+    e = t.alarm_event.c
+    tail = select(e.seq, e.hash).where(e.alarm_id == alarm_id).order_by(e.seq.desc()).limit(1)
+    row = (await conn.execute(tail)).first()
+    return (0, GENESIS_HASH) if row is None else (row.seq, row.hash)
+
+
+async def _upsert_alarm(conn: AsyncConnection, alarm: AlarmSummary) -> None:
+    values = _alarm_values(alarm)
+    done = await conn.execute(
+        update(t.alarm).where(t.alarm.c.alarm_id == alarm.alarm_id).values(values)
+    )
+    if done.rowcount == 0:
+        await conn.execute(insert(t.alarm).values(alarm_id=alarm.alarm_id, **values))
+
+
+def _alarm_values(alarm: AlarmSummary) -> dict[str, Any]:
+    return {
+        "office_id": alarm.office_id,
+        "device_id": alarm.device_id,
+        "location_id": alarm.location_id,
+        "status": alarm.status,
+        "level": alarm.level,
+        "mode": alarm.mode,
+        "raised_at": alarm.raised_at,
+        "closed_at": alarm.closed_at,
+        "rolecard_version": alarm.rolecard_version,
+    }
+
+
+def _summary(row: Row[Any]) -> AlarmSummary:
+    return AlarmSummary(**row._asdict())
+
+
+def _press_is(key: PressKey) -> tuple[Any, ...]:
+    p = t.press.c
+    return (p.device_id == key.device_id, p.seq == key.seq, p.device_ts == key.device_ts)
+
+
+if TYPE_CHECKING:
+    _implements_the_port: type[AlarmStore] = SqlAlchemyAlarmStore
