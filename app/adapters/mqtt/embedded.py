@@ -1,0 +1,177 @@
+"""The in-process MQTT broker behind `rollekort serve` without --broker: amqtt, made at-least-once.
+
+amqtt 0.12.1 out of the box loses presses in three ways, each fixed here (and shown by
+tests/integration/test_mqtt_ingest.py against the unmodified broker):
+
+1. Anonymous clients get no persistent session: their offline queue is never filled and the
+   session is deleted a second after they disconnect. `LoopbackAuthPlugin` admits loopback
+   clients without marking them anonymous.
+2. A QoS 1 message that is not acknowledged within 5 s, or whose subscriber disconnects first, is
+   dropped from the session's in-flight store, so it is never redelivered. `_RedeliveringHandler`
+   keeps it until a PUBACK arrives and resends it (DUP) when the client reconnects.
+3. Messages queued while a persistent subscriber was offline are delivered with the retain flag
+   set, and a reconnecting client is sent retained messages of every client's subscriptions.
+   `_Broker` clears the flag (MQTT-3.3.1-9) and sends only the client's own.
+
+amqtt keeps everything in memory: sessions and queued messages end with the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+from amqtt.broker import Broker
+from amqtt.contexts import BrokerConfig, ListenerConfig, ListenerType
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+from amqtt.plugins.base import BaseAuthPlugin
+from amqtt.session import OUTGOING, Session
+
+log = logging.getLogger(__name__)
+
+TESTED_AMQTT = "0.12.1"
+PUBACK_WAIT_S = 5.0
+"""How long one send waits for its PUBACK; the message stays in flight after that, until acked."""
+
+
+class LoopbackAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no type hints
+    """Admit loopback clients (anyone, with `allow_remote`) as identified, not anonymous, clients:
+    amqtt keeps no session, and so no offline queue, for an anonymous one."""
+
+    @dataclass
+    class Config:
+        allow_remote: bool = False
+
+    async def authenticate(self, *, session: Session) -> bool:
+        allowed = bool(self.config.allow_remote) or _is_loopback(session.remote_address)
+        if not allowed:
+            log.warning("refused MQTT client from %s", session.remote_address)
+        return allowed
+
+
+class _RedeliveringHandler(BrokerProtocolHandler):  # type: ignore[misc]  # amqtt is untyped
+    """Outgoing QoS 1 leaves the session's in-flight store only when its PUBACK arrives."""
+
+    async def _handle_qos1_message_flow(self, app_message: Any) -> None:
+        if app_message.direction != OUTGOING or self.session is None:
+            await super()._handle_qos1_message_flow(app_message)
+            return
+        await self._send_qos1(app_message)
+
+    async def _send_qos1(self, message: Any) -> None:
+        packet_id = message.packet_id
+        self.session.inflight_out[packet_id] = message
+        packet = message.build_publish_packet(dup=message.publish_packet is not None)
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._puback_waiters[packet_id] = waiter
+        try:
+            await self._send_packet(packet)
+            message.publish_packet = packet
+            message.puback_packet = await asyncio.wait_for(waiter, PUBACK_WAIT_S)
+        except TimeoutError:
+            log.debug("no PUBACK yet for %s; kept for redelivery", packet_id)
+        finally:
+            self._puback_waiters.pop(packet_id, None)
+
+    async def handle_puback(self, puback: Any) -> None:
+        packet_id = puback.variable_header.packet_id
+        if self.session is not None:
+            self.session.inflight_out.pop(packet_id, None)
+        waiter = self._puback_waiters.get(packet_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(puback)
+
+
+class _Broker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
+    async def _initialize_client_session(
+        self, reader: Any, writer: Any, remote_address: str, remote_port: int
+    ) -> tuple[Any, Session]:
+        _, session = await super()._initialize_client_session(
+            reader, writer, remote_address, remote_port
+        )
+        return _RedeliveringHandler(self.plugins_manager, loop=self._loop), session
+
+    async def _publish_session_retained_messages(self, session: Session) -> None:
+        """Deliver what was queued while the client was away, as ordinary (not retained) sends."""
+        handler = self._get_handler(session)
+        sends = []
+        while handler and not session.retained_messages.empty():
+            queued = session.retained_messages.get_nowait()
+            sends.append(handler.mqtt_publish(queued.topic, queued.data, queued.qos, retain=False))
+        if sends:
+            await asyncio.gather(*sends, return_exceptions=True)
+
+    async def _publish_retained_messages_for_subscription(
+        self, subscription: tuple[str, int], session: Session
+    ) -> None:
+        subscribers = self._subscriptions.get(subscription[0], [])
+        if any(sub.client_id == session.client_id for sub, _ in subscribers):
+            await super()._publish_retained_messages_for_subscription(subscription, session)
+
+
+def broker_config(
+    host: str, port: int, *, session_expiry_s: int | None = None, allow_remote: bool = False
+) -> BrokerConfig:
+    """amqtt's configuration: one TCP listener, the loopback auth plugin, no $SYS or packet logs."""
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return BrokerConfig(
+        listeners={"default": ListenerConfig(type=ListenerType.TCP, bind=bind)},
+        session_expiry_interval=session_expiry_s,
+        plugins={f"{__name__}.LoopbackAuthPlugin": {"allow_remote": allow_remote}},
+    )
+
+
+class EmbeddedBroker:
+    """amqtt in this process and event loop, on `host:port`."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 18830,
+        *,
+        session_expiry_s: int | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._config = broker_config(
+            host, port, session_expiry_s=session_expiry_s, allow_remote=allow_remote
+        )
+        self._broker: Broker | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"mqtt://{host}:{self.port}"
+
+    async def start(self) -> None:
+        quiet_amqtt_logs()
+        if version("amqtt") != TESTED_AMQTT:
+            log.warning("amqtt fixes were written for %s; rerun the MQTT tests", TESTED_AMQTT)
+        broker = _Broker(self._config)
+        await broker.start()
+        self._broker = broker
+        log.info("embedded MQTT broker listening on %s", self.url)
+
+    async def stop(self) -> None:
+        if self._broker is not None:
+            await self._broker.shutdown()
+            self._broker = None
+
+
+def quiet_amqtt_logs() -> None:
+    for name in ("amqtt", "transitions"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)

@@ -1,0 +1,136 @@
+"""The handset hub: one queue and one writer task per connection, so a slow handset never
+blocks the others; every frame gets the handset's next `event_seq`.
+
+`event_seq` starts from the wall clock in microseconds-per-millisecond units when a handset is
+first seen by this process, so it keeps increasing across service restarts and a handset that
+resumes never sees a number go backwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from app.adapters.ws import outbound
+from app.core import events as ev
+from app.core.alarm import AlarmState
+from app.core.office import Office
+from app.service.clock import Clock
+from app.service.metrics import Metrics
+from app.service.presence import Presence
+
+log = structlog.get_logger(__name__)
+
+QUEUE_LIMIT = 500
+Frame = dict[str, Any]
+
+
+@dataclass(eq=False)
+class Connection:
+    handset_id: str
+    person_id: str
+    office_id: str
+    send_text: Callable[[str], Awaitable[None]]
+    close: Callable[[int], Coroutine[Any, Any, None]]
+    queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    writer: asyncio.Task[None] | None = None
+
+
+class HandsetHub:
+    def __init__(self, presence: Presence, clock: Clock, metrics: Metrics) -> None:
+        self._presence = presence
+        self._clock = clock
+        self._metrics = metrics
+        self._by_handset: dict[str, Connection] = {}
+        self._seq: dict[str, int] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    # -- connections -------------------------------------------------------------------
+
+    def attach(self, conn: Connection) -> Connection | None:
+        """Register a connection; returns the one it replaces (same handset), if any."""
+        old = self._by_handset.get(conn.handset_id)
+        self._by_handset[conn.handset_id] = conn
+        conn.writer = asyncio.create_task(self._write(conn))
+        self._presence.arrived(conn.person_id, conn.handset_id)
+        self._metrics.handsets.set(len(self._by_handset))
+        return old
+
+    async def detach(self, conn: Connection) -> None:
+        if self._by_handset.get(conn.handset_id) is conn:
+            del self._by_handset[conn.handset_id]
+            self._presence.left(conn.person_id, conn.handset_id)
+        self._metrics.handsets.set(len(self._by_handset))
+        if conn.writer is not None:
+            conn.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.writer
+
+    def mark_absent(self, conn: Connection) -> None:
+        """Missed pings: the person no longer counts as present through this handset."""
+        self._presence.left(conn.person_id, conn.handset_id)
+
+    def send(self, conn: Connection, frame: Frame) -> None:
+        stamped = {**frame, "event_seq": self._next_seq(conn.handset_id)}
+        try:
+            conn.queue.put_nowait(stamped)
+        except asyncio.QueueFull:
+            self._metrics.ws_queue_overflow.inc()
+            log.warning("handset queue full, dropping connection", handset_id=conn.handset_id)
+            task = asyncio.get_running_loop().create_task(conn.close(1013))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    def connected(self, office_id: str) -> list[Connection]:
+        return [c for c in self._by_handset.values() if c.office_id == office_id]
+
+    def _next_seq(self, handset_id: str) -> int:
+        seq = self._seq.get(handset_id)
+        if seq is None:
+            seq = int(self._clock.now().timestamp() * 1000) * 1000
+        self._seq[handset_id] = seq + 1
+        return seq + 1
+
+    async def _write(self, conn: Connection) -> None:
+        while True:
+            frame = await conn.queue.get()
+            try:
+                await conn.send_text(json.dumps(frame, separators=(",", ":")))
+            except Exception as err:  # the socket is gone; the reader side cleans up
+                log.info("handset send failed", handset_id=conn.handset_id, error=repr(err))
+                return
+
+    # -- HandsetNotifier ---------------------------------------------------------------
+
+    def _of_person(self, office_id: str, person_id: str) -> list[Connection]:
+        return [c for c in self.connected(office_id) if c.person_id == person_id]
+
+    def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None:
+        frame = outbound.offer_frame(state, office, role_id)
+        for conn in self._of_person(office.id, person_id):
+            self.send(conn, frame)
+
+    def notice(self, state: AlarmState, office: Office, person_ids: Sequence[str]) -> None:
+        frame = outbound.notice_frame(state, office)
+        for person_id in person_ids:
+            for conn in self._of_person(office.id, person_id):
+                self.send(conn, frame)
+
+    def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
+        self._broadcast(office.id, outbound.update_frame(state, office, last))
+
+    def closed(self, state: AlarmState, office: Office) -> None:
+        self._broadcast(office.id, outbound.closed_frame(state))
+
+    def lockdown(self, state: AlarmState, office: Office, on: bool) -> None:
+        self._broadcast(office.id, outbound.lockdown_frame(state, on))
+
+    def _broadcast(self, office_id: str, frame: Frame) -> None:
+        for conn in self.connected(office_id):
+            self.send(conn, frame)

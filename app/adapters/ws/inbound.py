@@ -1,0 +1,88 @@
+"""Handset → server frames of protocol v1, validated at the edge (a tagged union on `type`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+ShortText = Annotated[str, Field(max_length=500)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Hello(_Frame):
+    type: Literal["hello"]
+    token: Annotated[str, Field(min_length=1, max_length=256)]
+    resume: int | None = None
+
+
+class Accept(_Frame):
+    type: Literal["accept"]
+    alarm_id: Id
+    role_id: Id
+
+
+class Decline(_Frame):
+    type: Literal["decline"]
+    alarm_id: Id
+    role_id: Id
+    reason: ShortText | None = None
+
+
+class StepDone(_Frame):
+    type: Literal["step_done"]
+    alarm_id: Id
+    role_id: Id
+    step: Annotated[int, Field(ge=1, le=99, strict=True)]
+
+
+class NeedHelp(_Frame):
+    type: Literal["need_help"]
+    alarm_id: Id
+    text: ShortText | None = None
+
+
+class AllClear(_Frame):
+    type: Literal["all_clear"]
+    alarm_id: Id
+    note: ShortText | None = None
+
+
+class Lockdown(_Frame):
+    type: Literal["lockdown"]
+    on: Annotated[bool, Field(strict=True)]
+    alarm_id: Id | None = None
+
+
+class Pong(_Frame):
+    type: Literal["pong"]
+    nonce: Annotated[str, Field(max_length=64)]
+
+
+ClientFrame = Annotated[
+    Hello | Accept | Decline | StepDone | NeedHelp | AllClear | Lockdown | Pong,
+    Field(discriminator="type"),
+]
+_ADAPTER: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+MAX_FRAME_BYTES = 8192
+
+
+class BadFrame(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_frame(text: str) -> ClientFrame:
+    if len(text.encode()) > MAX_FRAME_BYTES:
+        raise BadFrame(f"frame larger than {MAX_FRAME_BYTES} bytes")
+    try:
+        return _ADAPTER.validate_json(text)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "frame"
+        raise BadFrame(f"{where}: {first['msg']}") from None

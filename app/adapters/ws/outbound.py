@@ -1,0 +1,138 @@
+"""Server → handset frames of protocol v1, built from the alarm state and the office.
+
+Pure functions returning JSON-ready dicts without `event_seq`; the hub stamps that per handset.
+Fields beyond protocol v1 (documented in docs/protocol.md) are additions only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core import events as ev
+from app.core.alarm import AlarmState, RoleSlot
+from app.core.office import Office, Role
+
+Frame = dict[str, Any]
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat())
+
+
+def _header(state: AlarmState, office: Office) -> Frame:
+    location = office.locations[state.location_id]
+    trigger = office.triggers.get(state.device_id)
+    trigger_part: Frame = {"device_id": state.device_id}
+    if trigger is not None:
+        trigger_part["kind"] = trigger.kind.value
+        if trigger.holder_id is not None and trigger.holder_id in office.people:
+            trigger_part["holder"] = office.people[trigger.holder_id].name
+    return {
+        "alarm_id": state.alarm_id,
+        "office_id": state.office_id,
+        "office_name": office.name,
+        "level": state.level.value,
+        "mode": state.mode.value,
+        "raised_at": _iso(state.raised_at),
+        "location": {"id": location.id, "name": location.name, "zone": location.zone},
+        "trigger": trigger_part,
+    }
+
+
+def offer_frame(state: AlarmState, office: Office, role_id: str) -> Frame:
+    role = office.rolecard.role(role_id)
+    slot = state.slot(role_id)
+    return {
+        "type": "alarm",
+        **_header(state, office),
+        "offer": {
+            "role_id": role.id,
+            "title": role.title,
+            "stance": role.stance.value,
+            "steps": [{"n": s.n, "text": s.text} for s in role.steps],
+            "accept_within_s": role.accept_within_s,
+            "due_at": _iso(slot.due_at) if slot.due_at else None,
+            "leader": role.leader,
+        },
+    }
+
+
+def notice_frame(state: AlarmState, office: Office) -> Frame:
+    location = office.locations[state.location_id]
+    return {
+        "type": "alarm_notice",
+        **_header(state, office),
+        "text": f"Alarm: {location.name} ({office.name})",
+    }
+
+
+def _role_view(role: Role, slot: RoleSlot, office: Office) -> Frame:
+    view: Frame = {"role_id": role.id, "title": role.title, "state": slot.status.value}
+    if slot.holder_id is not None:
+        view["holder_id"] = slot.holder_id
+        person = office.people.get(slot.holder_id)
+        view["holder"] = person.name if person else slot.holder_id
+        view["steps_done"] = sorted(slot.steps_done)
+    view["leader"] = role.leader
+    return view
+
+
+def update_frame(state: AlarmState, office: Office, last: ev.Event | None) -> Frame:
+    roles = [_role_view(office.rolecard.role(s.role_id), s, office) for s in state.slots]
+    return {
+        "type": "alarm_update",
+        "alarm_id": state.alarm_id,
+        "state": state.status.value,
+        "level": state.level.value,
+        "lockdown": state.lockdown,
+        "roles": roles,
+        "last_event": _event_view(last),
+    }
+
+
+def _event_view(event: ev.Event | None) -> Frame | None:
+    if event is None:
+        return None
+    return {"type": type(event).__name__, "at": _iso(event.at), "actor": event.actor}
+
+
+def closed_frame(state: AlarmState) -> Frame:
+    return {
+        "type": "alarm_closed",
+        "alarm_id": state.alarm_id,
+        "outcome": state.status.value,
+        "closed_at": _iso(state.closed_at) if state.closed_at else None,
+    }
+
+
+def lockdown_frame(state: AlarmState, on: bool) -> Frame:
+    return {
+        "type": "notice",
+        "office_id": state.office_id,
+        "kind": "lockdown" if on else "lockdown_lifted",
+        "text": "Lockdown: keep doors locked" if on else "Lockdown lifted",
+        "alarm_id": state.alarm_id,
+    }
+
+
+def welcome_frame(handset_id: str, person_id: str, office: Office) -> Frame:
+    person = office.people[person_id]
+    return {
+        "type": "welcome",
+        "handset_id": handset_id,
+        "person": person.name,
+        "person_id": person_id,
+        "office_id": office.id,
+        "office_name": office.name,
+        "standing_roles": [
+            {"role_id": r.id, "title": r.title, "stance": r.stance.value, "leader": r.leader}
+            for r in office.standing_roles(person_id)
+        ],
+    }
+
+
+def error_frame(code: str, message: str, ref: str | None = None) -> Frame:
+    frame: Frame = {"type": "error", "code": code, "message": message}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame

@@ -1,0 +1,207 @@
+"""`GET /ws/handset`: hello within 5 s or close 4401, then answers in and frames out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from dataclasses import dataclass
+
+import structlog
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from app.adapters.ws import inbound, outbound
+from app.adapters.ws.hub import Connection
+from app.core import commands as cmd
+from app.core.office import Handset, Office
+from app.core.transitions import InvalidTransition
+from app.services import Services
+
+log = structlog.get_logger(__name__)
+router = APIRouter()
+
+UNAUTHORISED = 4401
+REPLACED = 4409
+ABSENT = 4408
+
+
+@router.websocket("/ws/handset")
+async def handset_socket(ws: WebSocket) -> None:
+    services: Services = ws.app.state.services
+    await ws.accept()
+    found = await _hello(ws, services)
+    if found is None:
+        return
+    office, handset = found
+    session = _Session(ws, services, office, handset)
+    await session.run()
+
+
+async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | None:
+    try:
+        async with asyncio.timeout(services.settings.hello_timeout_s):
+            message = await ws.receive_text()
+        frame = inbound.parse_frame(message)
+    except TimeoutError:
+        await ws.close(UNAUTHORISED, "hello expected within 5 s")
+        return None
+    except (inbound.BadFrame, KeyError, RuntimeError):
+        await ws.close(UNAUTHORISED, "hello expected")
+        return None
+    except WebSocketDisconnect:
+        return None
+    if not isinstance(frame, inbound.Hello):
+        await ws.close(UNAUTHORISED, "hello expected")
+        return None
+    found = services.offices.handset_for_token(frame.token)
+    if found is None:
+        log.warning("handset refused: unknown token")
+        await ws.close(UNAUTHORISED, "unknown token")
+        return None
+    return found
+
+
+@dataclass
+class _Ping:
+    nonce: str | None = None
+    missed: int = 0
+
+
+class _Session:
+    def __init__(self, ws: WebSocket, services: Services, office: Office, handset: Handset) -> None:
+        self.ws = ws
+        self.services = services
+        self.office = office
+        self.handset = handset
+        self.ping = _Ping()
+        self.conn = Connection(
+            handset_id=handset.id,
+            person_id=handset.person_id,
+            office_id=office.id,
+            send_text=ws.send_text,
+            close=self._close,
+        )
+
+    async def _close(self, code: int) -> None:
+        if self.ws.application_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await self.ws.close(code)
+
+    async def run(self) -> None:
+        hub = self.services.hub
+        old = hub.attach(self.conn)
+        if old is not None:
+            await old.close(REPLACED)
+        log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
+        hub.send(
+            self.conn, outbound.welcome_frame(self.handset.id, self.handset.person_id, self.office)
+        )
+        self._send_snapshot()
+        pinger = asyncio.create_task(self._ping_loop())
+        try:
+            await self._read_loop()
+        finally:
+            pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pinger
+            await hub.detach(self.conn)
+            log.info("handset disconnected", handset_id=self.handset.id)
+
+    def _send_snapshot(self) -> None:
+        """Open offers are sent again on every (re)connect, so a resume never misses one."""
+        hub = self.services.hub
+        person = self.handset.person_id
+        for state in self.services.dispatcher.open_alarms(self.office.id):
+            offers = state.live_offers(person)
+            for slot in offers:
+                hub.send(self.conn, outbound.offer_frame(state, self.office, slot.role_id))
+            if not offers and state.role_held_by(person) is None:
+                hub.send(self.conn, outbound.notice_frame(state, self.office))
+            hub.send(self.conn, outbound.update_frame(state, self.office, None))
+            if state.lockdown:
+                hub.send(self.conn, outbound.lockdown_frame(state, True))
+
+    async def _read_loop(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self._error("bad_frame", "send JSON text frames")
+                continue
+            await self._on_text(text)
+
+    async def _on_text(self, text: str) -> None:
+        try:
+            frame = inbound.parse_frame(text)
+        except inbound.BadFrame as err:
+            self.services.metrics.ws_bad_frames.inc()
+            log.info("bad handset frame", handset_id=self.handset.id, reason=err.message)
+            self._error("bad_frame", err.message)
+            return
+        if isinstance(frame, inbound.Pong):
+            if frame.nonce == self.ping.nonce:
+                self.ping = _Ping()
+            return
+        if isinstance(frame, inbound.Hello):
+            self._error("already_authenticated", "hello was already accepted")
+            return
+        await self._command(frame)
+
+    async def _command(self, frame: inbound.ClientFrame) -> None:
+        alarm_id = getattr(frame, "alarm_id", None)
+        try:
+            command, alarm_id = self._to_command(frame, alarm_id)
+            await self.services.dispatcher.handle(self.office, alarm_id, command)
+        except InvalidTransition as err:
+            self.services.metrics.commands_refused.labels(err.code).inc()
+            self._error(err.code, err.message, alarm_id)
+
+    def _to_command(
+        self, frame: inbound.ClientFrame, alarm_id: str | None
+    ) -> tuple[cmd.Command, str]:
+        person = self.handset.person_id
+        match frame:
+            case inbound.Accept(alarm_id=a, role_id=r):
+                return cmd.AcceptRole(person_id=person, role_id=r), a
+            case inbound.Decline(alarm_id=a, role_id=r, reason=why):
+                return cmd.DeclineRole(person_id=person, role_id=r, reason=why), a
+            case inbound.StepDone(alarm_id=a, role_id=r, step=n):
+                return cmd.CompleteStep(person_id=person, role_id=r, step=n), a
+            case inbound.NeedHelp(alarm_id=a, text=t):
+                return cmd.RequestHelp(person_id=person, text=t), a
+            case inbound.AllClear(alarm_id=a, note=n):
+                return cmd.GiveAllClear(person_id=person, note=n), a
+            case inbound.Lockdown(on=on):
+                return cmd.SetLockdown(person_id=person, on=on), alarm_id or self._led_alarm()
+        raise InvalidTransition("bad_frame", f"{frame.type} is not a command")
+
+    def _led_alarm(self) -> str:
+        """A lockdown without alarm_id applies to the one open alarm this person leads."""
+        person = self.handset.person_id
+        for state in self.services.dispatcher.open_alarms(self.office.id):
+            if state.role_held_by(person) is not None:
+                return state.alarm_id
+        raise InvalidTransition(
+            "not_leader", "lockdown needs an open alarm whose leader role you hold"
+        )
+
+    def _error(self, code: str, message: str, ref: str | None = None) -> None:
+        self.services.hub.send(self.conn, outbound.error_frame(code, message, ref))
+
+    async def _ping_loop(self) -> None:
+        """A handset that misses two pings in a row is counted as absent and dropped."""
+        interval = self.services.settings.ping_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            if self.ping.nonce is not None:
+                self.ping.missed += 1
+                if self.ping.missed >= 2:
+                    log.warning("handset missed two pings", handset_id=self.handset.id)
+                    self.services.hub.mark_absent(self.conn)
+                    await self._close(ABSENT)
+                    return
+            self.ping.nonce = secrets.token_hex(8)
+            self.services.hub.send(self.conn, {"type": "ping", "nonce": self.ping.nonce})

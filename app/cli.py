@@ -1,0 +1,134 @@
+"""The `rollekort` command: serve, validate role cards, migrate, simulate presses, benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from app.settings import Settings
+
+cli = typer.Typer(
+    help="Rollekort: alarm dispatch and role cards for reception panic alarms.",
+    no_args_is_help=True,
+)
+rolecard = typer.Typer(help="Office configuration and role cards.", no_args_is_help=True)
+sim = typer.Typer(help="The device simulator.", no_args_is_help=True)
+db = typer.Typer(help="The database schema.", no_args_is_help=True)
+bench = typer.Typer(help="Benchmarks that print their numbers.", no_args_is_help=True)
+cli.add_typer(rolecard, name="rolecard")
+cli.add_typer(sim, name="sim")
+cli.add_typer(db, name="db")
+cli.add_typer(bench, name="bench")
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="office file [ROLLEKORT_CONFIG]")]
+BrokerOpt = Annotated[
+    str | None, typer.Option("--broker", help="'embedded' or mqtt://host:port [ROLLEKORT_BROKER]")
+]
+DbOpt = Annotated[str | None, typer.Option("--db", help="SQLAlchemy async URL [ROLLEKORT_DB]")]
+
+
+def _settings(**overrides: Any) -> Settings:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)
+
+
+def _check_office_file(path: Path) -> bool:
+    from app.config.loader import OfficeFileError, load_office_file
+
+    try:
+        loaded = load_office_file(path)
+    except OfficeFileError as err:
+        for problem in err.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{path}: {len(err.problems)} problem(s); not valid", err=True)
+        return False
+    for warning in loaded.warnings:
+        typer.echo(str(warning), err=True)
+    typer.echo(f"{path}: valid ({len(loaded.warnings)} warning(s))")
+    return True
+
+
+@cli.command()
+def serve(
+    config: ConfigOpt = None,
+    broker: BrokerOpt = None,
+    db_url: DbOpt = None,
+    host: Annotated[str | None, typer.Option("--host", help="[ROLLEKORT_HOST]")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="[ROLLEKORT_PORT]")] = None,
+) -> None:
+    """Run the service: migrate the database, then serve HTTP, websockets and MQTT intake."""
+    import uvicorn
+
+    from app.adapters.db.engine import upgrade
+    from app.logs import configure_logging
+    from app.main import create_app
+
+    settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    if not _check_office_file(settings.config):
+        raise typer.Exit(2)
+    upgrade(settings.db)
+    _banner(settings)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _banner(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [
+        f"Rollekort on {base}  (broker {settings.broker_url}, db {settings.db})",
+        f"  handset:   {base}/handset?token=demo-leader   (also demo-deputy, demo-guard)",
+        f"  press:     rollekort sim press desk-1 --broker {settings.broker_url}",
+        f"  alarms:    curl -H 'Authorization: Bearer demo-coordinator' {base}/api/v1/alarms",
+    ]
+    typer.echo("\n".join(lines))
+
+
+@rolecard.command("validate")
+def rolecard_validate(file: Path) -> None:
+    """Check an office file; print each problem with its place in the file."""
+    if not _check_office_file(file):
+        raise typer.Exit(1)
+
+
+@db.command("upgrade")
+def db_upgrade(db_url: DbOpt = None) -> None:
+    """Apply the Alembic migrations up to the newest."""
+    from app.adapters.db.engine import upgrade
+
+    settings = _settings(db=db_url)
+    upgrade(settings.db)
+    typer.echo(f"database at head: {settings.db}")
+
+
+@sim.command("press")
+def sim_press(
+    device_id: str,
+    broker: BrokerOpt = None,
+    gesture: Annotated[str, typer.Option(help="single, double, triple or hold")] = "single",
+    event: Annotated[str, typer.Option(help="press, cancel or test")] = "press",
+    seq: Annotated[int | None, typer.Option(help="default: milliseconds now")] = None,
+) -> None:
+    """Publish a native trigger event, as a button would, and wait for the broker's PUBACK."""
+    from simulator.button import press
+
+    url = _settings(broker=broker).broker_url
+    used = press(url, device_id, event=event, gesture=gesture, seq=seq)
+    typer.echo(f"{event} from {device_id} (seq {used}) published to {url}")
+
+
+@bench.command("latency")
+def bench_latency(
+    count: Annotated[int, typer.Option("--count", "-n", help="sequential alarms")] = 1000,
+    broker: BrokerOpt = None,
+    db_url: DbOpt = None,
+) -> None:
+    """Press → offer on a handset, against the bare broker hop plus the bare websocket hop."""
+    from bench.latency import run
+
+    run(count=count, broker=broker, db=db_url)
+
+
+def main() -> None:
+    cli()

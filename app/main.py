@@ -1,0 +1,115 @@
+"""The composition root: settings in, a running FastAPI app out. Nothing is built at import time,
+so tests (and several instances in one process) build their own."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from importlib import resources
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.adapters.db.engine import make_engine
+from app.adapters.db.store import SqlAlchemyAlarmStore
+from app.adapters.mqtt.embedded import EmbeddedBroker
+from app.adapters.mqtt.ingest import MqttIngest
+from app.adapters.mqtt.publisher import MqttPublisher
+from app.adapters.ws.hub import HandsetHub
+from app.api import alarms, errors, handset_ws, health
+from app.config.loader import load_office_file
+from app.service.clock import Clock, SystemClock
+from app.service.dispatcher import Dispatcher
+from app.service.intake import Intake
+from app.service.metrics import Metrics
+from app.service.offices import OfficeDirectory
+from app.service.presence import Presence
+from app.services import Services
+from app.settings import Settings
+
+log = structlog.get_logger(__name__)
+STATIC = resources.files("app.web") / "static"
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _running(settings, clock or SystemClock()) as services:
+            app.state.services = services
+            yield
+
+    app = FastAPI(title="Rollekort", version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(alarms.router)
+    app.include_router(handset_ws.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/handset", include_in_schema=False)
+    async def handset_page() -> FileResponse:
+        return FileResponse(str(STATIC / "handset.html"))
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/handset")
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+    loaded = load_office_file(settings.config)
+    for warning in loaded.warnings:
+        log.warning("office file", problem=str(warning))
+    offices = OfficeDirectory([loaded])
+    metrics = Metrics()
+    presence = Presence()
+    hub = HandsetHub(presence, clock, metrics)
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.embedded:
+            broker = EmbeddedBroker(settings.embedded_broker_host, settings.embedded_broker_port)
+            await broker.start()
+            stack.push_async_callback(broker.stop)
+        store = SqlAlchemyAlarmStore(make_engine(settings.db))
+        stack.push_async_callback(store.close)
+        publisher = MqttPublisher(settings.broker_url)
+        await publisher.start()
+        stack.push_async_callback(publisher.stop)
+        dispatcher = Dispatcher(
+            offices=offices,
+            store=store,
+            clock=clock,
+            presence=presence,
+            notifier=hub,
+            feedback=publisher,
+            metrics=metrics,
+        )
+        stack.push_async_callback(dispatcher.close)
+        await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
+        intake = Intake(offices, dispatcher, metrics, settings.max_payload_bytes)
+        ingest = MqttIngest(settings, intake.on_message)
+        await ingest.start()
+        stack.push_async_callback(ingest.stop)
+        services = Services(
+            settings=settings,
+            offices=offices,
+            store=store,
+            clock=clock,
+            presence=presence,
+            hub=hub,
+            dispatcher=dispatcher,
+            metrics=metrics,
+        )
+        services.readiness.append(_broker_check(ingest))
+        log.info("rollekort ready", broker=settings.broker_url, offices=sorted(offices.offices))
+        yield services
+
+
+def _broker_check(ingest: MqttIngest):  # type: ignore[no-untyped-def]
+    async def check() -> str | None:
+        return None if ingest.connected else "broker: not connected"
+
+    return check

@@ -1,0 +1,77 @@
+"""MQTT intake: every message from a device is validated, routed, and either handled or
+rejected with a logged, counted reason. Returning normally means "acknowledge"; raising means
+"do not acknowledge, deliver it again" and is reserved for failures we can recover from.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from app.core.office import Gesture
+from app.service.dispatcher import Dispatcher
+from app.service.metrics import Metrics
+from app.service.offices import OfficeDirectory
+from app.service.ports import PressKey
+from devices import native, topics
+
+log = structlog.get_logger(__name__)
+
+
+class Intake:
+    def __init__(
+        self, offices: OfficeDirectory, dispatcher: Dispatcher, metrics: Metrics, max_bytes: int
+    ) -> None:
+        self._offices = offices
+        self._dispatcher = dispatcher
+        self._metrics = metrics
+        self._max_bytes = max_bytes
+
+    async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        parsed = topics.parse_topic(topic)
+        if parsed is None:
+            self._reject("bad_topic", topic=topic)
+            return
+        kind, device_id = parsed
+        self._metrics.mqtt_messages.labels(kind).inc()
+        if kind == topics.TRIGGER:
+            await self._trigger(device_id, payload, retained)
+        elif kind == topics.STATUS:
+            self._status(device_id, payload)
+
+    async def _trigger(self, device_id: str, payload: bytes, retained: bool) -> None:
+        office = self._offices.office_of_device(device_id)
+        if office is None:
+            self._reject("unknown_device", device_id=device_id)
+            return
+        try:
+            trigger = native.decode_trigger(payload, max_bytes=self._max_bytes)
+        except native.DecodeError as err:
+            self._reject(err.reason, device_id=device_id, detail=err.detail)
+            return
+        if retained:
+            log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
+        key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")
+        log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
+        if trigger.event == "press":
+            await self._dispatcher.press(
+                office, key, Gesture(trigger.gesture), trigger.ts, trigger.battery
+            )
+        elif trigger.event == "cancel":
+            await self._dispatcher.cancel(office, key)
+        else:
+            await self._dispatcher.button_test(key)
+
+    def _status(self, device_id: str, payload: bytes) -> None:
+        if self._offices.office_of_device(device_id) is None:
+            self._reject("unknown_device", device_id=device_id)
+            return
+        try:
+            status = native.decode_status(payload, max_bytes=self._max_bytes)
+        except native.DecodeError as err:
+            self._reject(err.reason, device_id=device_id, detail=err.detail)
+            return
+        log.info("device status", device_id=device_id, online=status.online, battery=status.battery)
+
+    def _reject(self, reason: str, **context: object) -> None:
+        self._metrics.mqtt_rejected.labels(reason).inc()
+        log.warning("mqtt message rejected", reason=reason, **context)

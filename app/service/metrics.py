@@ -1,0 +1,54 @@
+"""Prometheus metrics for every queue, latency and error path, on a registry per app instance."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_FAST = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.mqtt_messages = Counter(
+            "rollekort_mqtt_messages_total", "MQTT messages taken in", ["kind"], registry=r
+        )
+        self.mqtt_rejected = Counter(
+            "rollekort_mqtt_rejected_total", "MQTT messages rejected", ["reason"], registry=r
+        )
+        self.duplicates = Counter(
+            "rollekort_duplicate_presses_total", "Redelivered presses ignored", registry=r
+        )
+        self.alarms = Counter(
+            "rollekort_alarms_raised_total", "Alarms raised", ["office_id", "mode"], registry=r
+        )
+        self.button_tests = Counter(
+            "rollekort_button_tests_total", "Routine button tests recorded", registry=r
+        )
+        self.commands_refused = Counter(
+            "rollekort_commands_refused_total", "Handset commands refused", ["code"], registry=r
+        )
+        self.ws_bad_frames = Counter(
+            "rollekort_ws_bad_frames_total", "Malformed handset frames", registry=r
+        )
+        self.handsets = Gauge("rollekort_handsets_connected", "Handsets connected now", registry=r)
+        self.ws_queue_overflow = Counter(
+            "rollekort_ws_queue_overflow_total", "Handsets dropped for a full queue", registry=r
+        )
+        self.dispatch_seconds = Histogram(
+            "rollekort_dispatch_seconds",
+            "Press taken in to offers queued",
+            buckets=_FAST,
+            registry=r,
+        )
+        self.commit_seconds = Histogram(
+            "rollekort_commit_seconds",
+            "Press taken in to alarm committed",
+            buckets=_FAST,
+            registry=r,
+        )
+        self.journal_backlog = Gauge(
+            "rollekort_journal_backlog", "Decisions waiting to be written", registry=r
+        )
+        self.open_alarms = Gauge("rollekort_open_alarms", "Open alarms", registry=r)

@@ -1,0 +1,28 @@
+"""The object graph one running service shares: built in app.main's lifespan, handed down."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from app.adapters.ws.hub import HandsetHub
+from app.service.clock import Clock
+from app.service.dispatcher import Dispatcher
+from app.service.metrics import Metrics
+from app.service.offices import OfficeDirectory
+from app.service.ports import AlarmStore
+from app.service.presence import Presence
+from app.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    offices: OfficeDirectory
+    store: AlarmStore
+    clock: Clock
+    presence: Presence
+    hub: HandsetHub
+    dispatcher: Dispatcher
+    metrics: Metrics
+    readiness: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
