@@ -3,8 +3,10 @@
 //
 // What it relies on beyond the protocol document (all optional; the page works without them):
 //   welcome.person_id, welcome.office_name, welcome.open_alarms  (see handleWelcome)
-//   alarm.offer.leader, alarm.offer.remaining_s                   (see handleAlarm)
-//   alarm_update.roles[].holder_id, alarm_update.roles[].steps_done, alarm_update.level
+//   alarm.offer.leader, alarm.offer.due_at                       (see handleAlarm, offerDeadline)
+//   alarm_update.roles[].holder_id, .steps_done, .leader; alarm_update.level, .lockdown
+//   alarm_update.last_event as {type, at, actor}
+//   close code 4409: this handset connected elsewhere (no automatic reconnect, it would fight)
 // Unknown fields and frame types are ignored.
 
 const TOKEN_KEY = 'rollekort.handset.token';
@@ -16,6 +18,8 @@ const CONNECT_TIMEOUT_MS = 15000; // opening plus hello/welcome must take less t
 const CONFIRM_MS = 5000;          // a two-tap confirmation stays armed this long
 const ERROR_SHOW_MS = 6000;
 const MAX_NOTICES = 20;
+const CLOSE_UNAUTHORISED = 4401;
+const CLOSE_REPLACED = 4409;
 
 const LEVELS = {
   assist: ['Bistand', 'assist'],
@@ -55,6 +59,23 @@ const OUTCOMES = {
   cancelled: ['avlyst', 'cancelled'],
   unknown: ['avsluttet', 'closed'],
 };
+const EVENTS = {
+  AlarmRaised: 'alarm utløst',
+  PressRepeated: 'knappen trykket igjen',
+  LevelRaised: 'nivået er hevet',
+  RoleOffered: 'rolle tilbudt',
+  RoleAccepted: 'rolle tatt',
+  RoleDeclined: 'rolle avslått',
+  OfferTimedOut: 'tilbud ikke besvart i tide',
+  OfferWithdrawn: 'tilbud trukket',
+  RoleUnfilled: 'rolle IKKE BESATT',
+  StepCompleted: 'steg utført',
+  HelpRequested: 'HJELP BEDT OM',
+  CancelRefused: 'avbryting avvist (for sent)',
+  AllClearGiven: 'alt klart gitt',
+  AlarmCancelled: 'alarmen avbrutt',
+  LockdownChanged: 'innelåsing endret',
+};
 const NOTICE_KINDS = {
   lockdown: ['INNELÅSING', 'lockdown'],
   lockdown_lifted: ['Innelåsing opphevet', 'lockdown lifted'],
@@ -69,7 +90,7 @@ const state = {
   token: null,
   ws: null,
   connNo: 0,            // increases for every socket; frames of an old socket are ignored
-  phase: 'idle',        // idle | connecting | connected | reconnecting | no-token
+  phase: 'idle',        // idle | connecting | connected | reconnecting | replaced | no-token
   authRejected: false,
   attempt: 0,
   retryAt: 0,
@@ -88,6 +109,7 @@ const state = {
   noticeKeys: new Set(),
   lockdown: null,       // the current lockdown notice, or null
   outbox: [],           // action frames waiting for a connection
+  inflight: [],         // {frame, connNo}: sent, and no later frame shows the server got it
   armed: new Map(),     // "alarm|action" -> time a two-tap confirmation was armed
 };
 
@@ -193,6 +215,7 @@ function resetSession() {
   state.noticeKeys.clear();
   state.lockdown = null;
   state.outbox = [];
+  state.inflight = [];
   state.armed.clear();
   state.authRejected = false;
 }
@@ -254,7 +277,15 @@ function connect() {
 function onSocketGone(code) {
   const lived = state.welcomedAt ? Date.now() - state.welcomedAt : 0;
   state.ws = null;
-  if (code === 4401) {
+  if (code === CLOSE_REPLACED) {
+    // The same handset token connected from another tab or device and took over. Reconnecting
+    // by ourselves would throw that one out in turn, for ever; the user decides.
+    clearTimeout(state.retryTimer);
+    state.attempt = 0;
+    setPhase('replaced');
+    return;
+  }
+  if (code === CLOSE_UNAUTHORISED) {
     state.authRejected = !state.welcomedAt;
   }
   if (lived >= STABLE_MS) state.attempt = 0;
@@ -268,7 +299,7 @@ function dropSocket() {
   state.ws = null;
   if (ws) {
     try {
-      ws.close(4000, 'client watchdog');
+      ws.close(4000, 'client closing');
     } catch {
       // ignore
     }
@@ -292,7 +323,7 @@ function scheduleReconnect() {
 }
 
 function reconnectNow() {
-  if (state.phase === 'reconnecting') {
+  if (state.phase === 'reconnecting' || state.phase === 'replaced') {
     state.attempt = Math.max(0, state.attempt - 1);
     connect();
   }
@@ -322,21 +353,44 @@ function sendNow(frame) {
   }
 }
 
+// A frame written into a socket that turns out to be dead is lost without an error. Accept and
+// decline are re-sent when the server offers the role again (see handleAlarm); these are kept
+// until a later frame about the same alarm (or lockdown) arrives on the same connection, and
+// are sent again after a reconnect otherwise. The server must take a repeat as a no-op.
+const TRACKED = new Set(['step_done', 'need_help', 'all_clear', 'lockdown']);
+
+function ackKey(frame) {
+  return frame.type === 'lockdown' ? 'lockdown' : `alarm:${frame.alarm_id}`;
+}
+
+function acknowledge(key) {
+  state.inflight = state.inflight.filter((x) => !(x.connNo === state.connNo && ackKey(x.frame) === key));
+}
+
+function sent(frame) {
+  if (TRACKED.has(frame.type)) state.inflight.push({ frame, connNo: state.connNo });
+}
+
 /** Send an action; while disconnected it waits and goes out right after the next welcome. */
 function sendAction(frame) {
-  if (!sendNow(frame)) state.outbox.push(frame);
+  if (sendNow(frame)) sent(frame);
+  else state.outbox.push(frame);
   renderConn();
   return state.connNo;
 }
 
 function flushOutbox() {
-  const pending = state.outbox;
+  // What went out on a dead connection without a sign that it arrived goes again, first.
+  const lost = state.inflight.filter((x) => x.connNo !== state.connNo).map((x) => x.frame);
+  state.inflight = state.inflight.filter((x) => x.connNo === state.connNo);
+  const pending = [...lost, ...state.outbox];
   state.outbox = [];
   for (const frame of pending) {
     if (!sendNow(frame)) {
       state.outbox.push(frame);
       continue;
     }
+    sent(frame);
     // An answer that went out now belongs to this connection (see the resend in handleAlarm).
     if (frame.type === 'accept' || frame.type === 'decline') {
       const offer = state.alarms.get(frame.alarm_id)?.offers.get(frame.role_id);
@@ -455,15 +509,15 @@ function handleAlarm(f) {
       // offers it to us again, e.g. in the "everyone present" stage. A fresh offer.
       known.status = 'offered';
       known.holder = null;
-      const again = Number.isFinite(o.remaining_s) ? o.remaining_s : o.accept_within_s;
-      known.deadline = Number.isFinite(again) ? Date.now() + again * 1000 : null;
+      known.deadline = offerDeadline(o);
       notifyNewOffer();
+    } else if (known.status === 'offered' && 'due_at' in o) {
+      known.deadline = offerDeadline(o); // a resend carries the real remaining time
     }
     renderAlarms();
     return;
   }
   const within = Number.isFinite(o.accept_within_s) ? o.accept_within_s : null;
-  const remaining = Number.isFinite(o.remaining_s) ? o.remaining_s : within;
   alarm.offers.set(roleId, {
     role_id: roleId,
     title: str(o.title) || roleId,
@@ -471,9 +525,7 @@ function handleAlarm(f) {
     steps,
     leader: o.leader === true || standingRole(roleId)?.leader === true,
     accept_within_s: within,
-    // Counted from receipt, not from raised_at: an escalated offer comes later than the alarm,
-    // and the handset's clock need not agree with the server's.
-    deadline: remaining === null ? null : Date.now() + remaining * 1000,
+    deadline: offerDeadline(o),
     status: 'offered',   // offered | accepted | declined | taken | closed
     confirmed: false,    // accepted according to an alarm_update
     pending: null,       // 'accept' | 'decline' sent, no answer yet
@@ -485,6 +537,24 @@ function handleAlarm(f) {
   });
   notifyNewOffer();
   renderAlarms();
+}
+
+/**
+ * When the answer is due, as a local timestamp, or null for no countdown.
+ * Not raised_at + accept_within_s: an escalated offer comes later than the alarm. The server's
+ * `due_at` is right for a resent offer, but the handset's clock may disagree with the server's,
+ * so it is clamped to [now, now + accept_within_s]; without it, receipt + accept_within_s.
+ * `due_at: null` means no deadline (e.g. an unfilled role that may still be taken late).
+ */
+function offerDeadline(o) {
+  const now = Date.now();
+  const within = Number.isFinite(o.accept_within_s) ? o.accept_within_s * 1000 : null;
+  if ('due_at' in o) {
+    if (o.due_at === null) return null;
+    const due = Date.parse(o.due_at);
+    if (!Number.isNaN(due)) return within === null ? due : Math.min(Math.max(due, now), now + within);
+  }
+  return within === null ? null : now + within;
 }
 
 function handleAlarmNotice(f) {
@@ -509,10 +579,18 @@ function holderIsMe(role) {
 function handleUpdate(f) {
   const alarmId = str(f.alarm_id);
   if (!alarmId || state.closedIds.has(alarmId)) return;
+  acknowledge(`alarm:${alarmId}`);
   const alarm = ensureAlarm(alarmId);
   alarm.state = str(f.state) || alarm.state;
   alarm.lastEvent = f.last_event ?? alarm.lastEvent;
   if (alarm.info && str(f.level)) alarm.info.level = f.level;
+  if (f.lockdown === true && !state.lockdown) {
+    state.lockdown = { kind: 'lockdown', text: '', alarmId, at: Date.now() };
+    renderNotices();
+  } else if (f.lockdown === false && state.lockdown && state.lockdown.alarmId === alarmId) {
+    state.lockdown = null; // lifted while we were away: the snapshot after a reconnect says so
+    renderNotices();
+  }
   if (Array.isArray(f.roles)) {
     alarm.roles = f.roles.filter((r) => r && typeof r === 'object' && str(r.role_id));
     for (const role of alarm.roles) {
@@ -559,12 +637,14 @@ function closeAlarm(alarm, outcome, closedAt) {
     offer.pending = null;
   }
   state.closedIds.add(alarm.id);
-  state.outbox = state.outbox.filter((q) => q.alarm_id !== alarm.id || q.type === 'need_help');
+  state.outbox = state.outbox.filter((q) => q.alarm_id !== alarm.id);
+  state.inflight = state.inflight.filter((x) => x.frame.alarm_id !== alarm.id);
 }
 
 function handleClosed(f) {
   const alarmId = str(f.alarm_id);
   if (!alarmId) return;
+  state.inflight = state.inflight.filter((x) => x.frame.alarm_id !== alarmId);
   const alarm = state.alarms.get(alarmId);
   if (!alarm) {
     state.closedIds.add(alarmId);
@@ -581,15 +661,22 @@ function handleNotice(f) {
   if (state.noticeKeys.has(key)) return;
   state.noticeKeys.add(key);
   const notice = { kind, text: str(f.text), alarmId: str(f.alarm_id), at: Date.now() };
-  if (kind === 'lockdown') state.lockdown = notice;
-  if (kind === 'lockdown_lifted') state.lockdown = null;
+  if (kind === 'lockdown' || kind === 'lockdown_lifted') {
+    acknowledge('lockdown');
+    // The server repeats an active lockdown after every reconnect: list it only when it changes.
+    const changes = kind === 'lockdown' ? !state.lockdown || !state.lockdown.text : !!state.lockdown;
+    state.lockdown = kind === 'lockdown' ? notice : null;
+    if (!changes) {
+      renderNotices();
+      return;
+    }
+  }
   state.notices.unshift(notice);
   state.notices.length = Math.min(state.notices.length, MAX_NOTICES);
   renderNotices();
   renderAlarms(); // the leader's lockdown button follows the lockdown state
 }
 
-let errorTimer = null;
 function handleError(f) {
   const msg = str(f.message) || 'Ukjent feil';
   const code = str(f.code) || (typeof f.code === 'number' ? String(f.code) : '');
@@ -720,6 +807,7 @@ function renderConn() {
       countdown = ` – kobler til igjen om ${s} s`;
       break;
     }
+    case 'replaced': msg = 'Koblet fra: mottakeren er åpnet i et annet vindu eller på en annen enhet'; break;
     case 'no-token': msg = 'Ikke innlogget'; break;
     default: msg = 'Ikke tilkoblet';
   }
@@ -727,7 +815,8 @@ function renderConn() {
   // Only the phase is announced; the per-second countdown is not (it would drown a screen reader).
   if (text.textContent !== msg) text.textContent = msg;
   if (retryIn.textContent !== countdown) retryIn.textContent = countdown;
-  retry.hidden = state.phase !== 'reconnecting';
+  retry.hidden = state.phase !== 'reconnecting' && state.phase !== 'replaced';
+  retry.textContent = state.phase === 'replaced' ? 'Koble til her' : 'Koble til nå';
   el.dataset.outbox = String(state.outbox.length);
 
   const form = $('token-form');
@@ -767,12 +856,28 @@ function renderWelcome() {
   }
 }
 
+/**
+ * The status to show. One role per person per alarm: once this person holds (or has just
+ * accepted) a role, the server withdraws their other offers in that alarm, and the protocol has
+ * no frame for that, so they are shown as withdrawn (and come back if the accept is refused).
+ */
+function shownStatus(alarm, offer) {
+  if (offer.status !== 'offered') return offer.status;
+  for (const other of alarm.offers.values()) {
+    if (other !== offer && other.status === 'accepted') return 'withdrawn';
+  }
+  return 'offered';
+}
+
+function waitingOffers(alarm) {
+  return [...alarm.offers.values()].filter((o) => shownStatus(alarm, o) === 'offered');
+}
+
 /** Unanswered offers first, then alarms where I hold a role, then the rest, closed last. */
 function alarmRank(alarm) {
   if (alarm.closed) return 3;
-  const offers = [...alarm.offers.values()];
-  if (offers.some((o) => o.status === 'offered')) return 0;
-  if (offers.some((o) => o.status === 'accepted')) return 1;
+  if (waitingOffers(alarm).length) return 0;
+  if ([...alarm.offers.values()].some((o) => o.status === 'accepted')) return 1;
   return 2;
 }
 
@@ -789,8 +894,7 @@ function renderAlarms() {
     const again = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
     if (again) again.focus();
   }
-  const waiting = [...state.alarms.values()]
-    .reduce((n, a) => n + [...a.offers.values()].filter((o) => o.status === 'offered').length, 0);
+  const waiting = [...state.alarms.values()].reduce((n, a) => n + waitingOffers(a).length, 0);
   document.title = waiting ? `(${waiting}) ALARM – Rollekort` : 'Rollekort – mottaker';
   tick();
 }
@@ -850,9 +954,12 @@ function renderAlarm(alarm) {
 
   if (alarm.roles && alarm.roles.length) card.append(renderRoles(alarm));
 
-  const last = alarm.lastEvent;
-  const lastText = typeof last === 'string' ? last : (last && typeof last === 'object' ? str(last.text) || str(last.type) || str(last.kind) : '');
-  if (lastText) card.append(h('p', { class: 'last-event small', 'data-testid': 'last-event', text: `Siste: ${lastText}` }));
+  const lastText = describeEvent(alarm.lastEvent);
+  if (lastText) {
+    const help = alarm.lastEvent?.type === 'HelpRequested';
+    card.append(h('p', { class: `last-event${help ? ' help' : ''}`, 'data-testid': 'last-event', 'data-event': str(alarm.lastEvent?.type) },
+      `Siste: ${lastText}`));
+  }
 
   if (alarm.closed) {
     card.append(h('button', {
@@ -864,28 +971,54 @@ function renderAlarm(alarm) {
   return card;
 }
 
+/** An event's actor ("person:<id>", "device:<id>", "system") as a short name, or ''. */
+function actorName(actor) {
+  if (!actor || actor === 'system') return '';
+  const device = /^device:(.+)$/.exec(actor);
+  if (device) return `knapp ${device[1]}`;
+  const id = /^person:(.+)$/.exec(actor)?.[1] ?? actor;
+  if (id === state.me.personId) return 'deg';
+  for (const alarm of state.alarms.values()) {
+    for (const r of alarm.roles || []) if (r.holder_id === id && str(r.holder)) return r.holder;
+  }
+  return id;
+}
+
+/** last_event as a short line: {type, at, actor} from this server, or a plain string. */
+function describeEvent(last) {
+  if (typeof last === 'string') return last;
+  if (!last || typeof last !== 'object') return '';
+  const what = EVENTS[str(last.type)] || str(last.text) || str(last.type) || str(last.kind);
+  if (!what) return '';
+  const who = actorName(str(last.actor));
+  const when = str(last.at) ? ` kl. ${fmtTime(last.at)}` : '';
+  return `${what}${who ? ` (${who})` : ''}${when}`;
+}
+
 function renderOffer(alarm, offer) {
   const key = `${alarm.id}|${offer.role_id}`;
+  const status = shownStatus(alarm, offer);
   const el = h('section', {
-    class: `offer status-${offer.status}`,
+    class: `offer status-${status}`,
     'data-testid': 'offer',
     'data-alarm-id': alarm.id,
     'data-role-id': offer.role_id,
-    'data-status': offer.status,
+    'data-status': status,
     'data-confirmed': offer.confirmed ? 'true' : 'false',
     'data-leader': offer.leader ? 'true' : 'false',
     'aria-label': `Rolle: ${offer.title}`,
   });
   el.append(h('h3', { class: 'role-title', 'data-testid': 'role-title' },
-    offer.status === 'offered' ? 'Tilbud: ' : '', offer.title,
+    status === 'offered' ? 'Tilbud: ' : '', offer.title,
     offer.leader ? h('span', { class: 'badge', text: 'leder' }) : null));
   if (offer.stance) {
     el.append(h('p', { class: 'stance', 'data-testid': 'stance', 'data-stance': offer.stance },
       h('span', { class: 'label', text: 'Din holdning: ' }), label(STANCES, offer.stance)));
   }
 
-  const working = offer.status === 'accepted' && !alarm.closed;
-  if (offer.steps.length) {
+  const working = status === 'accepted' && !alarm.closed;
+  // Steps only where they matter: to decide (offered) and to do (accepted).
+  if (offer.steps.length && (status === 'offered' || status === 'accepted')) {
     const ol = h('ol', { class: 'steps', 'data-testid': 'steps' });
     for (const s of offer.steps) {
       const done = offer.stepsDone.has(s.n);
@@ -908,13 +1041,15 @@ function renderOffer(alarm, offer) {
     el.append(ol);
   }
 
-  switch (offer.status) {
+  switch (status) {
     case 'offered': {
       if (offer.deadline !== null) {
         el.append(h('p', {
           class: 'countdown', 'data-testid': 'countdown', role: 'timer', 'aria-live': 'off',
           'data-deadline': String(offer.deadline),
         }));
+      } else {
+        el.append(h('p', { class: 'countdown', 'data-testid': 'no-deadline', text: 'Svar så snart du kan' }));
       }
       el.append(h('div', { class: 'answer' },
         h('button', {
@@ -946,6 +1081,9 @@ function renderOffer(alarm, offer) {
       break;
     case 'closed':
       el.append(h('p', { class: 'status-line', 'data-testid': 'offer-status', text: 'Tilbudet gjelder ikke lenger.' }));
+      break;
+    case 'withdrawn':
+      el.append(h('p', { class: 'status-line', 'data-testid': 'offer-status', text: 'Trukket: du har en annen rolle i denne alarmen.' }));
       break;
     default:
       break;
@@ -1073,9 +1211,12 @@ function start() {
     setPhase('no-token');
   });
   $('reconnect-now').addEventListener('click', reconnectNow);
-  window.addEventListener('online', reconnectNow);
+  const retryIfWaiting = () => {
+    if (state.phase === 'reconnecting') reconnectNow();
+  };
+  window.addEventListener('online', retryIfWaiting);
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') reconnectNow();
+    if (document.visibilityState === 'visible') retryIfWaiting();
   });
   setInterval(tick, 250);
   setInterval(watchdog, 5000);
