@@ -4,7 +4,7 @@ so tests (and several instances in one process) build their own."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from importlib import resources
 
@@ -90,7 +90,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         stack.push_async_callback(dispatcher.close)
         await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
         intake = Intake(offices, dispatcher, metrics, settings.max_payload_bytes)
-        ingest = MqttIngest(settings, intake.on_message)
+        ingest = MqttIngest.from_settings(settings, intake.on_message)
         await ingest.start()
         stack.push_async_callback(ingest.stop)
         services = Services(
@@ -108,7 +108,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         yield services
 
 
-def _broker_check(ingest: MqttIngest):  # type: ignore[no-untyped-def]
+def _broker_check(ingest: MqttIngest) -> Callable[[], Awaitable[str | None]]:
     async def check() -> str | None:
         return None if ingest.connected else "broker: not connected"
 

@@ -3,6 +3,7 @@ absent, and free loopback ports for extra instances."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -32,9 +33,7 @@ def reachable(address: tuple[str, int]) -> bool:
 
 @pytest.fixture
 def mosquitto_url() -> str:
-    if not reachable(MOSQUITTO):
-        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883 (the embedded-broker variant ran)")
-    return "mqtt://127.0.0.1:1883"
+    return require_mosquitto()
 
 
 @pytest.fixture
@@ -42,29 +41,45 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+def require_postgres() -> None:
     if not reachable(POSTGRES):
         pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (the SQLite variant ran)")
+
+
+def require_mosquitto() -> str:
+    if not reachable(MOSQUITTO):
+        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883 (the embedded-broker variant ran)")
+    return "mqtt://127.0.0.1:1883"
+
+
+async def _admin(sql: str) -> None:
     import asyncpg
 
+    conn = await asyncpg.connect(
+        user="postgres", host=POSTGRES[0], port=POSTGRES[1], database="postgres"
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    require_postgres()
     name = f"rollekort_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(
-        user="postgres", host=POSTGRES[0], port=POSTGRES[1], database="postgres"
-    )
+    await _admin(f'CREATE DATABASE "{name}"')
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     finally:
-        await admin.close()
-    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    admin = await asyncpg.connect(
-        user="postgres", host=POSTGRES[0], port=POSTGRES[1], database="postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture

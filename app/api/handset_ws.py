@@ -94,9 +94,9 @@ class _Session:
         if old is not None:
             await old.close(REPLACED)
         log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
-        hub.send(
-            self.conn, outbound.welcome_frame(self.handset.id, self.handset.person_id, self.office)
-        )
+        welcome = outbound.welcome_frame(self.handset.id, self.handset.person_id, self.office)
+        open_now = self.services.dispatcher.open_alarms(self.office.id)
+        hub.send(self.conn, {**welcome, "open_alarms": [s.alarm_id for s in open_now]})
         self._send_snapshot()
         pinger = asyncio.create_task(self._ping_loop())
         try:
@@ -109,14 +109,17 @@ class _Session:
             log.info("handset disconnected", handset_id=self.handset.id)
 
     def _send_snapshot(self) -> None:
-        """Open offers are sent again on every (re)connect, so a resume never misses one."""
+        """Open offers (and the role already held, with its steps) are sent again on every
+        (re)connect, so a resume never misses one; `welcome.open_alarms` lets the handset drop
+        alarms that closed while it was away."""
         hub = self.services.hub
         person = self.handset.person_id
         for state in self.services.dispatcher.open_alarms(self.office.id):
-            offers = state.live_offers(person)
-            for slot in offers:
+            held = state.role_held_by(person)
+            mine = [*state.live_offers(person), *([held] if held else [])]
+            for slot in mine:
                 hub.send(self.conn, outbound.offer_frame(state, self.office, slot.role_id))
-            if not offers and state.role_held_by(person) is None:
+            if not mine:
                 hub.send(self.conn, outbound.notice_frame(state, self.office))
             hub.send(self.conn, outbound.update_frame(state, self.office, None))
             if state.lockdown:

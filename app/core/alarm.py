@@ -7,13 +7,25 @@ debrief replay shows exactly what the dispatcher knew at each instant.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import singledispatch
+from typing import Any, TypeVar
 
 from app.core import events as ev
 from app.core.office import AlarmMode, Level
+
+_T = TypeVar("_T")
+
+
+def replace(obj: _T, **changes: Any) -> _T:
+    """dataclasses.replace for these plain frozen dataclasses, without its generic overhead
+    (it is on the press → offer path several times per alarm)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 class AlarmStatus(StrEnum):

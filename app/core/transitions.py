@@ -40,6 +40,7 @@ class InvalidTransition(Exception):
 class Decision:
     events: tuple[ev.Event, ...] = ()
     effects: tuple[fx.Effect, ...] = ()
+    state: AlarmState | None = None  # the state after the events, already folded
 
 
 @dataclass
@@ -48,15 +49,14 @@ class _Draft:
     ctx: DispatchContext
     now: datetime
     events: list[ev.Event] = field(default_factory=list)
-    effects: list[fx.Effect] = field(default_factory=list)
+    effects: dict[fx.Effect, None] = field(default_factory=dict)
 
     def emit(self, event: ev.Event) -> None:
         self.events.append(event)
         self.state = evolve(self.state, event)
 
     def effect(self, effect: fx.Effect) -> None:
-        if effect not in self.effects:
-            self.effects.append(effect)
+        self.effects[effect] = None  # ordered, and each effect once
 
     @property
     def alarm(self) -> AlarmState:
@@ -84,7 +84,7 @@ def decide(
         raise InvalidTransition("invalid", f"{type(command).__name__} does not apply now")
     draft = _Draft(state, ctx, now)
     handler(draft, command)
-    return Decision(tuple(draft.events), tuple(draft.effects))
+    return Decision(tuple(draft.events), tuple(draft.effects), draft.state)
 
 
 # -- raising ------------------------------------------------------------------------------

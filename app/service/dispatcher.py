@@ -210,11 +210,10 @@ class Dispatcher:
     ) -> tuple[AlarmState, Decision]:
         ctx = DispatchContext(office=office, present=self._presence.present())
         decision = decide(state, command, ctx, self._clock.now())
-        for event in decision.events:
-            state = evolve(state, event)
-        assert state is not None
-        self._remember(state)
-        return state, decision
+        after = decision.state
+        assert after is not None
+        self._remember(after)
+        return after, decision
 
     def _remember(self, state: AlarmState) -> None:
         if state.status is AlarmStatus.OPEN:
