@@ -90,6 +90,7 @@ class _Session:
 
     async def run(self) -> None:
         hub = self.services.hub
+        arriving = not self.services.presence.is_present(self.handset.person_id)
         old = hub.attach(self.conn)
         if old is not None:
             await old.close(REPLACED)
@@ -98,6 +99,8 @@ class _Session:
         open_now = self.services.dispatcher.open_alarms(self.office.id)
         hub.send(self.conn, {**welcome, "open_alarms": [s.alarm_id for s in open_now]})
         self._send_snapshot()
+        if arriving:
+            await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
         pinger = asyncio.create_task(self._ping_loop())
         try:
             await self._read_loop()

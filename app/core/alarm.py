@@ -141,6 +141,7 @@ def _apply(event: ev.Event, state: AlarmState) -> AlarmState:
 def _(event: ev.RoleOffered, state: AlarmState) -> AlarmState:
     s = state.slot(event.role_id)
     persons = frozenset(event.person_ids)
+    joining = event.offer_no == s.offer_no  # someone joins the stage that is running
     return state.with_slot(
         replace(
             s,
@@ -150,7 +151,7 @@ def _(event: ev.RoleOffered, state: AlarmState) -> AlarmState:
             offer_no=event.offer_no,
             due_at=event.due_at,
             offered=s.offered | persons,
-            pending=persons,
+            pending=(s.pending | persons) if joining else persons,
             asked=s.asked | persons,
         )
     )

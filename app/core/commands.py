@@ -54,6 +54,13 @@ class ExpireOffer(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class JoinAlarm(Command):
+    """A person became present (their handset connected) while the alarm is open."""
+
+    person_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CompleteStep(Command):
     person_id: str
     role_id: str

@@ -21,10 +21,11 @@ from app.core.assignment import (
     DispatchContext,
     everyone,
     first_candidates,
+    is_eligible,
     next_candidates,
     pool_members,
 )
-from app.core.office import PoolAssignment, Role, TriggerKind
+from app.core.office import NamedAssignment, PoolAssignment, Role, TriggerKind
 
 
 class InvalidTransition(Exception):
@@ -188,6 +189,53 @@ def _advance(d: _Draft, role_id: str) -> None:
             if d.alarm.slot(waiting.id).status is SlotStatus.WAITING:
                 _offer(d, waiting, everyone(d.alarm.slot(waiting.id), d.alarm, d.ctx))
     _offer(d, role, next_candidates(role, d.alarm.slot(role_id), d.alarm, d.ctx))
+
+
+def _join(d: _Draft, c: cmd.JoinAlarm) -> None:
+    """A person who arrives during an alarm is offered the open roles they could have been
+    asked for: a role with nobody left to ask, a role offered to everyone present, or a role
+    whose chain or pool names them. They join the running stage and its deadline."""
+    for slot in d.alarm.slots:
+        role = d.role(slot.role_id)
+        if (
+            slot.status not in (SlotStatus.OFFERED, SlotStatus.UNFILLED)
+            or c.person_id in slot.asked
+        ):
+            continue
+        if not is_eligible(c.person_id, d.alarm, d.ctx) or not _may_join(
+            role, slot, c.person_id, d
+        ):
+            continue
+        if slot.status is SlotStatus.UNFILLED:
+            _offer(d, role, Candidates(Stage.EVERYONE, (c.person_id,)))
+            continue
+        assert slot.due_at is not None and slot.stage is not None
+        d.emit(
+            ev.RoleOffered(
+                at=d.now,
+                actor=ev.SYSTEM,
+                role_id=role.id,
+                person_ids=(c.person_id,),
+                stage=slot.stage.value,
+                offer_no=slot.offer_no,
+                due_at=slot.due_at,
+                chain_index=slot.chain_index,
+            )
+        )
+        d.effect(fx.PushOffer(d.alarm.alarm_id, c.person_id, role.id))
+    if d.events:
+        d.effect(fx.PushUpdate(d.alarm.alarm_id))
+
+
+def _may_join(role: Role, slot: Any, person_id: str, d: _Draft) -> bool:
+    if slot.status is SlotStatus.UNFILLED or slot.stage is Stage.EVERYONE:
+        return True
+    a = role.assignment
+    if isinstance(a, PoolAssignment):
+        return slot.stage is Stage.POOL and person_id in d.ctx.office.pools.get(a.pool_id, ())
+    if isinstance(a, NamedAssignment) and person_id in a.chain:
+        return a.chain.index(person_id) <= slot.chain_index  # never ahead of the chain's order
+    return False
 
 
 def _repeat(d: _Draft, c: cmd.RaiseAlarm) -> None:
@@ -430,6 +478,7 @@ TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (_OPEN, cmd.RequestHelp): _help,
     (_OPEN, cmd.GiveAllClear): _all_clear,
     (_OPEN, cmd.SetLockdown): _lockdown,
+    (_OPEN, cmd.JoinAlarm): _join,
     (AlarmStatus.RESOLVED, cmd.ExpireOffer): _stale,
     (AlarmStatus.CANCELLED, cmd.ExpireOffer): _stale,
 }

@@ -176,6 +176,14 @@ class Dispatcher:
         """Apply a handset's command; raises InvalidTransition with a code the handset sees."""
         await self._execute(office, alarm_id, command)
 
+    async def person_arrived(self, office: Office, person_id: str) -> None:
+        """Someone's handset connected: offer them the open roles they could take."""
+        for state in self.open_alarms(office.id):
+            try:
+                await self._execute(office, state.alarm_id, cmd.JoinAlarm(person_id=person_id))
+            except InvalidTransition as err:
+                log.info("arrival changes nothing", alarm_id=state.alarm_id, reason=err.message)
+
     async def expire(self, office_id: str, alarm_id: str, role_id: str, offer_no: int) -> None:
         self._timers.pop((alarm_id, role_id), None)
         if alarm_id not in self._open:

@@ -88,8 +88,10 @@ class Journal:
                 for queue in list(self._queues.values()):
                     await queue.join()
 
-    async def close(self) -> None:
-        await self.drain()
+    async def close(self, limit_s: float = 3.0) -> None:
+        """Write what can be written within the limit, then stop retrying: an unwritten press
+        was never acknowledged, so the broker delivers it again after the restart."""
+        await self.drain(limit_s)
         for task in self._writers.values():
             task.cancel()
         for task in self._writers.values():

@@ -82,7 +82,7 @@ async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Run
         yield Running(settings, f"http://127.0.0.1:{settings.port}", server)
     finally:
         server.should_exit = True
-        await asyncio.wait_for(task, TIMEOUT)
+        await asyncio.wait_for(task, 2 * TIMEOUT)
 
 
 def forget_session(settings: Settings) -> None:

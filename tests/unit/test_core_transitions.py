@@ -314,4 +314,31 @@ def test_every_table_entry_is_exercised_by_a_known_state() -> None:
         cmd.RequestHelp,
         cmd.GiveAllClear,
         cmd.SetLockdown,
+        cmd.JoinAlarm,
     }
+
+
+def test_someone_arriving_is_offered_roles_nobody_was_left_to_take() -> None:
+    run = Run(ctx())
+    run.do(press())
+    assert run.alarm.slot("leader").status is SlotStatus.UNFILLED
+    run.ctx = ctx("lise")
+    d = run.do(cmd.JoinAlarm(person_id="lise"), T0 + timedelta(seconds=3))
+    assert ("lise", "leader") in run.offers(d) and ("lise", "guard") in run.offers(d)
+    assert run.alarm.slot("leader").due_at == T0 + timedelta(seconds=23)
+
+
+def test_the_holder_coming_back_joins_the_deputys_stage_but_a_deputy_never_jumps_the_queue() -> (
+    None
+):
+    run = Run(ctx("per", "gunn"))
+    run.do(press())  # lise absent: the leader role went to per, the deputy
+    run.ctx = ctx("per", "gunn", "lise")
+    d = run.do(cmd.JoinAlarm(person_id="lise"), T0 + timedelta(seconds=2))
+    assert ("lise", "leader") in run.offers(d)
+    assert run.alarm.slot("leader").offer_no == 1  # same stage, same deadline
+    early = Run(ctx("lise", "gunn"))
+    early.do(press())
+    early.ctx = ctx("lise", "gunn", "per")
+    d = early.do(cmd.JoinAlarm(person_id="per"))
+    assert ("per", "leader") not in early.offers(d) and ("per", "guard") not in early.offers(d)
