@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from app.core.office import Gesture
 from app.settings import Settings
+
+
+class TriggerEventName(StrEnum):
+    PRESS = "press"
+    CANCEL = "cancel"
+    TEST = "test"
+
 
 cli = typer.Typer(
     help="Rollekort: alarm dispatch and role cards for reception panic alarms.",
@@ -106,16 +115,18 @@ def db_upgrade(db_url: DbOpt = None) -> None:
 def sim_press(
     device_id: str,
     broker: BrokerOpt = None,
-    gesture: Annotated[str, typer.Option(help="single, double, triple or hold")] = "single",
-    event: Annotated[str, typer.Option(help="press, cancel or test")] = "press",
+    gesture: Annotated[Gesture, typer.Option(help="how the button was pressed")] = Gesture.SINGLE,
+    event: Annotated[TriggerEventName, typer.Option(help="what the press means")] = (
+        TriggerEventName.PRESS
+    ),
     seq: Annotated[int | None, typer.Option(help="default: milliseconds now")] = None,
 ) -> None:
     """Publish a native trigger event, as a button would, and wait for the broker's PUBACK."""
     from simulator.button import press
 
     url = _settings(broker=broker).broker_url
-    used = press(url, device_id, event=event, gesture=gesture, seq=seq)
-    typer.echo(f"{event} from {device_id} (seq {used}) published to {url}")
+    sent = press(url, device_id, event=event.value, gesture=gesture.value, seq=seq)
+    typer.echo(f"{event.value} from {device_id} (seq {sent.seq}) published to {url}")
 
 
 @bench.command("latency")

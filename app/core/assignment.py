@@ -44,7 +44,9 @@ def first_candidates(
     a = role.assignment
     if isinstance(a, NamedAssignment):
         return _named_from(0, a, slot, state, ctx) or everyone(slot, state, ctx)
-    return _pool(a, slot, state, ctx) or everyone(slot, state, ctx)
+    if isinstance(a, PoolAssignment):
+        return _pool(a, slot, state, ctx) or everyone(slot, state, ctx)
+    return everyone(slot, state, ctx)
 
 
 def next_candidates(

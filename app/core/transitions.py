@@ -15,7 +15,7 @@ from typing import Any
 from app.core import commands as cmd
 from app.core import effects as fx
 from app.core import events as ev
-from app.core.alarm import AlarmState, AlarmStatus, SlotStatus, Stage, evolve
+from app.core.alarm import AlarmState, AlarmStatus, RoleSlot, SlotStatus, Stage, evolve
 from app.core.assignment import (
     Candidates,
     DispatchContext,
@@ -227,7 +227,7 @@ def _join(d: _Draft, c: cmd.JoinAlarm) -> None:
         d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
-def _may_join(role: Role, slot: Any, person_id: str, d: _Draft) -> bool:
+def _may_join(role: Role, slot: RoleSlot, person_id: str, d: _Draft) -> bool:
     if slot.status is SlotStatus.UNFILLED or slot.stage is Stage.EVERYONE:
         return True
     a = role.assignment
