@@ -2,86 +2,131 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 import types
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
+from app.config.spec_base import (
+    DISCRIMINATOR,
+    FORMAT,
+    SHAPE_TAGS,
+    ConditionSpec,
+    Loc,
+    PeriodSpec,
+    Sha256Hex,
+    Spec,
+    Zone,
+    hash_token,
+)
+from app.config.spec_facts import (
+    AgencySpec,
+    DelegationSpec,
+    GuardServiceSpec,
+    InterventionPolicySpec,
+    PoliceSpec,
+    PoolDeclSpec,
+    PoolEntry,
+    ReceptionSpec,
+    SiteSpec,
+    TimeWindows,
+    pool_members,
+    pool_size,
+)
+from app.config.spec_roles import (
+    ASSIGNMENT_MODES,
+    AllRespondSpec,
+    AssembleSpec,
+    AssessorSpec,
+    AssignmentSpec,
+    FirstToClaimSpec,
+    GuardModeSpec,
+    NamedSpec,
+    PoolSpec,
+    PresserOverrideSpec,
+    PresserSpec,
+    RoleCardSpec,
+    RoleSpec,
+    VariantSpec,
+)
+from app.core.facts import DEFAULT_TIMEZONE, OfficeFacts
 from app.core.office import (
     DEFAULT_GESTURES,
     Gesture,
     Handset,
     Level,
     Location,
-    NamedAssignment,
     Office,
     Person,
-    PoolAssignment,
-    Role,
-    RoleCard,
-    Stance,
-    Step,
     Trigger,
     TriggerKind,
 )
 
-FORMAT = "rollekort/office-v1"
-DISCRIMINATOR = "mode"
-ASSIGNMENT_MODES = ("named", "pool")
+__all__ = [
+    "ASSIGNMENT_MODES",
+    "DISCRIMINATOR",
+    "FORMAT",
+    "SHAPE_TAGS",
+    "AgencySpec",
+    "AllRespondSpec",
+    "ApiRole",
+    "ApiTokenSpec",
+    "AssembleSpec",
+    "AssessorSpec",
+    "AssignmentSpec",
+    "ConditionSpec",
+    "DelegationSpec",
+    "DeviceSpec",
+    "FirstToClaimSpec",
+    "GuardModeSpec",
+    "GuardServiceSpec",
+    "HandsetSpec",
+    "InterventionPolicySpec",
+    "Loc",
+    "LocationSpec",
+    "NamedSpec",
+    "OfficeFile",
+    "OfficeSpec",
+    "PeriodSpec",
+    "PersonSpec",
+    "PoliceSpec",
+    "PoolDeclSpec",
+    "PoolSpec",
+    "PresserOverrideSpec",
+    "PresserSpec",
+    "ReceptionSpec",
+    "RoleCardSpec",
+    "RoleSpec",
+    "SiteSpec",
+    "VariantSpec",
+    "Zone",
+    "hash_token",
+    "known_fields",
+    "pool_members",
+    "pool_size",
+]
+
 ApiRole = Literal["admin", "coordinator", "viewer"]
 DeviceFamily = Literal["native", "zigbee2mqtt", "tasmota", "shelly", "esphome"]
-Loc = tuple[str | int, ...]
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def hash_token(token: str) -> str:
-    """The sha256 hex digest under which a bearer token is stored and looked up."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _sha256_hex(value: str) -> str:
-    if not _HEX64.fullmatch(value):
-        raise ValueError(
-            "must be 64 hexadecimal characters, the sha256 of the token "
-            "(printf %s 'TOKEN' | sha256sum)"
-        )
-    return value.lower()
-
-
-Sha256Hex = Annotated[StrictStr, AfterValidator(_sha256_hex)]
-
-
-class Zone(StrEnum):
-    """What kind of place a location is; later rules (bystanders, lone reception) depend on it."""
-
-    PUBLIC = "public"
-    CONVERSATION_ROOM = "conversation_room"
-    BACK_OFFICE = "back_office"
-    SAFE_ZONE = "safe_zone"
-    OTHER = "other"
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class OfficeSpec(Spec):
     id: StrictStr
     name: StrictStr
     cancel_window_s: StrictInt = 30
+    timezone: StrictStr = DEFAULT_TIMEZONE
+    max_people_per_alarm: StrictInt | None = None  # the most one alarm should pull from work
 
 
 class LocationSpec(Spec):
     id: StrictStr
     name: StrictStr
     zone: Zone
+    site: StrictStr | None = None
 
     def to_core(self) -> Location:
-        return Location(id=self.id, name=self.name, zone=self.zone.value)
+        return Location(id=self.id, name=self.name, zone=self.zone.value, site=self.site)
 
 
 class PersonSpec(Spec):
@@ -130,75 +175,53 @@ class ApiTokenSpec(Spec):
     offices: list[StrictStr] = Field(min_length=1)
 
 
-class NamedSpec(Spec):
-    mode: Literal["named"]
-    holder: StrictStr
-    deputies: list[StrictStr] = Field(default_factory=list)
-
-    def to_core(self) -> NamedAssignment:
-        return NamedAssignment(holder_id=self.holder, deputy_ids=tuple(self.deputies))
-
-
-class PoolSpec(Spec):
-    mode: Literal["pool"]
-    pool: StrictStr
-
-    def to_core(self) -> PoolAssignment:
-        return PoolAssignment(pool_id=self.pool)
-
-
-AssignmentSpec = Annotated[NamedSpec | PoolSpec, Field(discriminator=DISCRIMINATOR)]
-
-
-class RoleSpec(Spec):
-    id: StrictStr
-    title: StrictStr
-    stance: Stance | None = None  # optional here so the validator can explain the choices
-    leader: StrictBool = False
-    required: StrictBool = True
-    accept_within_s: StrictInt
-    assignment: AssignmentSpec
-    steps: list[StrictStr] = Field(default_factory=list)
-
-    def to_core(self) -> Role:
-        if self.stance is None:
-            raise ValueError(f"role {self.id} has no stance; validate before building")
-        return Role(
-            id=self.id,
-            title=self.title,
-            stance=self.stance,
-            steps=tuple(Step(n=i, text=t.strip()) for i, t in enumerate(self.steps, start=1)),
-            accept_within_s=self.accept_within_s,
-            assignment=self.assignment.to_core(),
-            required=self.required,
-            leader=self.leader,
-        )
-
-
-class RoleCardSpec(Spec):
-    version: StrictStr
-    roles: list[RoleSpec]
-
-    def to_core(self) -> RoleCard:
-        return RoleCard(version=self.version, roles=tuple(r.to_core() for r in self.roles))
-
-
 class OfficeFile(Spec):
     """One office: the top level of a `format: rollekort/office-v1` file."""
 
     format: Literal["rollekort/office-v1"]
     demo: StrictBool = False
     office: OfficeSpec
+    police: PoliceSpec | None = None
+    guard: GuardServiceSpec | None = None
+    agencies: list[AgencySpec] = Field(default_factory=list)
+    reception: ReceptionSpec | None = None
+    intervention_policy: InterventionPolicySpec | None = None
+    sites: list[SiteSpec] = Field(default_factory=list)
+    time_windows: TimeWindows = Field(default_factory=dict)
     locations: list[LocationSpec]
     people: list[PersonSpec]
     handsets: list[HandsetSpec] = Field(default_factory=list)
     devices: list[DeviceSpec] = Field(default_factory=list)
     api_tokens: list[ApiTokenSpec] = Field(default_factory=list)
-    pools: dict[StrictStr, list[StrictStr]] = Field(default_factory=dict)
+    pools: dict[StrictStr, PoolEntry] = Field(default_factory=dict)
+    delegations: list[DelegationSpec] = Field(default_factory=list)
     rolecard: RoleCardSpec
+
+    @property
+    def public_reception(self) -> bool:
+        """`reception.public`, or, when not given, whether any location has zone public."""
+        if self.reception is not None and self.reception.public is not None:
+            return self.reception.public
+        return any(x.zone is Zone.PUBLIC for x in self.locations)
+
+    def to_facts(self) -> OfficeFacts:
+        reception = self.reception or ReceptionSpec()
+        policy = self.intervention_policy
+        return OfficeFacts(
+            police=None if self.police is None else self.police.to_core(),
+            agencies=tuple(a.to_core() for a in self.agencies),
+            guard=None if self.guard is None else self.guard.to_core(),
+            max_people_per_alarm=self.office.max_people_per_alarm,
+            intervention_policy=None if policy is None else policy.to_core(),
+            reception=reception.to_core(self.public_reception),
+            sites=tuple(s.to_core() for s in self.sites),
+            time_windows={k: tuple(p.to_core() for p in v) for k, v in self.time_windows.items()},
+            timezone=self.office.timezone,
+        )
 
     def to_office(self) -> Office:
         """The core's view; call only on a file the validator passed (references resolve)."""
+        sizes = {k: pool_size(v) for k, v in self.pools.items()}
         return Office(
             id=self.office.id,
             name=self.office.name,
@@ -207,41 +230,55 @@ class OfficeFile(Spec):
             people={x.id: x.to_core() for x in self.people},
             handsets={x.id: x.to_core() for x in self.handsets},
             triggers={x.id: x.to_core() for x in self.devices},
-            pools={k: tuple(v) for k, v in self.pools.items()},
+            pools={k: tuple(pool_members(v)) for k, v in self.pools.items()},
             cancel_window_s=self.office.cancel_window_s,
             demo=self.demo,
+            facts=self.to_facts(),
+            delegations=tuple(d.to_core() for d in self.delegations),
+            pool_sizes={k: v for k, v in sizes.items() if v is not None},
         )
+
+
+# --- field names for "did you mean" hints ------------------------------------------------------
 
 
 def known_fields(loc: Loc) -> tuple[str, ...]:
     """Field names allowed at `loc` (for "did you mean" hints); empty when not a model."""
-    tp: Any = OfficeFile
+    types_here: tuple[Any, ...] = (OfficeFile,)
     for seg in loc:
-        tp = _step_into(_unwrap(tp), seg)
-        if tp is None:
+        types_here = tuple(t for tp in types_here for t in _step_into(tp, seg))
+        if not types_here:
             return ()
-    return tuple(name for model in _models(_unwrap(tp)) for name in model.model_fields)
+    names: list[str] = []
+    for model in (m for tp in types_here for m in _models(tp)):
+        names.extend(f.alias or name for name, f in model.model_fields.items())
+    return tuple(dict.fromkeys(names))
 
 
-def _unwrap(tp: Any) -> Any:
+def _flat(tp: Any) -> tuple[Any, ...]:
+    """The types a (possibly Annotated, possibly union) annotation can be."""
     while get_origin(tp) is Annotated:
         tp = get_args(tp)[0]
-    return tp
+    if get_origin(tp) in (Union, types.UnionType):
+        return tuple(t for a in get_args(tp) for t in _flat(a))
+    return (tp,)
 
 
 def _models(tp: Any) -> tuple[type[BaseModel], ...]:
-    if get_origin(tp) in (Union, types.UnionType):
-        return tuple(m for a in get_args(tp) for m in _models(_unwrap(a)))
-    return (tp,) if isinstance(tp, type) and issubclass(tp, BaseModel) else ()
+    return tuple(t for t in _flat(tp) if isinstance(t, type) and issubclass(t, BaseModel))
 
 
-def _step_into(tp: Any, seg: str | int) -> Any:
-    origin = get_origin(tp)
-    if isinstance(seg, int):
-        return get_args(tp)[0] if origin is list else None
-    if origin in (dict, Mapping):
-        return get_args(tp)[1]
-    for model in _models(tp):
-        if seg in model.model_fields:
-            return model.model_fields[seg].annotation
-    return None
+def _step_into(tp: Any, seg: str | int) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for t in _flat(tp):
+        origin = get_origin(t)
+        if isinstance(seg, int):
+            out.extend(get_args(t)[:1] if origin is list else ())
+        elif origin in (dict, Mapping):
+            out.append(get_args(t)[1])
+        else:
+            for model in _models(t):
+                out.extend(
+                    f.annotation for name, f in model.model_fields.items() if seg in (name, f.alias)
+                )
+    return tuple(out)

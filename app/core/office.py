@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.core.facts import Delegation, OfficeFacts
+
 
 class Stance(StrEnum):
     """What a role holder does with their body: the one thing a role card must never leave open."""
@@ -21,6 +23,15 @@ class Stance(StrEnum):
     STAY_AND_GUARD = "stay_and_guard"
     PROTECT_BYSTANDERS = "protect_bystanders"
     EXTERNAL_CONTACT = "external_contact"
+
+
+class Contact(StrEnum):
+    """Whom an external-contact role calls; the police and local-help rules read it."""
+
+    POLICE = "police"
+    NEIGHBOUR = "neighbour"
+    GUARD_COMPANY = "guard_company"
+    AGENCY = "agency"
 
 
 class TriggerKind(StrEnum):
@@ -68,6 +79,7 @@ class Location:
     id: str
     name: str
     zone: str
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,68 @@ class PoolAssignment:
     pool_id: str
 
 
-Assignment = NamedAssignment | PoolAssignment
+@dataclass(frozen=True)
+class FirstToClaimAssignment:
+    """Offered to everyone present (or only `among` / the pool): the first to accept holds it."""
+
+    among: tuple[str, ...] = ()
+    pool_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AllRespondAssignment:
+    """Offered to everyone present with a handset; every acceptance counts ("alle ut i mottak")."""
+
+
+@dataclass(frozen=True)
+class AssessorAssignment:
+    """The one assessor: the holder, then deputies (first to claim if no holder is named)."""
+
+    holder_id: str | None = None
+    deputy_ids: tuple[str, ...] = ()
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        return (self.holder_id, *self.deputy_ids) if self.holder_id else self.deputy_ids
+
+
+@dataclass(frozen=True)
+class AssembleAssignment:
+    """Everyone present who holds no other role in the alarm: told where to gather, not asked."""
+
+
+@dataclass(frozen=True)
+class GuardAssignment:
+    """The guard on duty holds it; with no guard on duty (or no accept), the deputies in order."""
+
+    deputy_ids: tuple[str, ...] = ()
+
+
+Assignment = (
+    NamedAssignment
+    | PoolAssignment
+    | FirstToClaimAssignment
+    | AllRespondAssignment
+    | AssessorAssignment
+    | AssembleAssignment
+    | GuardAssignment
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a variant (or a role, or a presser instruction) applies; empty fields match anything.
+
+    Every given field must match (and); inside a field any listed value matches (or).
+    """
+
+    locations: frozenset[str] = frozenset()
+    zones: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+    trigger_kinds: frozenset[TriggerKind] = frozenset()
+    windows: frozenset[str] = frozenset()
+    levels: frozenset[Level] = frozenset()
+    guard_on_duty: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -135,12 +208,49 @@ class Role:
     assignment: Assignment
     required: bool = True
     leader: bool = False
+    contact: Contact | None = None  # whom an external_contact role calls
+    at: str | None = None  # location id: where to assemble, withdraw to or guard
+    agency_ids: tuple[str, ...] = ()  # the agencies whose contacts the holder calls
+    applies_to: Condition | None = None  # None: every alarm this card is used for
+
+
+@dataclass(frozen=True)
+class PresserOverride:
+    when: Condition
+    stance: Stance
+    steps: tuple[Step, ...] = ()
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class Presser:
+    """What the person who pressed does; the first override whose `when` matches replaces it."""
+
+    stance: Stance = Stance.WITHDRAW_TO
+    steps: tuple[Step, ...] = ()
+    at: str | None = None
+    overrides: tuple[PresserOverride, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A card for some alarms: `roles` replace base roles with the same id or are added."""
+
+    id: str
+    when: Condition
+    roles: tuple[Role, ...] = ()
+    drop: tuple[str, ...] = ()
+    presser: Presser | None = None
+    name: str = ""
 
 
 @dataclass(frozen=True)
 class RoleCard:
     version: str
     roles: tuple[Role, ...]
+    presser: Presser = Presser()
+    variants: tuple[Variant, ...] = ()
+    variant_id: str | None = None  # set on a resolved card: the variant chosen, if any
 
     def role(self, role_id: str) -> Role:
         for role in self.roles:
@@ -168,6 +278,9 @@ class Office:
     pools: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cancel_window_s: int = 30
     demo: bool = False
+    facts: OfficeFacts = field(default_factory=OfficeFacts)
+    delegations: tuple[Delegation, ...] = ()
+    pool_sizes: Mapping[str, int] = field(default_factory=dict)  # declared `size`, if any
 
     def handsets_of(self, person_id: str) -> tuple[Handset, ...]:
         return tuple(h for h in self.handsets.values() if h.person_id == person_id)

@@ -24,7 +24,13 @@ from sqlalchemy import Connection, delete, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.adapters.db import tables as t
-from app.adapters.db.engine import downgrade_async, make_engine, upgrade, upgrade_async
+from app.adapters.db.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    downgrade_async,
+    make_engine,
+    upgrade,
+    upgrade_async,
+)
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.core import events as ev
 from app.core.office import AlarmMode, Gesture, Level
@@ -474,7 +480,7 @@ async def test_sqlite_is_tuned_for_durability(tmp_path: Path) -> None:
             ]
     finally:
         await engine.dispose()
-    assert pragmas == ["wal", 2, 1, 10_000]  # synchronous 2 is FULL
+    assert pragmas == ["wal", 2, 1, SQLITE_BUSY_TIMEOUT_MS]  # synchronous 2 is FULL
 
 
 async def test_sqlite_transactions_are_all_or_nothing(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from app.config.loader import (
 )
 from app.config.schema import OfficeFile
 from app.config.validator import RULES, Finding, check, error
-from app.core.office import Gesture, Level, NamedAssignment, Stance, TriggerKind
+from app.core.office import Contact, Gesture, Level, NamedAssignment, Stance, TriggerKind
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 H1, H2, H3 = (hash_token(f"secret-{n}") for n in (1, 2, 3))
@@ -59,6 +59,8 @@ api_tokens:
     offices: [nav-x]
 pools:
   back: [lise, per]
+intervention_policy:
+  text: Ingen forventes å gripe inn fysisk.
 rolecard:
   version: v1
   roles:
@@ -481,3 +483,37 @@ def _plain(text: str) -> object:
     import yaml
 
     return yaml.safe_load(text)
+
+
+# --- the split modules and the demo's office facts ---------------------------------------------
+
+
+def test_validator_module_still_exports_the_rule_api() -> None:
+    from app.config import rules, validator
+
+    assert validator.check is rules.check and validator.RULES is rules.RULES
+    assert (validator.Finding, validator.Severity) == (rules.Finding, rules.Severity)
+    assert validator.error(("office",), "x") == Finding(Severity.ERROR, ("office",), "x")
+    assert validator.warning(("office",), "x").severity is Severity.WARNING
+    assert all(callable(rule) and rule.__name__.startswith("rule_") for rule in RULES)
+
+
+def test_demo_office_facts(demo: LoadedOffice) -> None:
+    facts = demo.office.facts
+    assert facts.police is not None and (facts.police.eta_min, facts.police.far) == (10, False)
+    assert facts.guard is not None and facts.guard.people == ("gro",)
+    assert facts.guard.on_duty.always
+    assert facts.reception.public is False
+    assert facts.intervention_policy is not None
+    assert facts.intervention_policy.text.startswith("Ingen forventes")
+    assert facts.max_people_per_alarm == 4 and facts.timezone == "Europe/Oslo"
+    card = demo.office.rolecard
+    assert card.presser.stance is Stance.WITHDRAW_TO and card.presser.at == "back-office"
+    assert card.role("police-contact").contact is Contact.POLICE
+    assert card.variants == () and demo.office.delegations == ()
+
+
+def test_a_public_zone_makes_the_reception_public_unless_the_file_says_otherwise() -> None:
+    assert load_office_text(BASE).office.facts.reception.public is True
+    text = edit("rolecard:\n", "reception:\n  public: false\nrolecard:\n")
+    assert load_office_text(text).office.facts.reception.public is False
