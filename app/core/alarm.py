@@ -39,13 +39,18 @@ class SlotStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
     UNFILLED = "unfilled"  # escalation exhausted; live offers may still be accepted late
+    INFORMED = "informed"  # an assembly role: people are told where to gather, not asked
 
 
 class Stage(StrEnum):
     HOLDER = "holder"
     DEPUTY = "deputy"
     POOL = "pool"
+    CLAIM = "claim"  # first to claim: the group's first acceptors take its roles in order
+    RESPOND = "respond"  # all respond: every acceptance counts
     EVERYONE = "everyone"
+    LEADER = "leader"  # nobody in the office took it: the leader is alerted
+    EXTERNAL = "external"  # external contacts were alerted
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class RoleSlot:
     asked: frozenset[str] = frozenset()  # everyone ever offered this role in this alarm
     holder_id: str | None = None
     steps_done: frozenset[int] = frozenset()
+    responders: frozenset[str] = frozenset()  # an all-respond role: everyone who accepted
+    reminded: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -91,12 +98,20 @@ class AlarmState:
 
     def role_held_by(self, person_id: str) -> RoleSlot | None:
         for s in self.slots:
-            if s.status is SlotStatus.ACCEPTED and s.holder_id == person_id:
+            if s.status is SlotStatus.ACCEPTED and (
+                s.holder_id == person_id or person_id in s.responders
+            ):
                 return s
         return None
 
     def live_offers(self, person_id: str) -> tuple[RoleSlot, ...]:
-        return tuple(s for s in self.slots if s.is_open and person_id in s.offered)
+        """Roles this person may still accept (an all-respond role stays open to everyone)."""
+        return tuple(
+            s
+            for s in self.slots
+            if person_id in s.offered
+            and (s.is_open or (s.status is SlotStatus.ACCEPTED and s.stage is Stage.RESPOND))
+        )
 
     def with_slot(self, slot: RoleSlot) -> AlarmState:
         return replace(
@@ -160,6 +175,19 @@ def _(event: ev.RoleOffered, state: AlarmState) -> AlarmState:
 @_apply.register
 def _(event: ev.RoleAccepted, state: AlarmState) -> AlarmState:
     s = state.slot(event.role_id)
+    if s.stage is Stage.RESPOND:  # all respond: the offer stays open for everyone else
+        me = frozenset({event.person_id})
+        return state.with_slot(
+            replace(
+                s,
+                status=SlotStatus.ACCEPTED,
+                holder_id=s.holder_id or event.person_id,
+                responders=s.responders | me,
+                offered=s.offered - me,
+                pending=s.pending - me,
+                due_at=None,
+            )
+        )
     return state.with_slot(
         replace(
             s,
@@ -196,6 +224,32 @@ def _(event: ev.OfferTimedOut, state: AlarmState) -> AlarmState:
 def _(event: ev.RoleUnfilled, state: AlarmState) -> AlarmState:
     s = state.slot(event.role_id)
     return state.with_slot(replace(s, status=SlotStatus.UNFILLED, pending=frozenset(), due_at=None))
+
+
+@_apply.register
+def _(event: ev.AssemblyCalled, state: AlarmState) -> AlarmState:
+    s = state.slot(event.role_id)
+    told = frozenset(event.person_ids)
+    return state.with_slot(replace(s, status=SlotStatus.INFORMED, asked=s.asked | told))
+
+
+@_apply.register
+def _(event: ev.LeaderAlerted, state: AlarmState) -> AlarmState:
+    s = state.slot(event.role_id)
+    return state.with_slot(
+        replace(s, stage=Stage.LEADER, offer_no=event.offer_no, due_at=event.due_at)
+    )
+
+
+@_apply.register
+def _(event: ev.ExternalAlerted, state: AlarmState) -> AlarmState:
+    s = state.slot(event.role_id)
+    return state.with_slot(replace(s, stage=Stage.EXTERNAL, due_at=None))
+
+
+@_apply.register
+def _(event: ev.ReminderSent, state: AlarmState) -> AlarmState:
+    return state.with_slot(replace(state.slot(event.role_id), reminded=True))
 
 
 @_apply.register

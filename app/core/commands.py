@@ -61,6 +61,22 @@ class JoinAlarm(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RemindLeader(Command):
+    """The clock says the police-contact role's time is up; stale once a step is ticked."""
+
+    role_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDelivery(Command):
+    """What the outbound notifier reported for an external alert."""
+
+    role_id: str
+    delivered: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class CompleteStep(Command):
     person_id: str
     role_id: str

@@ -35,6 +35,40 @@ class PushNotice(Effect):
 
 
 @dataclass(frozen=True)
+class PushAssembly(Effect):
+    """Tell these people where to gather and what to do (an assembly role's steps)."""
+
+    role_id: str
+    person_ids: tuple[str, ...]
+
+
+class ReminderKind(StrEnum):
+    UNFILLED = "unfilled"  # a required role nobody in the office took
+    POLICE = "police"  # the police-contact role has not ticked a step in time
+
+
+@dataclass(frozen=True)
+class PushReminder(Effect):
+    role_id: str
+    person_ids: tuple[str, ...]
+    kind: ReminderKind
+
+
+@dataclass(frozen=True)
+class NotifyExternal(Effect):
+    """Alert contacts outside the office through the outbound notifier."""
+
+    role_id: str
+    contact_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArmReminder(Effect):
+    role_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class PushUpdate(Effect):
     """Tell every handset of the office what has changed."""
 

@@ -48,6 +48,7 @@ class AlarmRaised(Event):
     rolecard_version: str
     role_ids: tuple[str, ...]
     presser_id: str | None = None
+    variant_id: str | None = None  # the card variant chosen for this alarm, if any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,12 +59,14 @@ class RoleOffered(Event):
     offer_no: int
     due_at: datetime
     chain_index: int = -1
+    acting_for: str | None = None  # the offer goes to a stand-in for this person
 
 
 @dataclass(frozen=True, kw_only=True)
 class RoleAccepted(Event):
     role_id: str
     person_id: str
+    acting_for: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +95,45 @@ class RoleUnfilled(Event):
     """Nobody left to ask: escalation inside the office is exhausted. Live offers stay open."""
 
     role_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssemblyCalled(Event):
+    """People with nothing else to do are told where to gather (an assembly role)."""
+
+    role_id: str
+    person_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeaderAlerted(Event):
+    """Nobody in the office took a required role: the leader is told, external help follows."""
+
+    role_id: str
+    person_ids: tuple[str, ...]
+    offer_no: int
+    due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalAlerted(Event):
+    role_id: str
+    contact_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalDeliveryReported(Event):
+    role_id: str
+    delivered: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReminderSent(Event):
+    """The police-contact role has not ticked a step in time: the leader is reminded."""
+
+    role_id: str
+    person_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,5 +208,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AllClearGiven,
         AlarmCancelled,
         LockdownChanged,
+        AssemblyCalled,
+        LeaderAlerted,
+        ExternalAlerted,
+        ExternalDeliveryReported,
+        ReminderSent,
     )
 }

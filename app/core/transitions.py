@@ -8,74 +8,43 @@ Nothing here touches a clock, a socket or a database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from app.core import commands as cmd
 from app.core import effects as fx
 from app.core import events as ev
-from app.core.alarm import AlarmState, AlarmStatus, RoleSlot, SlotStatus, Stage, evolve
+from app.core.alarm import AlarmState, AlarmStatus, RoleSlot, SlotStatus, Stage
 from app.core.assignment import (
     Candidates,
     DispatchContext,
-    everyone,
+    chain_position,
     first_candidates,
+    group_key,
+    group_members,
+    is_assembly,
     is_eligible,
-    next_candidates,
-    pool_members,
 )
-from app.core.office import NamedAssignment, PoolAssignment, Role, TriggerKind
+from app.core.draft import Decision, Draft, InvalidTransition
+from app.core.offering import (
+    advance,
+    alert_external,
+    assemble_idle,
+    continue_group,
+    leader_people,
+    offer,
+    open_group,
+)
+from app.core.office import Contact, Role, TriggerKind
+from app.core.variants import acting_for
 
+__all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
 
-class InvalidTransition(Exception):
-    """The command does not fit the alarm as it is; `code` is what a handset's error frame says."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Decision:
-    events: tuple[ev.Event, ...] = ()
-    effects: tuple[fx.Effect, ...] = ()
-    state: AlarmState | None = None  # the state after the events, already folded
-
-
-@dataclass
-class _Draft:
-    state: AlarmState | None
-    ctx: DispatchContext
-    now: datetime
-    events: list[ev.Event] = field(default_factory=list)
-    effects: dict[fx.Effect, None] = field(default_factory=dict)
-
-    def emit(self, event: ev.Event) -> None:
-        self.events.append(event)
-        self.state = evolve(self.state, event)
-
-    def effect(self, effect: fx.Effect) -> None:
-        self.effects[effect] = None  # ordered, and each effect once
-
-    @property
-    def alarm(self) -> AlarmState:
-        assert self.state is not None
-        return self.state
-
-    def role(self, role_id: str) -> Role:
-        try:
-            return self.ctx.office.rolecard.role(role_id)
-        except KeyError:
-            raise InvalidTransition("unknown_role", f"no role {role_id!r} on this card") from None
-
-
-Handler = Callable[[_Draft, Any], None]
+Handler = Callable[[Draft, Any], None]
 
 
 def decide(
-    state: AlarmState | None, command: cmd.Command, ctx: DispatchContext, now: datetime
+    state: AlarmState | None, command: cmd.Command, ctx: DispatchContext, now: Any
 ) -> Decision:
     status = state.status if state is not None else None
     handler = TABLE.get((status, type(command)))
@@ -83,24 +52,23 @@ def decide(
         if status in (AlarmStatus.RESOLVED, AlarmStatus.CANCELLED):
             raise InvalidTransition("alarm_closed", "the alarm is already closed")
         raise InvalidTransition("invalid", f"{type(command).__name__} does not apply now")
-    draft = _Draft(state, ctx, now)
+    draft = Draft(state, ctx, now)
     handler(draft, command)
-    return Decision(tuple(draft.events), tuple(draft.effects), draft.state)
+    return draft.decision()
 
 
 # -- raising ------------------------------------------------------------------------------
 
 
-def _raise(d: _Draft, c: cmd.RaiseAlarm) -> None:
+def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     office = d.ctx.office
     trigger = office.triggers.get(c.device_id)
     if trigger is None:
         raise InvalidTransition("unknown_device", f"no trigger {c.device_id!r} in this office")
-    actor = ev.device_actor(c.device_id)
     d.emit(
         ev.PressReceived(
             at=d.now,
-            actor=actor,
+            actor=ev.device_actor(c.device_id),
             device_id=c.device_id,
             seq=c.seq,
             gesture=c.gesture,
@@ -108,6 +76,7 @@ def _raise(d: _Draft, c: cmd.RaiseAlarm) -> None:
             battery=c.battery,
         )
     )
+    card = office.rolecard
     d.emit(
         ev.AlarmRaised(
             at=d.now,
@@ -118,127 +87,46 @@ def _raise(d: _Draft, c: cmd.RaiseAlarm) -> None:
             location_id=trigger.location_id,
             level=trigger.level_for(c.gesture),
             mode=c.mode,
-            rolecard_version=office.rolecard.version,
-            role_ids=tuple(r.id for r in office.rolecard.roles),
+            rolecard_version=card.version,
+            role_ids=tuple(r.id for r in card.roles),
             presser_id=trigger.holder_id if trigger.kind is TriggerKind.WORN else None,
+            variant_id=card.variant_id,
         )
     )
     d.effect(fx.SendFeedback(c.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
-    opened: set[str] = set()
-    for role in office.rolecard.roles:
-        if not isinstance(role.assignment, PoolAssignment):
-            _offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
-        elif role.assignment.pool_id not in opened:
-            opened.add(role.assignment.pool_id)
-            _open_pool(d, role.assignment.pool_id)
+    _offer_every_role(d)
+    assemble_idle(d)
     _notify_the_rest(d)
+    for role in card.roles:
+        if role.contact is Contact.POLICE:
+            due = d.now + timedelta(seconds=2 * role.accept_within_s)
+            d.effect(fx.ArmReminder(c.alarm_id, role.id, due))
     d.effect(fx.PushUpdate(c.alarm_id))
 
 
-def _open_pool(d: _Draft, pool_id: str) -> None:
-    """Offer the pool's first role to its present members; the other pool roles wait their turn."""
-    roles = d.ctx.office.rolecard.pool_roles(pool_id)
-    first = d.alarm.slot(roles[0].id)
-    members = pool_members(pool_id, first, d.alarm, d.ctx)
-    if members:
-        _offer(d, roles[0], Candidates(Stage.POOL, members))
-        return
-    for role in roles:
-        _offer(d, role, everyone(d.alarm.slot(role.id), d.alarm, d.ctx))
+def _offer_every_role(d: Draft) -> None:
+    opened: set[str] = set()
+    for role in d.ctx.office.rolecard.roles:
+        key = group_key(role)
+        if is_assembly(role):
+            continue
+        if key is None:
+            offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
+        elif key not in opened:
+            opened.add(key)
+            open_group(d, key)
 
 
-def _notify_the_rest(d: _Draft) -> None:
-    offered = {p for s in d.alarm.slots for p in s.offered}
+def _notify_the_rest(d: Draft) -> None:
+    involved = {p for s in d.alarm.slots for p in s.offered | s.asked}
     rest = tuple(
-        p for p in sorted(d.ctx.office.people) if p not in offered and d.ctx.office.handsets_of(p)
+        p for p in sorted(d.ctx.office.people) if p not in involved and d.ctx.office.handsets_of(p)
     )
     if rest:
         d.effect(fx.PushNotice(d.alarm.alarm_id, rest))
 
 
-def _offer(d: _Draft, role: Role, candidates: Candidates | None) -> None:
-    slot = d.alarm.slot(role.id)
-    if candidates is None:
-        d.emit(ev.RoleUnfilled(at=d.now, actor=ev.SYSTEM, role_id=role.id))
-        return
-    offer_no = slot.offer_no + 1
-    due_at = d.now + timedelta(seconds=role.accept_within_s)
-    d.emit(
-        ev.RoleOffered(
-            at=d.now,
-            actor=ev.SYSTEM,
-            role_id=role.id,
-            person_ids=candidates.person_ids,
-            stage=candidates.stage.value,
-            offer_no=offer_no,
-            due_at=due_at,
-            chain_index=candidates.chain_index,
-        )
-    )
-    for person in candidates.person_ids:
-        d.effect(fx.PushOffer(d.alarm.alarm_id, person, role.id))
-    d.effect(fx.ArmDeadline(d.alarm.alarm_id, role.id, offer_no, due_at))
-
-
-def _advance(d: _Draft, role_id: str) -> None:
-    """Move a role on to the next stage of its chain; a pool's waiting roles go along with it."""
-    slot = d.alarm.slot(role_id)
-    role = d.role(role_id)
-    if slot.stage is Stage.POOL and isinstance(role.assignment, PoolAssignment):
-        for waiting in d.ctx.office.rolecard.pool_roles(role.assignment.pool_id):
-            if d.alarm.slot(waiting.id).status is SlotStatus.WAITING:
-                _offer(d, waiting, everyone(d.alarm.slot(waiting.id), d.alarm, d.ctx))
-    _offer(d, role, next_candidates(role, d.alarm.slot(role_id), d.alarm, d.ctx))
-
-
-def _join(d: _Draft, c: cmd.JoinAlarm) -> None:
-    """A person who arrives during an alarm is offered the open roles they could have been
-    asked for: a role with nobody left to ask, a role offered to everyone present, or a role
-    whose chain or pool names them. They join the running stage and its deadline."""
-    for slot in d.alarm.slots:
-        role = d.role(slot.role_id)
-        if (
-            slot.status not in (SlotStatus.OFFERED, SlotStatus.UNFILLED)
-            or c.person_id in slot.asked
-        ):
-            continue
-        if not is_eligible(c.person_id, d.alarm, d.ctx) or not _may_join(
-            role, slot, c.person_id, d
-        ):
-            continue
-        if slot.status is SlotStatus.UNFILLED:
-            _offer(d, role, Candidates(Stage.EVERYONE, (c.person_id,)))
-            continue
-        assert slot.due_at is not None and slot.stage is not None
-        d.emit(
-            ev.RoleOffered(
-                at=d.now,
-                actor=ev.SYSTEM,
-                role_id=role.id,
-                person_ids=(c.person_id,),
-                stage=slot.stage.value,
-                offer_no=slot.offer_no,
-                due_at=slot.due_at,
-                chain_index=slot.chain_index,
-            )
-        )
-        d.effect(fx.PushOffer(d.alarm.alarm_id, c.person_id, role.id))
-    if d.events:
-        d.effect(fx.PushUpdate(d.alarm.alarm_id))
-
-
-def _may_join(role: Role, slot: RoleSlot, person_id: str, d: _Draft) -> bool:
-    if slot.status is SlotStatus.UNFILLED or slot.stage is Stage.EVERYONE:
-        return True
-    a = role.assignment
-    if isinstance(a, PoolAssignment):
-        return slot.stage is Stage.POOL and person_id in d.ctx.office.pools.get(a.pool_id, ())
-    if isinstance(a, NamedAssignment) and person_id in a.chain:
-        return a.chain.index(person_id) <= slot.chain_index  # never ahead of the chain's order
-    return False
-
-
-def _repeat(d: _Draft, c: cmd.RaiseAlarm) -> None:
+def _repeat(d: Draft, c: cmd.RaiseAlarm) -> None:
     trigger = d.ctx.office.triggers.get(c.device_id)
     if trigger is None:
         raise InvalidTransition("unknown_device", f"no trigger {c.device_id!r} in this office")
@@ -259,56 +147,118 @@ def _repeat(d: _Draft, c: cmd.RaiseAlarm) -> None:
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
+# -- arrivals -------------------------------------------------------------------------------
+
+
+def _join(d: Draft, c: cmd.JoinAlarm) -> None:
+    """A person who arrives during an alarm is offered the open roles they could have been
+    asked for: a role with nobody left to ask, a role offered to everyone present, or a role
+    whose chain (at or before its current place) or group names them. They join the running
+    stage and its deadline; with nothing to take, they are told where to assemble."""
+    person = c.person_id
+    for slot in d.alarm.slots:
+        role = d.role(slot.role_id)
+        if slot.status not in (SlotStatus.OFFERED, SlotStatus.UNFILLED) or person in slot.asked:
+            continue
+        if not is_eligible(person, d.alarm, d.ctx) or not _may_join(role, slot, person, d):
+            continue
+        if slot.status is SlotStatus.UNFILLED:
+            offer(d, role, Candidates(Stage.EVERYONE, (person,)))
+            continue
+        assert slot.due_at is not None and slot.stage is not None
+        d.emit(
+            ev.RoleOffered(
+                at=d.now,
+                actor=ev.SYSTEM,
+                role_id=role.id,
+                person_ids=(person,),
+                stage=slot.stage.value,
+                offer_no=slot.offer_no,
+                due_at=slot.due_at,
+                chain_index=slot.chain_index,
+            )
+        )
+        d.effect(fx.PushOffer(d.alarm.alarm_id, person, role.id))
+    assemble_idle(d)
+    if d.events:
+        d.effect(fx.PushUpdate(d.alarm.alarm_id))
+
+
+def _may_join(role: Role, slot: RoleSlot, person: str, d: Draft) -> bool:
+    if slot.status is SlotStatus.UNFILLED or slot.stage in (Stage.EVERYONE, Stage.RESPOND):
+        return True
+    key = group_key(role)
+    if slot.stage in (Stage.POOL, Stage.CLAIM) and key is not None:
+        return person in group_members(key, slot, d.alarm, d.ctx)
+    position = chain_position(role, person, d.ctx)
+    return position is not None and position <= slot.chain_index  # never ahead of the chain
+
+
 # -- answering offers ---------------------------------------------------------------------
 
 
-def _accept(d: _Draft, c: cmd.AcceptRole) -> None:
+def _accept(d: Draft, c: cmd.AcceptRole) -> None:
     held = d.alarm.role_held_by(c.person_id)
     if held is not None:
         if held.role_id == c.role_id:
             return  # a repeated accept changes nothing
         raise InvalidTransition("already_holding", f"you already hold the role {held.role_id!r}")
-    role = d.role(c.role_id)
-    target = _slot_to_take(d, role, c.person_id)
+    target = _slot_to_take(d, d.role(c.role_id), c.person_id)
+    role = d.role(target.role_id)
     first_accept = not any(s.status is SlotStatus.ACCEPTED for s in d.alarm.slots)
-    others = tuple(sorted(target.offered - {c.person_id}))
+    others = () if target.stage is Stage.RESPOND else tuple(sorted(target.offered - {c.person_id}))
     d.emit(
         ev.RoleAccepted(
             at=d.now,
             actor=ev.person_actor(c.person_id),
-            role_id=target.role_id,
+            role_id=role.id,
             person_id=c.person_id,
+            acting_for=_acting_for(d, role, c.person_id),
         )
     )
     if others:
         d.emit(
             ev.OfferWithdrawn(
-                at=d.now, actor=ev.SYSTEM, role_id=target.role_id, person_ids=others, reason="taken"
+                at=d.now, actor=ev.SYSTEM, role_id=role.id, person_ids=others, reason="taken"
             )
         )
     _withdraw_other_offers(d, c.person_id)
-    _continue_pool(d, d.role(target.role_id), others)
+    continue_group(d, role, others)
+    assemble_idle(d)
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
     if first_accept:
         d.effect(fx.SendFeedback(d.alarm.alarm_id, d.alarm.device_id, fx.FeedbackState.ACCEPTED))
 
 
-def _slot_to_take(d: _Draft, role: Role, person_id: str) -> Any:
-    """The slot an accept takes: the one offered, or for a pool the person's live pool offer."""
+def _acting_for(d: Draft, role: Role, person: str) -> str | None:
+    """Whom the person stands in for, when that person is on this role's chain."""
+    if d.ctx.today is None:
+        return None
+    absent = acting_for(d.ctx.office, person, d.ctx.today)
+    if absent is None:
+        return None
+    raw = getattr(role.assignment, "chain", ())
+    return absent if absent in raw else None
+
+
+def _slot_to_take(d: Draft, role: Role, person_id: str) -> RoleSlot:
+    """The slot an accept takes: the one offered, or for a group the person's live group offer."""
     slot = d.alarm.slot(role.id)
-    if slot.status is not SlotStatus.ACCEPTED and person_id in slot.offered:
+    if person_id in slot.offered and (
+        slot.status is not SlotStatus.ACCEPTED or slot.stage is Stage.RESPOND
+    ):
         return slot
-    if isinstance(role.assignment, PoolAssignment):
-        pool = {r.id for r in d.ctx.office.rolecard.pool_roles(role.assignment.pool_id)}
+    key = group_key(role)
+    if key is not None:
         for live in d.alarm.live_offers(person_id):
-            if live.role_id in pool:
+            if group_key(d.role(live.role_id)) == key:
                 return live
     if slot.status is SlotStatus.ACCEPTED:
         raise InvalidTransition("taken", f"the role {role.id!r} is already taken")
     raise InvalidTransition("not_offered", f"the role {role.id!r} was not offered to you")
 
 
-def _withdraw_other_offers(d: _Draft, person_id: str) -> None:
+def _withdraw_other_offers(d: Draft, person_id: str) -> None:
     """One role per person per alarm: accepting one counts as declining the others at once."""
     for live in d.alarm.live_offers(person_id):
         d.emit(
@@ -322,30 +272,10 @@ def _withdraw_other_offers(d: _Draft, person_id: str) -> None:
         )
         now_slot = d.alarm.slot(live.role_id)
         if now_slot.status is SlotStatus.OFFERED and not now_slot.pending:
-            _advance(d, live.role_id)
+            advance(d, live.role_id)
 
 
-def _continue_pool(d: _Draft, taken: Role, others: tuple[str, ...]) -> None:
-    """The rest of the pool gets the next pool role, so the first N take the roles in order."""
-    if (
-        not isinstance(taken.assignment, PoolAssignment)
-        or d.alarm.slot(taken.id).stage is not Stage.POOL
-    ):
-        return
-    for role in d.ctx.office.rolecard.pool_roles(taken.assignment.pool_id):
-        slot = d.alarm.slot(role.id)
-        if slot.status is SlotStatus.WAITING:
-            members = pool_members(taken.assignment.pool_id, slot, d.alarm, d.ctx)
-            persons = tuple(p for p in others if p in members)
-            _offer(
-                d,
-                role,
-                Candidates(Stage.POOL, persons) if persons else everyone(slot, d.alarm, d.ctx),
-            )
-            return
-
-
-def _decline(d: _Draft, c: cmd.DeclineRole) -> None:
+def _decline(d: Draft, c: cmd.DeclineRole) -> None:
     slot = d.alarm.slot(d.role(c.role_id).id)
     if c.person_id not in slot.offered:
         raise InvalidTransition("not_offered", f"the role {c.role_id!r} is not offered to you")
@@ -360,39 +290,44 @@ def _decline(d: _Draft, c: cmd.DeclineRole) -> None:
     )
     after = d.alarm.slot(c.role_id)
     if after.status is SlotStatus.OFFERED and not after.pending:
-        _advance(d, c.role_id)
+        advance(d, c.role_id)
+    assemble_idle(d)
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
-def _expire(d: _Draft, c: cmd.ExpireOffer) -> None:
+def _expire(d: Draft, c: cmd.ExpireOffer) -> None:
     slot = d.alarm.slot(d.role(c.role_id).id)
-    if slot.status is not SlotStatus.OFFERED or slot.offer_no != c.offer_no:
+    if slot.offer_no != c.offer_no:
         return  # stale deadline: the offer was answered or moved on
-    d.emit(
-        ev.OfferTimedOut(
-            at=d.now,
-            actor=ev.SYSTEM,
-            role_id=c.role_id,
-            person_ids=tuple(sorted(slot.pending)),
-            offer_no=c.offer_no,
+    if slot.status is SlotStatus.OFFERED:
+        d.emit(
+            ev.OfferTimedOut(
+                at=d.now,
+                actor=ev.SYSTEM,
+                role_id=c.role_id,
+                person_ids=tuple(sorted(slot.pending)),
+                offer_no=c.offer_no,
+            )
         )
-    )
-    _advance(d, c.role_id)
+        advance(d, c.role_id)
+    elif slot.status is SlotStatus.UNFILLED and slot.stage is Stage.LEADER:
+        alert_external(d, d.role(c.role_id))
+    else:
+        return
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
 # -- during and after ---------------------------------------------------------------------
 
 
-def _step(d: _Draft, c: cmd.CompleteStep) -> None:
+def _step(d: Draft, c: cmd.CompleteStep) -> None:
     role = d.role(c.role_id)
     slot = d.alarm.slot(role.id)
-    if slot.status is not SlotStatus.ACCEPTED or slot.holder_id != c.person_id:
+    holds = slot.holder_id == c.person_id or c.person_id in slot.responders
+    if slot.status is not SlotStatus.ACCEPTED or not holds:
         raise InvalidTransition("not_holder", f"you do not hold the role {role.id!r}")
     if not 1 <= c.step <= len(role.steps):
-        raise InvalidTransition(
-            "bad_step", f"the role {role.id!r} has steps 1 to {len(role.steps)}"
-        )
+        raise InvalidTransition("bad_step", f"{role.id!r} has steps 1 to {len(role.steps)}")
     if c.step in slot.steps_done:
         return
     d.emit(
@@ -407,7 +342,7 @@ def _step(d: _Draft, c: cmd.CompleteStep) -> None:
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
-def _help(d: _Draft, c: cmd.RequestHelp) -> None:
+def _help(d: Draft, c: cmd.RequestHelp) -> None:
     d.emit(
         ev.HelpRequested(
             at=d.now, actor=ev.person_actor(c.person_id), person_id=c.person_id, text=c.text
@@ -416,14 +351,31 @@ def _help(d: _Draft, c: cmd.RequestHelp) -> None:
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
-def _leader_slot(d: _Draft, person_id: str, what: str) -> str:
+def _remind(d: Draft, c: cmd.RemindLeader) -> None:
+    slot = d.alarm.slot(d.role(c.role_id).id)
+    if slot.reminded or slot.steps_done:
+        return  # police contacted (a step is ticked), or already reminded
+    people = leader_people(d)
+    d.emit(ev.ReminderSent(at=d.now, actor=ev.SYSTEM, role_id=c.role_id, person_ids=people))
+    d.effect(fx.PushReminder(d.alarm.alarm_id, c.role_id, people, fx.ReminderKind.POLICE))
+
+
+def _delivery(d: Draft, c: cmd.RecordDelivery) -> None:
+    d.emit(
+        ev.ExternalDeliveryReported(
+            at=d.now, actor=ev.SYSTEM, role_id=c.role_id, delivered=c.delivered, failed=c.failed
+        )
+    )
+
+
+def _leader_slot(d: Draft, person_id: str, what: str) -> str:
     held = d.alarm.role_held_by(person_id)
     if held is None or not d.role(held.role_id).leader:
         raise InvalidTransition("not_leader", f"only the person holding the leader role can {what}")
     return held.role_id
 
 
-def _all_clear(d: _Draft, c: cmd.GiveAllClear) -> None:
+def _all_clear(d: Draft, c: cmd.GiveAllClear) -> None:
     role_id = _leader_slot(d, c.person_id, "give the all-clear")
     d.emit(
         ev.AllClearGiven(
@@ -438,7 +390,7 @@ def _all_clear(d: _Draft, c: cmd.GiveAllClear) -> None:
     d.effect(fx.SendFeedback(d.alarm.alarm_id, d.alarm.device_id, fx.FeedbackState.RESOLVED))
 
 
-def _lockdown(d: _Draft, c: cmd.SetLockdown) -> None:
+def _lockdown(d: Draft, c: cmd.SetLockdown) -> None:
     _leader_slot(d, c.person_id, "send the lockdown notice")
     if d.alarm.lockdown == c.on:
         return
@@ -450,7 +402,7 @@ def _lockdown(d: _Draft, c: cmd.SetLockdown) -> None:
     d.effect(fx.PushLockdown(d.alarm.alarm_id, c.on))
 
 
-def _cancel(d: _Draft, c: cmd.CancelAlarm) -> None:
+def _cancel(d: Draft, c: cmd.CancelAlarm) -> None:
     actor = ev.device_actor(c.device_id)
     window = timedelta(seconds=d.ctx.office.cancel_window_s)
     if d.now - d.alarm.raised_at > window:
@@ -462,11 +414,12 @@ def _cancel(d: _Draft, c: cmd.CancelAlarm) -> None:
     d.effect(fx.SendFeedback(d.alarm.alarm_id, c.device_id, fx.FeedbackState.CANCELLED))
 
 
-def _stale(d: _Draft, c: cmd.Command) -> None:
-    """A deadline firing after the alarm closed is expected and changes nothing."""
+def _stale(d: Draft, c: cmd.Command) -> None:
+    """A deadline, reminder or delivery report after the alarm closed changes nothing."""
 
 
 _OPEN = AlarmStatus.OPEN
+_CLOSED = (AlarmStatus.RESOLVED, AlarmStatus.CANCELLED)
 TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (None, cmd.RaiseAlarm): _raise,
     (_OPEN, cmd.RaiseAlarm): _repeat,
@@ -479,6 +432,9 @@ TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (_OPEN, cmd.GiveAllClear): _all_clear,
     (_OPEN, cmd.SetLockdown): _lockdown,
     (_OPEN, cmd.JoinAlarm): _join,
-    (AlarmStatus.RESOLVED, cmd.ExpireOffer): _stale,
-    (AlarmStatus.CANCELLED, cmd.ExpireOffer): _stale,
+    (_OPEN, cmd.RemindLeader): _remind,
+    (_OPEN, cmd.RecordDelivery): _delivery,
+    **{(closed, cmd.ExpireOffer): _stale for closed in _CLOSED},
+    **{(closed, cmd.RemindLeader): _stale for closed in _CLOSED},
+    **{(closed, cmd.RecordDelivery): _delivery for closed in _CLOSED},
 }

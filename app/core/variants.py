@@ -182,3 +182,18 @@ def effective_chain(office: Office, chain: Sequence[str], today: date) -> tuple[
         if all(link.person_id != seen.person_id for seen in links):
             links.append(link)
     return tuple(links)
+
+
+def card_from_record(card: RoleCard, variant_id: str | None, role_ids: Sequence[str]) -> RoleCard:
+    """The card an alarm was dispatched with, rebuilt from what its AlarmRaised event recorded
+    (used after a restart, when the time of day may no longer pick the same variant)."""
+    variant = next((v for v in card.variants if v.id == variant_id), None)
+    roles = card.roles if variant is None else merge_roles(card.roles, variant.roles, variant.drop)
+    by_id = {r.id: r for r in roles}
+    presser = card.presser if variant is None or variant.presser is None else variant.presser
+    return RoleCard(
+        version=card.version,
+        roles=tuple(by_id[r] for r in role_ids if r in by_id),
+        presser=presser,
+        variant_id=variant_id,
+    )

@@ -12,22 +12,22 @@ import asyncio
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Coroutine
 from datetime import datetime
-from typing import Any
 
 import structlog
 
 from app.core import commands as cmd
-from app.core import effects as fx
 from app.core import events as ev
-from app.core.alarm import AlarmState, AlarmStatus, SlotStatus, evolve
-from app.core.assignment import DispatchContext
+from app.core.alarm import AlarmState, AlarmStatus, evolve
+from app.core.draft import Decision, InvalidTransition
 from app.core.office import Gesture, Office
-from app.core.transitions import Decision, InvalidTransition, decide
-from app.service.clock import Cancellable, Clock
+from app.core.transitions import decide
+from app.service.cards import Acknowledged, AlarmCards
+from app.service.clock import Clock
+from app.service.effects import EffectRunner
 from app.service.journal import Journal
 from app.service.metrics import Metrics
+from app.service.notify import DeliveryReport, ExternalNotifier, NoNotifier
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, FeedbackPort, HandsetNotifier, PressKey
 from app.service.presence import Presence
@@ -57,47 +57,60 @@ class Dispatcher:
         notifier: HandsetNotifier,
         feedback: FeedbackPort,
         metrics: Metrics,
+        external: ExternalNotifier | None = None,
+        acknowledged: Acknowledged | None = None,
     ) -> None:
         self._offices = offices
         self._store = store
         self._clock = clock
-        self._presence = presence
-        self._notifier = notifier
-        self._feedback = feedback
         self._metrics = metrics
         self._journal = Journal(store)
+        self._cards = AlarmCards(presence, acknowledged)
+        self._effects = EffectRunner(
+            notifier=notifier,
+            feedback=feedback,
+            external=external or NoNotifier(),
+            clock=clock,
+            on_deadline=self.expire,
+            on_reminder=self.remind,
+            on_delivery=self.delivered,
+        )
         self._open: dict[str, AlarmState] = {}
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._timers: dict[tuple[str, str], Cancellable] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- start-up and shutdown ----------------------------------------------------------
 
     async def recover(self, dedupe_since: datetime) -> int:
-        """Rebuild open alarms from their timelines and re-arm their deadlines."""
+        """Rebuild open alarms from their timelines and re-arm their deadlines and reminders."""
         loop = asyncio.get_running_loop()
         for key in await self._store.press_keys_since(dedupe_since):
             done: asyncio.Future[None] = loop.create_future()
             done.set_result(None)
             self._seen[key] = done
         for alarm_id in await self._store.open_alarm_ids():
-            state: AlarmState | None = None
-            for stored in await self._store.events(alarm_id):
-                state = evolve(state, stored.event)
-            if state is None or state.office_id not in self._offices.offices:
-                log.error("cannot recover alarm", alarm_id=alarm_id)
-                continue
-            self._remember(state)
-            self._arm_all(state)
+            await self._recover_one(alarm_id)
         self._metrics.open_alarms.set(len(self._open))
         log.info("recovered", open_alarms=len(self._open), press_keys=len(self._seen))
         return len(self._open)
 
+    async def _recover_one(self, alarm_id: str) -> None:
+        state: AlarmState | None = None
+        variant: str | None = None
+        for stored in await self._store.events(alarm_id):
+            state = evolve(state, stored.event)
+            if isinstance(stored.event, ev.AlarmRaised):
+                variant = stored.event.variant_id
+        if state is None or state.office_id not in self._offices.offices:
+            log.error("cannot recover alarm", alarm_id=alarm_id)
+            return
+        office = self._cards.rebuild(state, self._offices.office(state.office_id), variant)
+        self._remember(state)
+        self._effects.arm_all(state, office)
+
     async def close(self) -> None:
-        for handle in self._timers.values():
-            handle.cancel()
+        self._effects.close()
         await self._journal.close()
 
     # -- what handsets and the API read ------------------------------------------------
@@ -107,6 +120,10 @@ class Dispatcher:
 
     def open_alarm(self, alarm_id: str) -> AlarmState | None:
         return self._open.get(alarm_id)
+
+    def office_of(self, state: AlarmState) -> Office:
+        """The office with the card this alarm was dispatched with."""
+        return self._cards.of(state.alarm_id, self._offices.office(state.office_id))
 
     @property
     def journal_backlog(self) -> int:
@@ -131,6 +148,14 @@ class Dispatcher:
         started = time.perf_counter()
         async with self._locks[office.id]:
             alarm_id = self._open_by_device.get(key.device_id) or alarm_id_for(key)
+            current = self._open.get(alarm_id)
+            if current is None:
+                office = self._cards.for_new_alarm(
+                    office, key.device_id, gesture, self._clock.now()
+                )
+                self._cards.remember(alarm_id, office)
+            else:
+                office = self._cards.of(alarm_id, office)
             command = cmd.RaiseAlarm(
                 alarm_id=alarm_id,
                 device_id=key.device_id,
@@ -139,8 +164,8 @@ class Dispatcher:
                 device_ts=device_ts,
                 battery=battery,
             )
-            state, decision = self._decide(office, self._open.get(alarm_id), command)
-            self._push(state, office, decision)
+            state, decision = self._decide(office, current, command)
+            self._effects.push(state, office, decision)
             self._metrics.dispatch_seconds.observe(time.perf_counter() - started)
             written = self._write(state, decision, key)
             self._seen[key] = written
@@ -148,7 +173,7 @@ class Dispatcher:
         self._metrics.commit_seconds.observe(time.perf_counter() - started)
         if any(isinstance(e, ev.AlarmRaised) for e in decision.events):
             self._metrics.alarms.labels(office.id, state.mode.value).inc()
-        self._send_feedback(decision)
+        self._effects.after_commit(state, office, decision)
         return alarm_id
 
     async def cancel(self, office: Office, key: PressKey) -> str | None:
@@ -185,14 +210,25 @@ class Dispatcher:
                 log.info("arrival changes nothing", alarm_id=state.alarm_id, reason=err.message)
 
     async def expire(self, office_id: str, alarm_id: str, role_id: str, offer_no: int) -> None:
-        self._timers.pop((alarm_id, role_id), None)
+        await self._tick(office_id, alarm_id, cmd.ExpireOffer(role_id=role_id, offer_no=offer_no))
+
+    async def remind(self, office_id: str, alarm_id: str, role_id: str) -> None:
+        await self._tick(office_id, alarm_id, cmd.RemindLeader(role_id=role_id))
+
+    async def delivered(
+        self, office_id: str, alarm_id: str, role_id: str, report: DeliveryReport
+    ) -> None:
+        failed = tuple(contact for contact, _reason in report.failed)
+        command = cmd.RecordDelivery(role_id=role_id, delivered=report.delivered, failed=failed)
+        await self._tick(office_id, alarm_id, command)
+
+    async def _tick(self, office_id: str, alarm_id: str, command: cmd.Command) -> None:
         if alarm_id not in self._open:
-            return
-        command = cmd.ExpireOffer(role_id=role_id, offer_no=offer_no)
+            return  # the alarm closed meanwhile: nothing to do
         try:
             await self._execute(self._offices.office(office_id), alarm_id, command)
         except InvalidTransition as err:
-            log.info("deadline no longer applies", alarm_id=alarm_id, reason=err.message)
+            log.info("timer no longer applies", alarm_id=alarm_id, reason=err.message)
 
     async def _execute(
         self, office: Office, alarm_id: str, command: cmd.Command, press: PressKey | None = None
@@ -201,6 +237,7 @@ class Dispatcher:
             current = self._open.get(alarm_id)
             if current is None or current.office_id != office.id:
                 raise UnknownAlarm(alarm_id)
+            office = self._cards.of(alarm_id, office)
             state, decision = self._decide(office, current, command)
             if not decision.events:
                 return
@@ -208,16 +245,16 @@ class Dispatcher:
             if press is not None:
                 self._seen[press] = written
             await asyncio.shield(written)
-            self._push(state, office, decision)
-        self._send_feedback(decision)
+            self._effects.push(state, office, decision)
+        self._effects.after_commit(state, office, decision)
 
     # -- the steps ---------------------------------------------------------------------
 
     def _decide(
         self, office: Office, state: AlarmState | None, command: cmd.Command
     ) -> tuple[AlarmState, Decision]:
-        ctx = DispatchContext(office=office, present=self._presence.present())
-        decision = decide(state, command, ctx, self._clock.now())
+        now = self._clock.now()
+        decision = decide(state, command, self._cards.context(office, now), now)
         after = decision.state
         assert after is not None
         self._remember(after)
@@ -229,6 +266,7 @@ class Dispatcher:
             self._open_by_device[state.device_id] = state.alarm_id
         else:
             self._open.pop(state.alarm_id, None)
+            self._cards.forget(state.alarm_id)
             if self._open_by_device.get(state.device_id) == state.alarm_id:
                 del self._open_by_device[state.device_id]
         self._metrics.open_alarms.set(len(self._open))
@@ -239,56 +277,3 @@ class Dispatcher:
         written = self._journal.submit(AlarmSummary.of(state), decision.events, press)
         self._metrics.journal_backlog.set(self._journal.backlog)
         return written
-
-    def _push(self, state: AlarmState, office: Office, decision: Decision) -> None:
-        last = decision.events[-1] if decision.events else None
-        for effect in decision.effects:
-            match effect:
-                case fx.PushOffer(person_id=person, role_id=role):
-                    self._notifier.offer(state, office, person, role)
-                case fx.PushNotice(person_ids=persons):
-                    self._notifier.notice(state, office, persons)
-                case fx.PushUpdate():
-                    self._notifier.update(state, office, last)
-                case fx.PushClosed():
-                    self._notifier.closed(state, office)
-                case fx.PushLockdown(on=on):
-                    self._notifier.lockdown(state, office, on)
-                case fx.ArmDeadline(role_id=role, offer_no=n, due_at=due):
-                    self._arm(state.office_id, state.alarm_id, role, n, due)
-        if state.status is not AlarmStatus.OPEN:
-            self._disarm(state)
-
-    def _arm_all(self, state: AlarmState) -> None:
-        for slot in state.slots:
-            if slot.status is SlotStatus.OFFERED and slot.due_at is not None:
-                self._arm(state.office_id, state.alarm_id, slot.role_id, slot.offer_no, slot.due_at)
-
-    def _arm(
-        self, office_id: str, alarm_id: str, role_id: str, offer_no: int, due: datetime
-    ) -> None:
-        previous = self._timers.pop((alarm_id, role_id), None)
-        if previous is not None:
-            previous.cancel()
-
-        def fire() -> None:
-            self._spawn(self.expire(office_id, alarm_id, role_id, offer_no))
-
-        self._timers[(alarm_id, role_id)] = self._clock.call_at(due, fire)
-
-    def _disarm(self, state: AlarmState) -> None:
-        for slot in state.slots:
-            handle = self._timers.pop((state.alarm_id, slot.role_id), None)
-            if handle is not None:
-                handle.cancel()
-
-    def _send_feedback(self, decision: Decision) -> None:
-        for effect in decision.effects:
-            if isinstance(effect, fx.SendFeedback):
-                payload = {"alarm_id": effect.alarm_id, "state": effect.state.value}
-                self._spawn(self._feedback.send(effect.device_id, payload))
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

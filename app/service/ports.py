@@ -131,3 +131,16 @@ class HandsetNotifier(Protocol):
     def closed(self, state: AlarmState, office: Office) -> None: ...
 
     def lockdown(self, state: AlarmState, office: Office, on: bool) -> None: ...
+
+    def assembly(
+        self, state: AlarmState, office: Office, role_id: str, person_ids: Sequence[str]
+    ) -> None: ...
+
+    def reminder(
+        self,
+        state: AlarmState,
+        office: Office,
+        role_id: str,
+        person_ids: Sequence[str],
+        kind: str,
+    ) -> None: ...

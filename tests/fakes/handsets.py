@@ -29,6 +29,21 @@ class RecordingNotifier:
     def lockdown(self, state: AlarmState, office: Office, on: bool) -> None:
         self.sent.append(("lockdown", (state.alarm_id, on)))
 
+    def assembly(
+        self, state: AlarmState, office: Office, role_id: str, person_ids: Sequence[str]
+    ) -> None:
+        self.sent.append(("assembly", (state.alarm_id, role_id, tuple(person_ids))))
+
+    def reminder(
+        self,
+        state: AlarmState,
+        office: Office,
+        role_id: str,
+        person_ids: Sequence[str],
+        kind: str,
+    ) -> None:
+        self.sent.append(("reminder", (state.alarm_id, role_id, tuple(person_ids), kind)))
+
     def offers(self) -> list[tuple[str, str, str]]:
         return [payload for kind, payload in self.sent if kind == "offer"]
 

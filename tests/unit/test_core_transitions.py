@@ -315,6 +315,8 @@ def test_every_table_entry_is_exercised_by_a_known_state() -> None:
         cmd.GiveAllClear,
         cmd.SetLockdown,
         cmd.JoinAlarm,
+        cmd.RemindLeader,
+        cmd.RecordDelivery,
     }
 
 

@@ -131,6 +131,27 @@ class HandsetHub:
     def lockdown(self, state: AlarmState, office: Office, on: bool) -> None:
         self._broadcast(office.id, outbound.lockdown_frame(state, on))
 
+    def assembly(
+        self, state: AlarmState, office: Office, role_id: str, person_ids: Sequence[str]
+    ) -> None:
+        frame = outbound.assembly_frame(state, office, role_id)
+        for person_id in person_ids:
+            for conn in self._of_person(office.id, person_id):
+                self.send(conn, frame)
+
+    def reminder(
+        self,
+        state: AlarmState,
+        office: Office,
+        role_id: str,
+        person_ids: Sequence[str],
+        kind: str,
+    ) -> None:
+        frame = outbound.reminder_frame(state, office, role_id, kind)
+        for person_id in person_ids:
+            for conn in self._of_person(office.id, person_id):
+                self.send(conn, frame)
+
     def _broadcast(self, office_id: str, frame: Frame) -> None:
         for conn in self.connected(office_id):
             self.send(conn, frame)

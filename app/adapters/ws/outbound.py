@@ -96,6 +96,41 @@ def _event_view(event: ev.Event | None) -> Frame | None:
     return {"type": type(event).__name__, "at": _iso(event.at), "actor": event.actor}
 
 
+def assembly_frame(state: AlarmState, office: Office, role_id: str) -> Frame:
+    """An alarm_notice that also says what to do: the assembly role's place and steps."""
+    role = office.rolecard.role(role_id)
+    frame = notice_frame(state, office)
+    at = office.locations.get(role.at) if role.at else None
+    frame["text"] = f"{role.title}" + (f": {at.name}" if at else "")
+    frame["assemble"] = {
+        "role_id": role.id,
+        "title": role.title,
+        "stance": role.stance.value,
+        "at": {"id": at.id, "name": at.name} if at else None,
+        "steps": [{"n": s.n, "text": s.text} for s in role.steps],
+    }
+    return frame
+
+
+REMINDER_TEXT = {
+    "unfilled": "Ingen har tatt rollen «{title}». Vurder hva som må gjøres; eksterne varsles.",
+    "police": "Politikontakt («{title}») har ikke krysset av at politiet er kontaktet.",
+}
+
+
+def reminder_frame(state: AlarmState, office: Office, role_id: str, kind: str) -> Frame:
+    role = office.rolecard.role(role_id)
+    return {
+        "type": "notice",
+        "office_id": state.office_id,
+        "kind": "reminder",
+        "reminder": kind,
+        "role_id": role_id,
+        "text": REMINDER_TEXT.get(kind, "{title}").format(title=role.title),
+        "alarm_id": state.alarm_id,
+    }
+
+
 def closed_frame(state: AlarmState) -> Frame:
     return {
         "type": "alarm_closed",

@@ -1,0 +1,74 @@
+"""Which card an alarm runs on: resolved once when it is raised (variant by place, kind, time,
+level and guard), remembered for the alarm's life, rebuilt from its record after a restart;
+and the dispatch context each decision gets (presence, the office-local day, the guard)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.core.alarm import AlarmState
+from app.core.assignment import DispatchContext
+from app.core.office import Gesture, Office
+from app.core.variants import card_from_record, guard_on_duty_at, resolve_rolecard
+from app.service.presence import Presence
+
+Acknowledged = Callable[[str], frozenset[str] | None]
+
+
+class AlarmCards:
+    def __init__(self, presence: Presence, acknowledged: Acknowledged | None = None) -> None:
+        self._presence = presence
+        self._acknowledged = acknowledged
+        self._by_alarm: dict[str, Office] = {}
+
+    def for_new_alarm(
+        self, office: Office, device_id: str, gesture: Gesture, now: datetime
+    ) -> Office:
+        """The office as this alarm will see it: its card resolved for the situation."""
+        trigger = office.triggers.get(device_id)
+        if trigger is None:
+            return office  # the core refuses an unknown device with a clear code
+        local = _local(office, now)
+        card = resolve_rolecard(
+            office, trigger, trigger.level_for(gesture), local, self._guard_on_duty(office, local)
+        )
+        return replace(office, rolecard=card)
+
+    def remember(self, alarm_id: str, office: Office) -> None:
+        self._by_alarm[alarm_id] = office
+
+    def forget(self, alarm_id: str) -> None:
+        self._by_alarm.pop(alarm_id, None)
+
+    def of(self, alarm_id: str, current: Office) -> Office:
+        return self._by_alarm.get(alarm_id, current)
+
+    def rebuild(self, state: AlarmState, office: Office, raised_variant: str | None) -> Office:
+        card = card_from_record(office.rolecard, raised_variant, [s.role_id for s in state.slots])
+        rebuilt = replace(office, rolecard=replace(card, version=state.rolecard_version))
+        self._by_alarm[state.alarm_id] = rebuilt
+        return rebuilt
+
+    def context(self, office: Office, now: datetime) -> DispatchContext:
+        local = _local(office, now)
+        return DispatchContext(
+            office=office,
+            present=self._presence.present(),
+            today=local.date(),
+            guard_on_duty=self._guard_on_duty(office, local),
+            acknowledged=self._acknowledged(office.id) if self._acknowledged else None,
+        )
+
+    def _guard_on_duty(self, office: Office, local: datetime) -> bool:
+        """Scheduled on duty, and (when guards carry handsets) one of them is present."""
+        guard = office.facts.guard
+        if guard is None or not guard_on_duty_at(office, local):
+            return False
+        return not guard.people or any(self._presence.is_present(p) for p in guard.people)
+
+
+def _local(office: Office, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(office.facts.timezone))

@@ -1,0 +1,161 @@
+"""Running a decision's effects: pushes to handsets, deadlines and reminders on the clock,
+feedback to the presser's device, and alerts to contacts outside the office.
+
+Pushes and timers run as soon as a decision is made; feedback and external alerts run after
+the decision is committed, because they tell someone outside that something is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from app.core import effects as fx
+from app.core.alarm import AlarmState, AlarmStatus, SlotStatus
+from app.core.draft import Decision
+from app.core.office import Contact, Office
+from app.service.clock import Cancellable, Clock
+from app.service.external import alert_for
+from app.service.notify import DeliveryReport, ExternalNotifier
+from app.service.ports import FeedbackPort, HandsetNotifier
+
+log = structlog.get_logger(__name__)
+
+Deadline = Callable[[str, str, str, int], Coroutine[Any, Any, None]]
+Reminder = Callable[[str, str, str], Coroutine[Any, Any, None]]
+Delivered = Callable[[str, str, str, DeliveryReport], Coroutine[Any, Any, None]]
+
+
+class EffectRunner:
+    def __init__(
+        self,
+        *,
+        notifier: HandsetNotifier,
+        feedback: FeedbackPort,
+        external: ExternalNotifier,
+        clock: Clock,
+        on_deadline: Deadline,
+        on_reminder: Reminder,
+        on_delivery: Delivered,
+    ) -> None:
+        self._notifier = notifier
+        self._feedback = feedback
+        self._external = external
+        self._clock = clock
+        self._on_deadline = on_deadline
+        self._on_reminder = on_reminder
+        self._on_delivery = on_delivery
+        self._timers: dict[tuple[str, str, str], Cancellable] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def pending_timers(self) -> int:
+        return len(self._timers)
+
+    def push(self, state: AlarmState, office: Office, decision: Decision) -> None:
+        last = decision.events[-1] if decision.events else None
+        n = self._notifier
+        for effect in decision.effects:
+            match effect:
+                case fx.PushOffer(person_id=person, role_id=role):
+                    n.offer(state, office, person, role)
+                case fx.PushNotice(person_ids=persons):
+                    n.notice(state, office, persons)
+                case fx.PushAssembly(role_id=role, person_ids=persons):
+                    n.assembly(state, office, role, persons)
+                case fx.PushReminder(role_id=role, person_ids=persons, kind=kind):
+                    n.reminder(state, office, role, persons, kind.value)
+                case fx.PushUpdate():
+                    n.update(state, office, last)
+                case fx.PushClosed():
+                    n.closed(state, office)
+                case fx.PushLockdown(on=on):
+                    n.lockdown(state, office, on)
+                case fx.ArmDeadline(role_id=role, offer_no=no, due_at=due):
+                    self._arm_deadline(state, role, no, due)
+                case fx.ArmReminder(role_id=role, due_at=due):
+                    self._arm_reminder(state, role, due)
+        if state.status is not AlarmStatus.OPEN:
+            self.disarm(state)
+
+    def after_commit(self, state: AlarmState, office: Office, decision: Decision) -> None:
+        for effect in decision.effects:
+            match effect:
+                case fx.SendFeedback(device_id=device, state=feedback_state):
+                    payload = {"alarm_id": effect.alarm_id, "state": feedback_state.value}
+                    self._spawn(self._feedback.send(device, payload))
+                case fx.NotifyExternal(role_id=role, contact_ids=contacts):
+                    self._spawn(self._alert(state, office, role, contacts))
+
+    async def _alert(
+        self, state: AlarmState, office: Office, role_id: str, contacts: tuple[str, ...]
+    ) -> None:
+        report = await self._external.notify(alert_for(state, office, role_id, contacts))
+        await self._on_delivery(office.id, state.alarm_id, role_id, report)
+
+    def arm_all(self, state: AlarmState, office: Office) -> None:
+        """After a restart: every running deadline and every reminder not yet sent."""
+        for running in state.slots:
+            if running.due_at and running.status in (SlotStatus.OFFERED, SlotStatus.UNFILLED):
+                self._arm_deadline(state, running.role_id, running.offer_no, running.due_at)
+        slots = {s.role_id: s for s in state.slots}
+        for role in office.rolecard.roles:
+            slot = slots.get(role.id)
+            if (
+                role.contact is Contact.POLICE
+                and slot is not None
+                and not slot.reminded
+                and not slot.steps_done
+            ):
+                due = state.raised_at + timedelta(seconds=2 * role.accept_within_s)
+                self._arm_reminder(state, role.id, due)
+
+    def _arm_deadline(self, state: AlarmState, role_id: str, offer_no: int, due: datetime) -> None:
+        office_id, alarm_id = state.office_id, state.alarm_id
+        self._arm(
+            ("deadline", alarm_id, role_id),
+            due,
+            lambda: self._on_deadline(office_id, alarm_id, role_id, offer_no),
+        )
+
+    def _arm_reminder(self, state: AlarmState, role_id: str, due: datetime) -> None:
+        office_id, alarm_id = state.office_id, state.alarm_id
+        self._arm(
+            ("reminder", alarm_id, role_id),
+            due,
+            lambda: self._on_reminder(office_id, alarm_id, role_id),
+        )
+
+    def _arm(
+        self,
+        key: tuple[str, str, str],
+        due: datetime,
+        make: Callable[[], Coroutine[Any, Any, None]],
+    ) -> None:
+        previous = self._timers.pop(key, None)
+        if previous is not None:
+            previous.cancel()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            self._spawn(make())
+
+        self._timers[key] = self._clock.call_at(due, fire)
+
+    def disarm(self, state: AlarmState) -> None:
+        for key in [k for k in self._timers if k[1] == state.alarm_id]:
+            self._timers.pop(key).cancel()
+
+    def close(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
