@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from app.core import commands as cmd
 from app.core.alarm import AlarmState, SlotStatus, evolve, fold
 from app.core.assignment import DispatchContext
-from app.core.office import NamedAssignment, PoolAssignment, Stance
+from app.core.office import (
+    AllRespondAssignment,
+    AssembleAssignment,
+    FirstToClaimAssignment,
+    NamedAssignment,
+    PoolAssignment,
+    Stance,
+)
 from app.core.transitions import InvalidTransition, decide
 from tests.unit.office_fixtures import T0, office, role
 
@@ -20,11 +27,15 @@ OFFICE = office(
     role("guard", NamedAssignment("gunn", ("per", "ola"))),
     role("r1", POOL),
     role("r2", POOL),
+    role("c1", FirstToClaimAssignment()),
+    role("c2", FirstToClaimAssignment()),
+    role("all", AllRespondAssignment()),
+    role("gather", AssembleAssignment(), stance=Stance.ASSEMBLE_AT),
     pools={"back": ("a", "b", "ola")},
     people=("zed",),
 )
 PEOPLE = sorted(OFFICE.people)
-ROLES = [r.id for r in OFFICE.rolecard.roles]
+ROLES = [r.id for r in OFFICE.rolecard.roles if r.id != "gather"]
 
 person = st.sampled_from(PEOPLE)
 role_id = st.sampled_from(ROLES)
@@ -38,17 +49,22 @@ answer = st.one_of(
         role_id,
         st.integers(0, 4),
     ),
+    st.builds(lambda p: cmd.JoinAlarm(person_id=p), person),
+    st.builds(lambda r: cmd.RemindLeader(role_id=r), role_id),
 )
 
 
 def check_invariants(state: AlarmState) -> None:
-    holders = [s.holder_id for s in state.slots if s.status is SlotStatus.ACCEPTED]
+    holders: list[str] = []
+    for s in state.slots:
+        if s.status is SlotStatus.ACCEPTED:
+            holders.extend(s.responders or {s.holder_id or ""})
     assert len(holders) == len(set(holders)), "nobody holds two roles in one alarm"
     assert state.presser_id not in holders, "the presser is never a responder"
     for s in state.slots:
         assert (s.status is SlotStatus.ACCEPTED) == (s.holder_id is not None)
         assert s.pending <= s.offered <= s.asked | s.offered
-        if s.status is SlotStatus.ACCEPTED:
+        if s.status is SlotStatus.ACCEPTED and not s.responders:
             assert not s.offered and s.due_at is None
         if s.status is SlotStatus.OFFERED:
             assert s.due_at is not None
@@ -82,6 +98,8 @@ def test_any_sequence_keeps_the_invariants_and_replays_identically(
     assert state is not None
     # every role is either being offered, taken, or explicitly recorded as unfilled
     for s in state.slots:
+        if s.role_id == "gather":
+            continue  # an assembly role waits until someone present has nothing else to do
         assert s.status is not SlotStatus.WAITING or any(
             o.status is SlotStatus.OFFERED for o in state.slots
         )
