@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     hello_timeout_s: float = 5.0
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
     dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")
+    notify_webhook_url: str | None = Field(
+        None, description="where external alerts are POSTed (http or https); unset: none are sent"
+    )
+    notify_webhook_secret: str | None = Field(
+        None, repr=False, description="shared secret for the X-Rollekort-Signature HMAC"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -195,12 +195,13 @@ def raised(alarm_id: str, at: datetime = T0) -> ev.AlarmRaised:
         rolecard_version="rc-7",
         role_ids=("leader", "responder"),
         presser_id="p-anne",
+        variant_id="drop-in",
     )
 
 
 def every_event(alarm_id: str) -> list[ev.Event]:
     """One of each event type, optional fields filled, times in a non-UTC zone."""
-    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(16)]
+    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(21)]
     anne, bo, system = ev.person_actor("p-anne"), ev.person_actor("p-bo"), ev.SYSTEM
     dev = ev.device_actor("btn-front-1")
     return [
@@ -223,8 +224,11 @@ def every_event(alarm_id: str) -> list[ev.Event]:
             offer_no=1,
             due_at=at[2] + timedelta(seconds=30),
             chain_index=0,
+            acting_for="p-lise",
         ),
-        ev.RoleAccepted(at=at[3], actor=anne, role_id="leader", person_id="p-anne"),
+        ev.RoleAccepted(
+            at=at[3], actor=anne, role_id="leader", person_id="p-anne", acting_for="p-lise"
+        ),
         ev.RoleDeclined(at=at[4], actor=bo, role_id="responder", person_id="p-bo", reason="busy"),
         ev.OfferTimedOut(
             at=at[5], actor=system, role_id="responder", person_ids=("p-c",), offer_no=2
@@ -250,6 +254,22 @@ def every_event(alarm_id: str) -> list[ev.Event]:
         ev.AllClearGiven(at=at[13], actor=anne, person_id="p-anne", role_id="leader", note="ok"),
         ev.AlarmCancelled(at=at[14], actor=dev, device_id="btn-front-1", seq=20),
         ev.LockdownChanged(at=at[15], actor=anne, on=True, person_id="p-anne"),
+        ev.AssemblyCalled(at=at[16], actor=system, role_id="gather", person_ids=("p-bo",)),
+        ev.LeaderAlerted(
+            at=at[17],
+            actor=system,
+            role_id="responder",
+            person_ids=("p-anne",),
+            offer_no=3,
+            due_at=at[17] + timedelta(seconds=20),
+        ),
+        ev.ExternalAlerted(
+            at=at[18], actor=system, role_id="responder", contact_ids=("agency:bv", "police")
+        ),
+        ev.ExternalDeliveryReported(
+            at=at[19], actor=system, role_id="responder", delivered=("police",), failed=()
+        ),
+        ev.ReminderSent(at=at[20], actor=system, role_id="police", person_ids=("p-anne",)),
     ]
 
 
@@ -262,7 +282,7 @@ async def test_every_event_type_round_trips(backend: Backend) -> None:
     appended = await backend.store.append(summary("a-1"), events)
     stored = await backend.store.events("a-1")
     assert [s.event for s in stored] == events
-    assert [s.seq for s in stored] == list(range(1, 17))
+    assert [s.seq for s in stored] == list(range(1, len(events) + 1))
     assert stored == appended
     assert all(s.event.at.utcoffset() == timedelta(0) for s in stored)  # comes back aware, UTC
 
