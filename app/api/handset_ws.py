@@ -127,6 +127,8 @@ class _Session:
             hub.send(self.conn, outbound.update_frame(state, self.office, None))
             if state.lockdown:
                 hub.send(self.conn, outbound.lockdown_frame(state, True))
+        for state, origin in self.services.dispatcher.shared_into(self.office.id):
+            hub.send(self.conn, outbound.shared_frame(state, origin))
 
     async def _read_loop(self) -> None:
         while True:

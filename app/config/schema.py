@@ -29,6 +29,7 @@ from app.config.spec_facts import (
     PoolDeclSpec,
     PoolEntry,
     ReceptionSpec,
+    SharingSpec,
     SiteSpec,
     TimeWindows,
     pool_members,
@@ -195,6 +196,7 @@ class OfficeFile(Spec):
     api_tokens: list[ApiTokenSpec] = Field(default_factory=list)
     pools: dict[StrictStr, PoolEntry] = Field(default_factory=dict)
     delegations: list[DelegationSpec] = Field(default_factory=list)
+    sharing: list[SharingSpec] = Field(default_factory=list)
     rolecard: RoleCardSpec
 
     @property
@@ -217,6 +219,7 @@ class OfficeFile(Spec):
             sites=tuple(s.to_core() for s in self.sites),
             time_windows={k: tuple(p.to_core() for p in v) for k, v in self.time_windows.items()},
             timezone=self.office.timezone,
+            sharing=tuple(s.to_core() for s in self.sharing),
         )
 
     def to_office(self) -> Office:

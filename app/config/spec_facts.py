@@ -16,6 +16,7 @@ from app.core.facts import (
     InterventionPolicy,
     Police,
     Reception,
+    Share,
     Site,
 )
 
@@ -131,3 +132,14 @@ def pool_size(entry: list[str] | PoolDeclSpec) -> int | None:
 
 
 TimeWindows = dict[StrictStr, list[PeriodSpec]]
+
+
+class SharingSpec(Spec):
+    """Another office in the building that sees this office's alarms. `notify`: its handsets get
+    each alarm (drills and tests labelled) as a notice that says whose alarm it is."""
+
+    office: StrictStr
+    policy: Literal["notify"] = "notify"
+
+    def to_core(self) -> Share:
+        return Share(self.office, self.policy)

@@ -35,6 +35,13 @@ class PushNotice(Effect):
 
 
 @dataclass(frozen=True)
+class PushShared(Effect):
+    """Show the alarm to the handsets of these other offices, labelled with its owner."""
+
+    office_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PushAssembly(Effect):
     """Tell these people where to gather and what to do (an assembly role's steps)."""
 

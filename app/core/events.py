@@ -98,6 +98,13 @@ class RoleUnfilled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AlarmShared(Event):
+    """The alarm was shown to other offices in the building, as the office's sharing says."""
+
+    office_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class AssemblyCalled(Event):
     """People with nothing else to do are told where to gather (an assembly role)."""
 
@@ -209,6 +216,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AlarmCancelled,
         LockdownChanged,
         AssemblyCalled,
+        AlarmShared,
         LeaderAlerted,
         ExternalAlerted,
         ExternalDeliveryReported,

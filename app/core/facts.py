@@ -113,6 +113,15 @@ class Delegation:
 
 
 @dataclass(frozen=True)
+class Share:
+    """This office's alarms are shown to another office in the building (notify only): its
+    handsets get the alarm as a notice labelled with this office as the owner."""
+
+    office_id: str
+    policy: str = "notify"
+
+
+@dataclass(frozen=True)
 class OfficeFacts:
     """Everything about the office that is not a role: read by the rules and by dispatch."""
 
@@ -125,3 +134,4 @@ class OfficeFacts:
     sites: tuple[Site, ...] = ()
     time_windows: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
     timezone: str = DEFAULT_TIMEZONE
+    sharing: tuple[Share, ...] = ()

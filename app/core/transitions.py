@@ -97,6 +97,10 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     _offer_every_role(d)
     assemble_idle(d)
     _notify_the_rest(d)
+    shared = tuple(s.office_id for s in office.facts.sharing)
+    if shared:
+        d.emit(ev.AlarmShared(at=d.now, actor=ev.SYSTEM, office_ids=shared))
+        d.effect(fx.PushShared(c.alarm_id, shared))
     for role in card.roles:
         if role.contact is Contact.POLICE:
             due = d.now + timedelta(seconds=2 * role.accept_within_s)

@@ -121,6 +121,15 @@ class Dispatcher:
     def open_alarm(self, alarm_id: str) -> AlarmState | None:
         return self._open.get(alarm_id)
 
+    def shared_into(self, office_id: str) -> list[tuple[AlarmState, Office]]:
+        """Open alarms of other offices that share their alarms with this one."""
+        found = []
+        for state in self._open.values():
+            origin = self.office_of(state)
+            if any(share.office_id == office_id for share in origin.facts.sharing):
+                found.append((state, origin))
+        return found
+
     def office_of(self, state: AlarmState) -> Office:
         """The office with the card this alarm was dispatched with."""
         return self._cards.of(state.alarm_id, self._offices.office(state.office_id))

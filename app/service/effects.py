@@ -65,6 +65,8 @@ class EffectRunner:
                     n.offer(state, office, person, role)
                 case fx.PushNotice(person_ids=persons):
                     n.notice(state, office, persons)
+                case fx.PushShared(office_ids=offices):
+                    n.shared(state, office, offices)
                 case fx.PushAssembly(role_id=role, person_ids=persons):
                     n.assembly(state, office, role, persons)
                 case fx.PushReminder(role_id=role, person_ids=persons, kind=kind):

@@ -136,6 +136,10 @@ class HandsetNotifier(Protocol):
         self, state: AlarmState, office: Office, role_id: str, person_ids: Sequence[str]
     ) -> None: ...
 
+    def shared(self, state: AlarmState, office: Office, office_ids: Sequence[str]) -> None:
+        """Show another office's alarm to these offices' handsets, labelled with its owner."""
+        ...
+
     def reminder(
         self,
         state: AlarmState,

@@ -44,6 +44,9 @@ class RecordingNotifier:
     ) -> None:
         self.sent.append(("reminder", (state.alarm_id, role_id, tuple(person_ids), kind)))
 
+    def shared(self, state: AlarmState, office: Office, office_ids: Sequence[str]) -> None:
+        self.sent.append(("shared", (state.alarm_id, tuple(office_ids))))
+
     def offers(self) -> list[tuple[str, str, str]]:
         return [payload for kind, payload in self.sent if kind == "offer"]
 

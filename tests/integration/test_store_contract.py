@@ -201,7 +201,7 @@ def raised(alarm_id: str, at: datetime = T0) -> ev.AlarmRaised:
 
 def every_event(alarm_id: str) -> list[ev.Event]:
     """One of each event type, optional fields filled, times in a non-UTC zone."""
-    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(21)]
+    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(22)]
     anne, bo, system = ev.person_actor("p-anne"), ev.person_actor("p-bo"), ev.SYSTEM
     dev = ev.device_actor("btn-front-1")
     return [
@@ -270,6 +270,7 @@ def every_event(alarm_id: str) -> list[ev.Event]:
             at=at[19], actor=system, role_id="responder", delivered=("police",), failed=()
         ),
         ev.ReminderSent(at=at[20], actor=system, role_id="police", person_ids=("p-anne",)),
+        ev.AlarmShared(at=at[21], actor=system, office_ids=("barnevernet",)),
     ]
 
 

@@ -160,3 +160,14 @@ def test_only_staff_who_acknowledged_the_card_count_in_a_pool() -> None:
     run = Run(ctx(o, "lise", "a", "b", acknowledged=frozenset({"b", "lise"})))
     d = run.do(press())
     assert {p for p, r in offered(run, d) if r == "r1"} == {"b"}
+
+
+def test_an_alarm_is_shown_to_the_offices_it_is_shared_with() -> None:
+    from app.core.facts import Share
+
+    o = replace(office(LEADER), facts=OfficeFacts(sharing=(Share("barnevernet"),)))
+    run = Run(ctx(o, "lise"))
+    d = run.do(press())
+    shared = [e for e in d.events if isinstance(e, ev.AlarmShared)]
+    assert shared and shared[0].office_ids == ("barnevernet",)
+    assert fx.PushShared("a-1", ("barnevernet",)) in d.effects

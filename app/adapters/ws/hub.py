@@ -126,7 +126,14 @@ class HandsetHub:
         self._broadcast(office.id, outbound.update_frame(state, office, last))
 
     def closed(self, state: AlarmState, office: Office) -> None:
-        self._broadcast(office.id, outbound.closed_frame(state))
+        frame = outbound.closed_frame(state)
+        for target in (office.id, *(s.office_id for s in office.facts.sharing)):
+            self._broadcast(target, frame)
+
+    def shared(self, state: AlarmState, office: Office, office_ids: Sequence[str]) -> None:
+        frame = outbound.shared_frame(state, office)
+        for target in office_ids:
+            self._broadcast(target, frame)
 
     def lockdown(self, state: AlarmState, office: Office, on: bool) -> None:
         self._broadcast(office.id, outbound.lockdown_frame(state, on))

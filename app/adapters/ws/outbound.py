@@ -66,6 +66,15 @@ def notice_frame(state: AlarmState, office: Office) -> Frame:
     }
 
 
+def shared_frame(state: AlarmState, office: Office) -> Frame:
+    """Another office's alarm: `office_id` and `office_name` say whose it is."""
+    location = office.locations[state.location_id]
+    frame = notice_frame(state, office)
+    frame["shared"] = True
+    frame["text"] = f"Alarm hos {office.name}: {location.name}"
+    return frame
+
+
 def _role_view(role: Role, slot: RoleSlot, office: Office) -> Frame:
     view: Frame = {"role_id": role.id, "title": role.title, "state": slot.status.value}
     if slot.holder_id is not None:
