@@ -153,6 +153,9 @@ class _Session:
             if frame.nonce == self.ping.nonce:
                 self.ping = _Ping()
             return
+        if isinstance(frame, inbound.Duty):
+            await self._duty(frame.on)
+            return
         if isinstance(frame, inbound.Hello):
             self._error("already_authenticated", "hello was already accepted")
             return
@@ -185,6 +188,15 @@ class _Session:
             case inbound.Lockdown(on=on):
                 return cmd.SetLockdown(person_id=person, on=on), alarm_id or self._led_alarm()
         raise InvalidTransition("bad_frame", f"{frame.type} is not a command")
+
+    async def _duty(self, on: bool) -> None:
+        presence = self.services.presence
+        was = presence.is_present(self.handset.person_id)
+        presence.set_duty(self.handset.id, on)
+        log.info("handset duty", handset_id=self.handset.id, on_duty=on)
+        self.services.hub.send(self.conn, {"type": "duty", "on": on})
+        if on and not was:
+            await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
 
     def _led_alarm(self) -> str:
         """A lockdown without alarm_id applies to the one open alarm this person leads."""

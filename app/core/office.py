@@ -287,11 +287,18 @@ class Office:
 
     def standing_roles(self, person_id: str) -> tuple[Role, ...]:
         """Roles this person holds when an alarm comes (named holder or deputy, or pool member)."""
-        held: list[Role] = []
-        for role in self.rolecard.roles:
-            a = role.assignment
-            if (isinstance(a, NamedAssignment) and person_id in a.chain) or (
-                isinstance(a, PoolAssignment) and person_id in self.pools.get(a.pool_id, ())
-            ):
-                held.append(role)
-        return tuple(held)
+        return tuple(r for r in self.rolecard.roles if person_id in self._named_for(r))
+
+    def _named_for(self, role: Role) -> tuple[str, ...]:
+        """Everyone a role names: its chain, its pool or group, the guards on its card."""
+        a = role.assignment
+        if isinstance(a, NamedAssignment | AssessorAssignment):
+            return a.chain
+        if isinstance(a, PoolAssignment):
+            return self.pools.get(a.pool_id, ())
+        if isinstance(a, FirstToClaimAssignment):
+            return a.among or self.pools.get(a.pool_id or "", ())
+        if isinstance(a, GuardAssignment):
+            guards = self.facts.guard.people if self.facts.guard else ()
+            return (*guards, *a.deputy_ids)
+        return ()

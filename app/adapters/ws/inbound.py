@@ -58,13 +58,20 @@ class Lockdown(_Frame):
     alarm_id: Id | None = None
 
 
+class Duty(_Frame):
+    """[ext] on or off duty: a handset off duty keeps receiving notices but is not offered roles."""
+
+    type: Literal["duty"]
+    on: Annotated[bool, Field(strict=True)]
+
+
 class Pong(_Frame):
     type: Literal["pong"]
     nonce: Annotated[str, Field(max_length=64)]
 
 
 ClientFrame = Annotated[
-    Hello | Accept | Decline | StepDone | NeedHelp | AllClear | Lockdown | Pong,
+    Hello | Accept | Decline | StepDone | NeedHelp | AllClear | Lockdown | Duty | Pong,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
