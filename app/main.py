@@ -3,10 +3,12 @@ so tests (and several instances in one process) build their own."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from importlib import resources
+from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
@@ -15,11 +17,13 @@ from fastapi.staticfiles import StaticFiles
 
 from app.adapters.db.engine import make_engine
 from app.adapters.db.store import SqlAlchemyAlarmStore
+from app.adapters.db.versions import SqlAlchemyVersionStore
 from app.adapters.mqtt.embedded import EmbeddedBroker
 from app.adapters.mqtt.ingest import MqttIngest
 from app.adapters.mqtt.publisher import MqttPublisher
+from app.adapters.notify import build_notifier
 from app.adapters.ws.hub import HandsetHub
-from app.api import alarms, errors, handset_ws, health
+from app.api import alarms, console, errors, handset_ws, health, pages, rolecards
 from app.config.loader import load_office_file
 from app.service.clock import Clock, SystemClock
 from app.service.dispatcher import Dispatcher
@@ -27,6 +31,7 @@ from app.service.intake import Intake
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.presence import Presence
+from app.service.versions import RoleCardVersions, open_alarm_versions
 from app.services import Services
 from app.settings import Settings
 
@@ -46,6 +51,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(alarms.router)
     app.include_router(handset_ws.router)
+    app.include_router(rolecards.router)
+    app.include_router(pages.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/handset", include_in_schema=False)
@@ -73,8 +81,14 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             broker = EmbeddedBroker(settings.embedded_broker_host, settings.embedded_broker_port)
             await broker.start()
             stack.push_async_callback(broker.stop)
-        store = SqlAlchemyAlarmStore(make_engine(settings.db))
+        engine = make_engine(settings.db)
+        store = SqlAlchemyAlarmStore(engine)
         stack.push_async_callback(store.close)
+        # Role-card versions: the active stored card replaces the file's before anything
+        # dispatches; the cards of open alarms stay loaded for office_version.
+        versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)
+        office_text = await asyncio.to_thread(Path(settings.config).read_text, "utf-8-sig")
+        await versions.start({loaded.office.id: office_text}, await open_alarm_versions(store))
         publisher = MqttPublisher(settings.broker_url)
         await publisher.start()
         stack.push_async_callback(publisher.stop)
@@ -86,6 +100,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             notifier=hub,
             feedback=publisher,
             metrics=metrics,
+            external=build_notifier(settings),
         )
         stack.push_async_callback(dispatcher.close)
         await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
@@ -102,6 +117,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             hub=hub,
             dispatcher=dispatcher,
             metrics=metrics,
+            versions=versions,
         )
         services.readiness.append(_broker_check(ingest))
         log.info("rollekort ready", broker=settings.broker_url, offices=sorted(offices.offices))

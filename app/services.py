@@ -12,6 +12,7 @@ from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore
 from app.service.presence import Presence
+from app.service.versions import RoleCardVersions
 from app.settings import Settings
 
 
@@ -26,3 +27,4 @@ class Services:
     dispatcher: Dispatcher
     metrics: Metrics
     readiness: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
+    versions: RoleCardVersions | None = None  # role-card versions (app.service.versions)

@@ -36,6 +36,7 @@ class Principal:
 
     role: str
     offices: frozenset[str]
+    token_id: str = ""  # the first 8 hex digits of the token's SHA-256: names it in audit logs
 
     def may_see(self, office_id: str) -> bool:
         return office_id in self.offices
@@ -46,7 +47,11 @@ def token_digest(token: str) -> str:
 
 
 class OfficeDirectory:
+    """The current version of each office, plus the earlier versions open alarms still need."""
+
     def __init__(self, loaded: Iterable[LoadedOfficeLike]) -> None:
+        self._loaded: dict[str, LoadedOfficeLike] = {}
+        self._versions: dict[tuple[str, str], Office] = {}
         self._offices: dict[str, Office] = {}
         self._by_device: dict[str, Office] = {}
         self._handsets: dict[str, tuple[Office, Handset]] = {}
@@ -56,13 +61,37 @@ class OfficeDirectory:
 
     def _add(self, item: LoadedOfficeLike) -> None:
         office = item.office
+        self._loaded[office.id] = item
+        self._versions[(office.id, office.rolecard.version)] = office
         self._offices[office.id] = office
         for device_id in office.triggers:
             self._by_device[device_id] = office
         for digest, handset_id in item.handset_tokens.items():
             self._handsets[digest] = (office, office.handsets[handset_id])
         for api in item.api_tokens:
-            self._api[api.token_sha256] = Principal(api.role, frozenset(api.offices))
+            principal = Principal(api.role, frozenset(api.offices), api.token_sha256[:8])
+            self._api[api.token_sha256] = principal
+
+    def replace(self, loaded: LoadedOfficeLike) -> None:
+        """Make `loaded` the office's current version (or add the office): new presses, sign-ins
+        and API calls use it at once. The version it replaces stays reachable by office_version.
+        """
+        items = {**self._loaded, loaded.office.id: loaded}
+        self._loaded, self._offices, self._by_device = {}, {}, {}
+        self._handsets, self._api = {}, {}
+        for item in items.values():
+            self._add(item)
+
+    def keep_version(self, office: Office) -> None:
+        """Keep an earlier version reachable (an alarm raised under it is still open)."""
+        self._versions.setdefault((office.id, office.rolecard.version), office)
+
+    def office_version(self, office_id: str, rolecard_version: str) -> Office:
+        """The office as it was when the role card `rolecard_version` (an alarm's
+        `rolecard_version`) dispatched; the current version if that one is not known here.
+        KeyError for an unknown office."""
+        current = self._offices[office_id]
+        return self._versions.get((office_id, rolecard_version), current)
 
     @property
     def offices(self) -> Mapping[str, Office]:
@@ -79,6 +108,14 @@ class OfficeDirectory:
 
     def principal_for_token(self, token: str) -> Principal | None:
         return _lookup(self._api, token)
+
+    def office_of_handset_digest(self, digest: str) -> str | None:
+        """Which office a handset token (by its SHA-256) signs in to, if any."""
+        found = self._handsets.get(digest)
+        return None if found is None else found[0].id
+
+    def principal_for_digest(self, digest: str) -> Principal | None:
+        return self._api.get(digest)
 
 
 def _lookup(table: Mapping[str, _T], token: str) -> _T | None:

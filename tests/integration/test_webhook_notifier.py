@@ -222,7 +222,7 @@ async def test_gives_up_at_the_deadline() -> None:
         report = await notifier.notify(alert())
         elapsed = time.monotonic() - started
     assert 1 < rx.attempts < 1000
-    assert elapsed < 1.5
+    assert elapsed < 5  # the deadline stops it; the margin absorbs a loaded machine
     assert not report.delivered
     [(cid, reason)] = report.failed
     assert cid == "securitas"

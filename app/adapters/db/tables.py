@@ -22,7 +22,9 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     TypeDecorator,
+    text,
 )
 
 NAMING_CONVENTION = {
@@ -116,4 +118,43 @@ button_test = Table(
     Column("seq", BigInteger, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("device_id", "seq"),
+)
+
+# Role-card versions: each upload of an office file is kept as it was sent, numbered 1, 2, 3 …
+# per office; at most one per office is `active` (the partial unique index says so to the
+# database, so a race between two activations cannot leave two).
+office_version = Table(
+    "office_version",
+    metadata,
+    Column("office_id", String(128), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("content", Text(), nullable=False),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("activated_at", UtcDateTime(), nullable=True),
+    Column("activated_by", String(200), nullable=True),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    PrimaryKeyConstraint("office_id", "number"),
+    Index(
+        "uq_office_version_active",
+        "office_id",
+        unique=True,
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
+)
+
+# Who has acknowledged (read) which version of their office's card; staff count in a pool only
+# once they have acknowledged the active one.
+rolecard_ack = Table(
+    "rolecard_ack",
+    metadata,
+    Column("office_id", String(128), nullable=False),
+    Column("person_id", String(128), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("office_id", "person_id", "number"),
 )

@@ -4,11 +4,12 @@ paho-mqtt runs its network loop in its own thread with a persistent session and 
 Each message is handed to an async handler on the service's event loop; when the handler returns,
 the message is acknowledged; when it raises, it is not, and the connection is dropped on purpose so
 the broker redelivers it after the reconnect (MQTT redelivers unacknowledged QoS 1 messages only on
-a new connection). Messages of one topic (one device) are handled in arrival order, one at a time.
+a new connection). Messages of one topic (one device) are handled in arrival order, one at a time;
+a handler slower than `handler_timeout_s` counts as failed: one stuck press cannot block a device.
 
-Every connection has an epoch. An acknowledgement is sent only on the connection that delivered the
-message: after a reconnect the broker resends the message anyway, and a late PUBACK carrying an old
-packet id could otherwise acknowledge a different message that reuses the id.
+Every connection has an epoch. An acknowledgement is sent only while the connection that delivered
+the message is live (not lost, not being dropped): after a reconnect the broker resends the message
+anyway, and a late PUBACK carrying an old packet id could acknowledge another message reusing it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -99,6 +101,7 @@ class MqttIngest:
         keepalive_s: int = 30,
         reconnect_min_s: int = 1,
         reconnect_max_s: int = 30,
+        handler_timeout_s: float = 60.0,
     ) -> None:
         if not client_id:
             raise ValueError("a persistent session needs a fixed, non-empty client id")
@@ -109,13 +112,17 @@ class MqttIngest:
         self._filters = tuple(filters)
         self._keepalive_s = keepalive_s
         self._backoff = (reconnect_min_s, reconnect_max_s)
-        self._lock = threading.Lock()  # guards _epoch against acks racing a reconnect
-        self._epoch = 0
+        self._handler_timeout_s = handler_timeout_s
+        self._lock = threading.Lock()  # guards _live against acks racing a reconnect
+        self._epoch = 0  # numbers connections; set by the paho thread on connect
+        self._live: int | None = None  # the epoch whose messages may still be acknowledged
         self._ready = False
         self._subscribe_mid: int | None = None
         self._accepting = False
         self._stopping = False
         self._failures = 0
+        self._last_failure_at = -float("inf")
+        self._delay_raised = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready_event: asyncio.Event | None = None
         self._pending: set[concurrent.futures.Future[None]] = set()
@@ -182,8 +189,8 @@ class MqttIngest:
         if self._address.username is not None:
             client.username_pw_set(self._address.username, self._address.password)
         client.reconnect_delay_set(*self._backoff)
-        client.enable_logger(logging.getLogger(f"{__name__}.paho"))
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -211,9 +218,13 @@ class MqttIngest:
             return
         with self._lock:
             self._epoch += 1
+            self._live = self._epoch
         log.info("MQTT connected to %s (session present: %s)", self._address, flags.session_present)
         _, mid = client.subscribe([(topic_filter, 1) for topic_filter in self._filters])
         self._subscribe_mid = mid
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        log.warning("MQTT broker %s unreachable; retrying", self._address)
 
     def _on_subscribe(
         self,
@@ -241,7 +252,7 @@ class MqttIngest:
         properties: Properties | None,
     ) -> None:
         with self._lock:
-            self._epoch += 1
+            self._live = None
         self._set_ready(False)
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
@@ -257,7 +268,7 @@ class MqttIngest:
             topic = message.topic
         except UnicodeDecodeError:
             log.error("dropping MQTT message with a non-UTF-8 topic (mid %s)", message.mid)
-            client_ack(self._client, message.mid, message.qos)
+            _ack_message(self._client, message.mid, message.qos)
             return
         if not self._accepting or self._loop is None:
             log.debug("not accepting; %s (mid %s) left for redelivery", topic, message.mid)
@@ -297,12 +308,13 @@ class MqttIngest:
                 del self._tails[delivery.topic]
 
     async def _handle(self, delivery: _Delivery) -> None:
-        if delivery.epoch != self._epoch:
+        if delivery.epoch != self._live:
             log.info("skipping %s from a lost connection; it will be redelivered", delivery.topic)
             return
         try:
-            await self._handler(delivery.topic, delivery.payload, delivery.retain)
-        except Exception:
+            async with asyncio.timeout(self._handler_timeout_s):
+                await self._handler(delivery.topic, delivery.payload, delivery.retain)
+        except Exception:  # TimeoutError included: a stuck handler must not hold up its device
             log.exception("handler failed for %s; not acknowledged", delivery.topic)
             self._after_failure(delivery)
             return
@@ -310,27 +322,38 @@ class MqttIngest:
 
     def _ack(self, delivery: _Delivery) -> None:
         with self._lock:
-            if delivery.epoch != self._epoch:
+            if delivery.epoch != self._live:
                 log.info("not acknowledging %s: its connection is gone", delivery.topic)
                 return
-            client_ack(self._client, delivery.mid, delivery.qos)
-        if self._failures:
-            self._failures = 0
+            _ack_message(self._client, delivery.mid, delivery.qos)
+        if self._delay_raised:  # network outages start again from the shortest delay
+            log.debug("acknowledged %s; reconnect delay back to %s", delivery.topic, self._backoff)
+            self._delay_raised = False
             self._client.reconnect_delay_set(*self._backoff)
 
     def _after_failure(self, delivery: _Delivery) -> None:
-        """Reconnect, after a delay that doubles with each failure in a row, to get a redelivery."""
-        self._failures += 1
-        low, high = self._backoff
-        self._client.reconnect_delay_set(min(low * 2 ** (self._failures - 1), high), high)
+        """Drop the connection so the broker redelivers, after a delay that grows with failures."""
         with self._lock:
-            if delivery.epoch != self._epoch:
+            if delivery.epoch != self._live:
                 return  # already reconnecting: the message comes back anyway
-            self._epoch += 1  # no more acks on the connection we are about to drop
+            self._live = None  # no more acks on the connection we are about to drop
             sock = self._client.socket()
-        log.warning("dropping the MQTT connection so the broker redelivers %s", delivery.topic)
+        delay = self._next_delay()
+        self._client.reconnect_delay_set(delay, self._backoff[1])
+        self._delay_raised = True
+        log.warning("reconnecting in %d s so the broker redelivers %s", delay, delivery.topic)
         if isinstance(sock, socket.socket):
             _shutdown(sock)
+
+    def _next_delay(self) -> int:
+        """1, 2, 4 ... s for failures in a row; the count starts again after a quiet spell."""
+        low, high = self._backoff
+        now = time.monotonic()
+        if now - self._last_failure_at > 2 * high:
+            self._failures = 0
+        self._failures += 1
+        self._last_failure_at = now
+        return int(min(low * 2 ** (self._failures - 1), high))
 
     async def _drain(self, within_s: float) -> None:
         running = [asyncio.wrap_future(f) for f in list(self._pending)]
@@ -344,7 +367,7 @@ class MqttIngest:
             await asyncio.wait(late, timeout=1.0)
 
 
-def client_ack(client: mqtt.Client, mid: int, qos: int) -> None:
+def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
     if qos > 0:
         client.ack(mid, qos)
 
