@@ -95,6 +95,29 @@ def decode_trigger(payload: bytes, max_bytes: int = MAX_PAYLOAD_BYTES) -> Trigge
     return _decode(TriggerEvent, payload, max_bytes)
 
 
+OPTIONAL_TRIGGER_FIELDS = frozenset({"gesture", "ts", "battery"})
+
+
+def decode_press(
+    payload: bytes, max_bytes: int = MAX_PAYLOAD_BYTES
+) -> tuple[TriggerEvent, tuple[str, ...]]:
+    """A trigger event that keeps the press when only optional fields are wrong: a bad `ts`,
+    `battery` or `gesture` is dropped (and named in the result) rather than losing an alarm.
+    `event` and `seq` must be right; without them it is not a press we can de-duplicate."""
+    obj = _json_object(payload, max_bytes)
+    try:
+        return TriggerEvent.model_validate(obj), ()
+    except ValidationError as exc:
+        bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+        if not bad or not bad <= OPTIONAL_TRIGGER_FIELDS:
+            raise DecodeError("invalid", _summary(exc)) from None
+    kept = {k: v for k, v in obj.items() if k not in bad}
+    try:
+        return TriggerEvent.model_validate(kept), tuple(sorted(bad))
+    except ValidationError as exc:
+        raise DecodeError("invalid", _summary(exc)) from None
+
+
 def decode_status(payload: bytes, max_bytes: int = MAX_PAYLOAD_BYTES) -> Status:
     return _decode(Status, payload, max_bytes)
 

@@ -44,10 +44,13 @@ class Intake:
             self._reject("unknown_device", device_id=device_id)
             return
         try:
-            trigger = native.decode_trigger(payload, max_bytes=self._max_bytes)
+            trigger, dropped = native.decode_press(payload, max_bytes=self._max_bytes)
         except native.DecodeError as err:
             self._reject(err.reason, device_id=device_id, detail=err.detail)
             return
+        for field in dropped:
+            self._metrics.mqtt_repaired.labels(field).inc()
+            log.warning("bad optional field dropped, press kept", device_id=device_id, field=field)
         if retained:
             log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
         key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")

@@ -17,6 +17,12 @@ class Metrics:
         self.mqtt_rejected = Counter(
             "rollekort_mqtt_rejected_total", "MQTT messages rejected", ["reason"], registry=r
         )
+        self.mqtt_repaired = Counter(
+            "rollekort_mqtt_fields_dropped_total",
+            "Bad optional fields dropped from a trigger that was kept",
+            ["field"],
+            registry=r,
+        )
         self.duplicates = Counter(
             "rollekort_duplicate_presses_total", "Redelivered presses ignored", registry=r
         )

@@ -372,3 +372,27 @@ def test_decoding_trigger_shaped_objects_raises_only_decode_error(obj: dict[str,
 def test_decoding_arbitrary_text_raises_only_decode_error(text: str) -> None:
     with contextlib.suppress(DecodeError):
         decode_trigger(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_press_with_a_bad_optional_field_is_kept_and_the_field_named() -> None:
+    from devices.native import decode_press
+
+    payload = b'{"event": "press", "seq": 5, "ts": "2026-11-26T09:00:00", "battery": 12.5}'
+    event, dropped = decode_press(payload)
+    assert (event.event, event.seq, event.ts, event.battery) == ("press", 5, None, None)
+    assert dropped == ("battery", "ts")
+    event, dropped = decode_press(b'{"event": "press", "seq": 6, "gesture": "wiggle"}')
+    assert event.gesture == "single" and dropped == ("gesture",)
+
+
+def test_a_press_without_a_valid_seq_or_event_is_still_refused() -> None:
+    from devices.native import DecodeError, decode_press
+
+    for payload in (
+        b'{"event": "press", "seq": "5"}',
+        b'{"event": "boom", "seq": 5}',
+        b'{"seq": 5}',
+    ):
+        with pytest.raises(DecodeError) as err:
+            decode_press(payload)
+        assert err.value.reason == "invalid"
