@@ -101,6 +101,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             feedback=publisher,
             metrics=metrics,
             external=build_notifier(settings),
+            acknowledged=versions.acknowledged,
         )
         stack.push_async_callback(dispatcher.close)
         await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))

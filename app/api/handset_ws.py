@@ -72,7 +72,7 @@ class _Session:
     def __init__(self, ws: WebSocket, services: Services, office: Office, handset: Handset) -> None:
         self.ws = ws
         self.services = services
-        self.office = office
+        self._office_id = office.id
         self.handset = handset
         self.ping = _Ping()
         self.conn = Connection(
@@ -82,6 +82,11 @@ class _Session:
             send_text=ws.send_text,
             close=self._close,
         )
+
+    @property
+    def office(self) -> Office:
+        """The office as it is now: an activated role-card version applies from the next frame."""
+        return self.services.offices.office(self._office_id)
 
     async def _close(self, code: int) -> None:
         if self.ws.application_state is WebSocketState.CONNECTED:
@@ -95,9 +100,7 @@ class _Session:
         if old is not None:
             await old.close(REPLACED)
         log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
-        welcome = outbound.welcome_frame(self.handset.id, self.handset.person_id, self.office)
-        open_now = self.services.dispatcher.open_alarms(self.office.id)
-        hub.send(self.conn, {**welcome, "open_alarms": [s.alarm_id for s in open_now]})
+        hub.send(self.conn, self._welcome())
         self._send_snapshot()
         if arriving:
             await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
@@ -111,20 +114,35 @@ class _Session:
             await hub.detach(self.conn)
             log.info("handset disconnected", handset_id=self.handset.id)
 
+    def _welcome(self) -> dict[str, object]:
+        office = self.office
+        person = self.handset.person_id
+        versions = self.services.versions
+        open_now = self.services.dispatcher.open_alarms(office.id)
+        return {
+            **outbound.welcome_frame(self.handset.id, person, office),
+            "open_alarms": [s.alarm_id for s in open_now],
+            "rolecard_version": office.rolecard.version,
+            "acknowledged": versions is None or person in versions.acknowledged(office.id),
+            "intervention_policy": _policy_text(office),
+        }
+
     def _send_snapshot(self) -> None:
         """Open offers (and the role already held, with its steps) are sent again on every
         (re)connect, so a resume never misses one; `welcome.open_alarms` lets the handset drop
         alarms that closed while it was away."""
         hub = self.services.hub
         person = self.handset.person_id
-        for state in self.services.dispatcher.open_alarms(self.office.id):
+        dispatcher = self.services.dispatcher
+        for state in dispatcher.open_alarms(self.office.id):
+            office = dispatcher.office_of(state)  # the card (and variant) the alarm runs on
             held = state.role_held_by(person)
             mine = [*state.live_offers(person), *([held] if held else [])]
             for slot in mine:
-                hub.send(self.conn, outbound.offer_frame(state, self.office, slot.role_id))
+                hub.send(self.conn, outbound.offer_frame(state, office, slot.role_id))
             if not mine:
-                hub.send(self.conn, outbound.notice_frame(state, self.office))
-            hub.send(self.conn, outbound.update_frame(state, self.office, None))
+                hub.send(self.conn, outbound.notice_frame(state, office))
+            hub.send(self.conn, outbound.update_frame(state, office, None))
             if state.lockdown:
                 hub.send(self.conn, outbound.lockdown_frame(state, True))
         for state, origin in self.services.dispatcher.shared_into(self.office.id):
@@ -152,6 +170,9 @@ class _Session:
         if isinstance(frame, inbound.Pong):
             if frame.nonce == self.ping.nonce:
                 self.ping = _Ping()
+            return
+        if isinstance(frame, inbound.Acknowledge):
+            await self._acknowledge()
             return
         if isinstance(frame, inbound.Duty):
             await self._duty(frame.on)
@@ -189,6 +210,17 @@ class _Session:
                 return cmd.SetLockdown(person_id=person, on=on), alarm_id or self._led_alarm()
         raise InvalidTransition("bad_frame", f"{frame.type} is not a command")
 
+    async def _acknowledge(self) -> None:
+        """The person has read the active card (and the intervention policy shown with it)."""
+        versions = self.services.versions
+        if versions is None:
+            self._error("unavailable", "role-card versions are not kept by this service")
+            return
+        number = await versions.acknowledge(self.office.id, self.handset.person_id)
+        version = self.office.rolecard.version
+        self.services.hub.send(self.conn, {"type": "acknowledged", "rolecard_version": version})
+        log.info("role card acknowledged", handset_id=self.handset.id, number=number)
+
     async def _duty(self, on: bool) -> None:
         presence = self.services.presence
         was = presence.is_present(self.handset.person_id)
@@ -225,3 +257,8 @@ class _Session:
                     return
             self.ping.nonce = secrets.token_hex(8)
             self.services.hub.send(self.conn, {"type": "ping", "nonce": self.ping.nonce})
+
+
+def _policy_text(office: Office) -> str | None:
+    policy = office.facts.intervention_policy
+    return policy.text if policy else None

@@ -105,7 +105,8 @@ class Dispatcher:
         if state is None or state.office_id not in self._offices.offices:
             log.error("cannot recover alarm", alarm_id=alarm_id)
             return
-        office = self._cards.rebuild(state, self._offices.office(state.office_id), variant)
+        dispatched = self._offices.office_version(state.office_id, state.rolecard_version)
+        office = self._cards.rebuild(state, dispatched, variant)
         self._remember(state)
         self._effects.arm_all(state, office)
 

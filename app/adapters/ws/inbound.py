@@ -65,13 +65,28 @@ class Duty(_Frame):
     on: Annotated[bool, Field(strict=True)]
 
 
+class Acknowledge(_Frame):
+    """[ext] I have read the active role card: from now on I count in my pool."""
+
+    type: Literal["acknowledge"]
+
+
 class Pong(_Frame):
     type: Literal["pong"]
     nonce: Annotated[str, Field(max_length=64)]
 
 
 ClientFrame = Annotated[
-    Hello | Accept | Decline | StepDone | NeedHelp | AllClear | Lockdown | Duty | Pong,
+    Hello
+    | Accept
+    | Decline
+    | StepDone
+    | NeedHelp
+    | AllClear
+    | Lockdown
+    | Duty
+    | Acknowledge
+    | Pong,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
