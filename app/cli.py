@@ -30,6 +30,9 @@ cli.add_typer(rolecard, name="rolecard")
 cli.add_typer(sim, name="sim")
 cli.add_typer(db, name="db")
 cli.add_typer(bench, name="bench")
+from simulator.cli import register as _register_sim  # noqa: E402
+
+_register_sim(sim)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="office file [ROLLEKORT_CONFIG]")]
 BrokerOpt = Annotated[
@@ -76,7 +79,9 @@ def serve(
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
-    if not _check_office_file(settings.config):
+    from app.config.loader import office_files
+
+    if not all([_check_office_file(path) for path in office_files(settings.config)]):
         raise typer.Exit(2)
     upgrade(settings.db)
     _banner(settings)

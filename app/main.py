@@ -8,7 +8,6 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from importlib import resources
-from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
@@ -24,7 +23,7 @@ from app.adapters.mqtt.publisher import MqttPublisher
 from app.adapters.notify import build_notifier
 from app.adapters.ws.hub import HandsetHub
 from app.api import alarms, console, errors, handset_ws, health, pages, rolecards
-from app.config.loader import load_office_file
+from app.config.loader import load_office_file, office_files
 from app.service.clock import Clock, SystemClock
 from app.service.dispatcher import Dispatcher
 from app.service.intake import Intake
@@ -69,10 +68,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
 @contextlib.asynccontextmanager
 async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
-    loaded = load_office_file(settings.config)
-    for warning in loaded.warnings:
+    files = office_files(settings.config)
+    every = [load_office_file(path) for path in files]
+    for warning in (w for loaded in every for w in loaded.warnings):
         log.warning("office file", problem=str(warning))
-    offices = OfficeDirectory([loaded])
+    offices = OfficeDirectory(every)
     metrics = Metrics()
     presence = Presence()
     hub = HandsetHub(presence, clock, metrics)
@@ -87,8 +87,9 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         # Role-card versions: the active stored card replaces the file's before anything
         # dispatches; the cards of open alarms stay loaded for office_version.
         versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)
-        office_text = await asyncio.to_thread(Path(settings.config).read_text, "utf-8-sig")
-        await versions.start({loaded.office.id: office_text}, await open_alarm_versions(store))
+        texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
+        by_office = {loaded.office.id: text for loaded, text in zip(every, texts, strict=True)}
+        await versions.start(by_office, await open_alarm_versions(store))
         publisher = MqttPublisher(settings.broker_url)
         await publisher.start()
         stack.push_async_callback(publisher.stop)

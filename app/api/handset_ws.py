@@ -95,7 +95,7 @@ class _Session:
 
     async def run(self) -> None:
         hub = self.services.hub
-        arriving = not self.services.presence.is_present(self.handset.person_id)
+        arriving = not self.services.presence.is_present(self._office_id, self.handset.person_id)
         old = hub.attach(self.conn)
         if old is not None:
             await old.close(REPLACED)
@@ -223,8 +223,8 @@ class _Session:
 
     async def _duty(self, on: bool) -> None:
         presence = self.services.presence
-        was = presence.is_present(self.handset.person_id)
-        presence.set_duty(self.handset.id, on)
+        was = presence.is_present(self._office_id, self.handset.person_id)
+        presence.set_duty(self._office_id, self.handset.id, on)
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)
         self.services.hub.send(self.conn, {"type": "duty", "on": on})
         if on and not was:

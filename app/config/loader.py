@@ -179,3 +179,12 @@ def load_office_file(path: str | os.PathLike[str]) -> LoadedOffice:
         message = "not UTF-8 text: save the file as UTF-8"
         raise OfficeFileError([Problem(Severity.ERROR, "", None, None, message, source)]) from None
     return load_office_text(text, source)
+
+
+def office_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The office files a `--config` names: the file itself, or every *.yaml in a directory
+    (one office per file, for offices that share a building and their alarms)."""
+    given = Path(path)
+    if given.is_dir():
+        return sorted(p for p in given.iterdir() if p.suffix in (".yaml", ".yml"))
+    return [given]

@@ -56,7 +56,7 @@ class AlarmCards:
         local = _local(office, now)
         return DispatchContext(
             office=office,
-            present=self._presence.present(),
+            present=self._presence.present(office.id),
             today=local.date(),
             guard_on_duty=self._guard_on_duty(office, local),
             acknowledged=self._acknowledged(office.id) if self._acknowledged else None,
@@ -67,7 +67,9 @@ class AlarmCards:
         guard = office.facts.guard
         if guard is None or not guard_on_duty_at(office, local):
             return False
-        return not guard.people or any(self._presence.is_present(p) for p in guard.people)
+        return not guard.people or any(
+            self._presence.is_present(office.id, p) for p in guard.people
+        )
 
 
 def _local(office: Office, now: datetime) -> datetime:

@@ -65,8 +65,16 @@ class OfficeDirectory:
         self._versions[(office.id, office.rolecard.version)] = office
         self._offices[office.id] = office
         for device_id in office.triggers:
+            other = self._by_device.get(device_id)
+            if other is not None and other.id != office.id:
+                raise ValueError(f"device {device_id!r} is in both {other.id!r} and {office.id!r}")
             self._by_device[device_id] = office
         for digest, handset_id in item.handset_tokens.items():
+            taken = self._handsets.get(digest)
+            if taken is not None and taken[0].id != office.id:
+                raise ValueError(
+                    f"a handset token of {office.id!r} is also used by {taken[0].id!r}"
+                )
             self._handsets[digest] = (office, office.handsets[handset_id])
         for api in item.api_tokens:
             principal = Principal(api.role, frozenset(api.offices), api.token_sha256[:8])

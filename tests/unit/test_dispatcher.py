@@ -68,7 +68,7 @@ class World:
 
     def present(self, *people: str) -> None:
         for person in people:
-            self.presence.arrived(person, f"hs-{person}")
+            self.presence.arrived(self.office.id, person, f"hs-{person}")
 
     async def press(self, seq: int = 1, device: str = "desk-1") -> str | None:
         return await self.dispatcher.press(self.office, PressKey(device, seq), Gesture.SINGLE)

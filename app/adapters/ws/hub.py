@@ -41,6 +41,11 @@ class Connection:
     queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     writer: asyncio.Task[None] | None = None
 
+    @property
+    def key(self) -> str:
+        """Handset ids are an office's own: two offices may both have an `hs-lise`."""
+        return f"{self.office_id}/{self.handset_id}"
+
 
 class HandsetHub:
     def __init__(self, presence: Presence, clock: Clock, metrics: Metrics) -> None:
@@ -55,17 +60,17 @@ class HandsetHub:
 
     def attach(self, conn: Connection) -> Connection | None:
         """Register a connection; returns the one it replaces (same handset), if any."""
-        old = self._by_handset.get(conn.handset_id)
-        self._by_handset[conn.handset_id] = conn
+        old = self._by_handset.get(conn.key)
+        self._by_handset[conn.key] = conn
         conn.writer = asyncio.create_task(self._write(conn))
-        self._presence.arrived(conn.person_id, conn.handset_id)
+        self._presence.arrived(conn.office_id, conn.person_id, conn.handset_id)
         self._metrics.handsets.set(len(self._by_handset))
         return old
 
     async def detach(self, conn: Connection) -> None:
-        if self._by_handset.get(conn.handset_id) is conn:
-            del self._by_handset[conn.handset_id]
-            self._presence.left(conn.person_id, conn.handset_id)
+        if self._by_handset.get(conn.key) is conn:
+            del self._by_handset[conn.key]
+            self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
         self._metrics.handsets.set(len(self._by_handset))
         if conn.writer is not None:
             conn.writer.cancel()
@@ -74,10 +79,10 @@ class HandsetHub:
 
     def mark_absent(self, conn: Connection) -> None:
         """Missed pings: the person no longer counts as present through this handset."""
-        self._presence.left(conn.person_id, conn.handset_id)
+        self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
 
     def send(self, conn: Connection, frame: Frame) -> None:
-        stamped = {**frame, "event_seq": self._next_seq(conn.handset_id)}
+        stamped = {**frame, "event_seq": self._next_seq(conn.key)}
         try:
             conn.queue.put_nowait(stamped)
         except asyncio.QueueFull:

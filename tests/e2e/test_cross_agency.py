@@ -1,0 +1,66 @@
+"""Offices in one building: NAV shares its alarms with the child-welfare office next door, whose
+handsets see them labelled as NAV's, and see them end; the neighbour's own alarms stay its own."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.button import press
+from tests.conftest import DEMO_OFFICE
+from tests.e2e.harness import Handset, service, settings_for
+
+
+def neighbour(data: dict[str, Any]) -> dict[str, Any]:
+    data = yaml.safe_load(yaml.safe_dump(data))
+    data["office"].update(id="bv", name="Barnevernet")
+    for device in data["devices"]:
+        device["id"] = f"bv-{device['id']}"
+    for handset in data["handsets"]:
+        handset["token"] = handset["token"].replace("demo-", "demo-bv-")
+    data["api_tokens"] = [
+        {"token": "demo-bv-coordinator", "role": "coordinator", "offices": ["bv"]}
+    ]
+    return data
+
+
+def building(tmp: Path) -> Path:
+    nav = yaml.safe_load(DEMO_OFFICE.read_text())
+    bv = neighbour(nav)
+    nav["sharing"] = [{"office": "bv", "policy": "notify"}]
+    folder = tmp / "building"
+    folder.mkdir()
+    (folder / "nav.yaml").write_text(yaml.safe_dump(nav, allow_unicode=True, sort_keys=False))
+    (folder / "bv.yaml").write_text(yaml.safe_dump(bv, allow_unicode=True, sort_keys=False))
+    return folder
+
+
+async def test_a_shared_alarm_reaches_the_neighbour_labelled_with_its_owner(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    settings = settings_for("embedded", sqlite_url, config=building(tmp_path))
+    async with (
+        service(settings) as running,
+        Handset.connect(running, "demo-leader") as nav_leader,
+        Handset.connect(running, "demo-bv-leader") as bv_leader,
+    ):
+        await nav_leader.expect("welcome")
+        assert (await bv_leader.expect("welcome"))["office_id"] == "bv"
+        await asyncio.to_thread(press, running.broker_url, "desk-1")
+        offer = await nav_leader.expect("alarm", offer__role_id="leader")
+        notice = await bv_leader.expect("alarm_notice", alarm_id=offer["alarm_id"])
+        assert notice["shared"] is True and notice["office_id"] == "demo"
+        assert "NAV" in notice["office_name"] and notice["mode"] == "real"
+        await nav_leader.send(type="accept", alarm_id=offer["alarm_id"], role_id="leader")
+        await nav_leader.send(type="all_clear", alarm_id=offer["alarm_id"])
+        closed = await bv_leader.expect("alarm_closed", alarm_id=offer["alarm_id"])
+        assert closed["outcome"] == "resolved"
+
+        await asyncio.to_thread(press, running.broker_url, "bv-desk-1")
+        own = await bv_leader.expect("alarm", offer__role_id="leader")
+        assert own["office_id"] == "bv"
+        await asyncio.sleep(0.5)
+        assert not [f for f in nav_leader.inbox if f.get("alarm_id") == own["alarm_id"]]
