@@ -92,8 +92,17 @@ def advance(d: Draft, role_id: str) -> None:
     offer(d, role, next_candidates(role, d.alarm.slot(role_id), d.alarm, d.ctx))
 
 
+PERSONAL = (Stage.HOLDER, Stage.DEPUTY, Stage.POOL)
+
+
+def is_idle(d: Draft, person: str) -> bool:
+    """Holds no role and has no offer made to them in person (a role offered to everyone
+    present, or to anyone who claims it, does not keep someone from assembling)."""
+    return not any(s.stage in PERSONAL for s in d.alarm.live_offers(person))
+
+
 def assemble_idle(d: Draft) -> None:
-    """Everyone present with no offer and no role is told what the assembly role says."""
+    """Everyone present with no role and no personal offer is told what the assembly role says."""
     for role in d.ctx.office.rolecard.roles:
         if not is_assembly(role):
             continue
@@ -104,7 +113,7 @@ def assemble_idle(d: Draft) -> None:
             if p in d.ctx.office.people
             and p not in slot.asked
             and is_eligible(p, d.alarm, d.ctx)
-            and not d.alarm.live_offers(p)
+            and is_idle(d, p)
         )
         if idle:
             d.emit(ev.AssemblyCalled(at=d.now, actor=ev.SYSTEM, role_id=role.id, person_ids=idle))

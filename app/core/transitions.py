@@ -166,7 +166,7 @@ def _join(d: Draft, c: cmd.JoinAlarm) -> None:
             continue
         if not is_eligible(person, d.alarm, d.ctx) or not _may_join(role, slot, person, d):
             continue
-        if slot.status is SlotStatus.UNFILLED:
+        if slot.status is SlotStatus.UNFILLED and slot.stage is not Stage.LEADER:
             offer(d, role, Candidates(Stage.EVERYONE, (person,)))
             continue
         assert slot.due_at is not None and slot.stage is not None
@@ -301,9 +301,9 @@ def _decline(d: Draft, c: cmd.DeclineRole) -> None:
 
 def _expire(d: Draft, c: cmd.ExpireOffer) -> None:
     slot = d.alarm.slot(d.role(c.role_id).id)
-    if slot.offer_no != c.offer_no:
+    if slot.offer_no != c.offer_no or slot.status is SlotStatus.ACCEPTED:
         return  # stale deadline: the offer was answered or moved on
-    if slot.status is SlotStatus.OFFERED:
+    if slot.pending:
         d.emit(
             ev.OfferTimedOut(
                 at=d.now,
@@ -313,9 +313,12 @@ def _expire(d: Draft, c: cmd.ExpireOffer) -> None:
                 offer_no=c.offer_no,
             )
         )
-        advance(d, c.role_id)
-    elif slot.status is SlotStatus.UNFILLED and slot.stage is Stage.LEADER:
+    if slot.stage is Stage.LEADER:
+        # the leader was told and the deadline passed again: alert outside; whoever joined
+        # meanwhile keeps the offer, and an arrival never postpones the outside alert
         alert_external(d, d.role(c.role_id))
+    elif slot.status is SlotStatus.OFFERED:
+        advance(d, c.role_id)
     else:
         return
     d.effect(fx.PushUpdate(d.alarm.alarm_id))

@@ -171,3 +171,19 @@ def test_an_alarm_is_shown_to_the_offices_it_is_shared_with() -> None:
     shared = [e for e in d.events if isinstance(e, ev.AlarmShared)]
     assert shared and shared[0].office_ids == ("barnevernet",)
     assert fx.PushShared("a-1", ("barnevernet",)) in d.effects
+
+
+def test_someone_arriving_after_the_leader_was_told_does_not_postpone_the_outside_alert() -> None:
+    facts = OfficeFacts(guard=GuardService("Vekter AS", Schedule(always=True)))
+    o = replace(office(LEADER, role("assessor", NamedAssignment("gro"), within=10)), facts=facts)
+    run = Run(ctx(o, "lise"))
+    run.do(press())
+    d = run.do(cmd.AcceptRole(person_id="lise", role_id="leader"))
+    alerted = next(e for e in d.events if isinstance(e, ev.LeaderAlerted))
+    run.ctx = ctx(o, "lise", "ola")
+    d = run.do(cmd.JoinAlarm(person_id="ola"), T0 + timedelta(seconds=5))
+    assert ("ola", "assessor") in offered(run, d)
+    assert run.alarm.slot("assessor").due_at == alerted.due_at  # the same deadline runs on
+    d = run.do(cmd.ExpireOffer(role_id="assessor", offer_no=alerted.offer_no), alerted.due_at)
+    assert any(isinstance(e, ev.ExternalAlerted) for e in d.events)
+    assert "ola" in run.alarm.slot("assessor").offered  # a late accept still counts
