@@ -14,6 +14,7 @@ from starlette.websockets import WebSocketState
 from app.adapters.ws import inbound, outbound
 from app.adapters.ws.hub import Connection
 from app.core import commands as cmd
+from app.core.facts import guest_id
 from app.core.office import Handset, Office
 from app.core.transitions import InvalidTransition
 from app.services import Services
@@ -145,8 +146,13 @@ class _Session:
             hub.send(self.conn, outbound.update_frame(state, office, None))
             if state.lockdown:
                 hub.send(self.conn, outbound.lockdown_frame(state, True))
-        for state, origin in self.services.dispatcher.shared_into(self.office.id):
-            hub.send(self.conn, outbound.shared_frame(state, origin))
+        for state, origin in dispatcher.shared_into(self.office.id):
+            me = guest_id(self._office_id, person)
+            offers = [*state.live_offers(me), *filter(None, [state.role_held_by(me)])]
+            for slot in offers:
+                hub.send(self.conn, outbound.offer_frame(state, origin, slot.role_id))
+            if not offers:
+                hub.send(self.conn, outbound.shared_frame(state, origin))
 
     async def _read_loop(self) -> None:
         while True:
@@ -185,16 +191,18 @@ class _Session:
     async def _command(self, frame: inbound.ClientFrame) -> None:
         alarm_id = getattr(frame, "alarm_id", None)
         try:
-            command, alarm_id = self._to_command(frame, alarm_id)
-            await self.services.dispatcher.handle(self.office, alarm_id, command)
+            owner, person = self.services.dispatcher.route(
+                self._office_id, self.handset.person_id, alarm_id or ""
+            )
+            command, alarm_id = self._to_command(frame, alarm_id, person)
+            await self.services.dispatcher.handle(owner, alarm_id, command)
         except InvalidTransition as err:
             self.services.metrics.commands_refused.labels(err.code).inc()
             self._error(err.code, err.message, alarm_id)
 
     def _to_command(
-        self, frame: inbound.ClientFrame, alarm_id: str | None
+        self, frame: inbound.ClientFrame, alarm_id: str | None, person: str
     ) -> tuple[cmd.Command, str]:
-        person = self.handset.person_id
         match frame:
             case inbound.Accept(alarm_id=a, role_id=r):
                 return cmd.AcceptRole(person_id=person, role_id=r), a

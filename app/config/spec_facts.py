@@ -136,10 +136,12 @@ TimeWindows = dict[StrictStr, list[PeriodSpec]]
 
 class SharingSpec(Spec):
     """Another office in the building that sees this office's alarms. `notify`: its handsets get
-    each alarm (drills and tests labelled) as a notice that says whose alarm it is."""
+    each alarm (drills and tests labelled) as a notice that says whose alarm it is; `offer_role`:
+    its present staff are also offered `role` of this office's card."""
 
     office: StrictStr
-    policy: Literal["notify"] = "notify"
+    policy: Literal["notify", "offer_role"] = "notify"
+    role: StrictStr | None = None  # with offer_role: the role its staff are offered
 
     def to_core(self) -> Share:
-        return Share(self.office, self.policy)
+        return Share(self.office, self.policy, self.role)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.core.alarm import AlarmState, RoleSlot, Stage
+from app.core.facts import split_guest
 from app.core.office import (
     AllRespondAssignment,
     AssembleAssignment,
@@ -132,7 +133,9 @@ def everyone(
     slot: RoleSlot, state: AlarmState, ctx: DispatchContext, stage: Stage = Stage.EVERYONE
 ) -> Candidates | None:
     persons = tuple(
-        p for p in sorted(ctx.office.people) if p not in slot.asked and is_eligible(p, state, ctx)
+        p
+        for p in sorted(ctx.office.people)
+        if p not in slot.asked and is_eligible(p, state, ctx) and split_guest(p) is None
     )
     return Candidates(stage, persons) if persons else None
 

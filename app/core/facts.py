@@ -114,11 +114,27 @@ class Delegation:
 
 @dataclass(frozen=True)
 class Share:
-    """This office's alarms are shown to another office in the building (notify only): its
-    handsets get the alarm as a notice labelled with this office as the owner."""
+    """This office's alarms are shown to another office in the building: `notify`, its handsets
+    get each alarm as a notice labelled with this office as the owner; `offer_role`, its present
+    staff are also offered `role_id` in the alarm (as `office:person`, an id of their own)."""
 
     office_id: str
     policy: str = "notify"
+    role_id: str | None = None
+
+    @property
+    def offers_role(self) -> bool:
+        return self.policy == "offer_role" and self.role_id is not None
+
+
+def guest_id(office_id: str, person_id: str) -> str:
+    """A person of another office inside this office's alarm; ':' is never part of an id."""
+    return f"{office_id}:{person_id}"
+
+
+def split_guest(person_id: str) -> tuple[str, str] | None:
+    office, sep, person = person_id.partition(":")
+    return (office, person) if sep else None
 
 
 @dataclass(frozen=True)

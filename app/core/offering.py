@@ -21,6 +21,7 @@ from app.core.assignment import (
     next_candidates,
 )
 from app.core.draft import Draft
+from app.core.facts import split_guest
 from app.core.office import Contact, Office, Role
 
 
@@ -111,6 +112,7 @@ def assemble_idle(d: Draft) -> None:
             p
             for p in sorted(d.ctx.present)
             if p in d.ctx.office.people
+            and split_guest(p) is None
             and p not in slot.asked
             and is_eligible(p, d.alarm, d.ctx)
             and is_idle(d, p)

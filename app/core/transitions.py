@@ -26,6 +26,7 @@ from app.core.assignment import (
     is_eligible,
 )
 from app.core.draft import Decision, Draft, InvalidTransition
+from app.core.facts import split_guest
 from app.core.offering import (
     advance,
     alert_external,
@@ -95,6 +96,7 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     )
     d.effect(fx.SendFeedback(c.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
     _offer_every_role(d)
+    _offer_to_guests(d)
     assemble_idle(d)
     _notify_the_rest(d)
     shared = tuple(s.office_id for s in office.facts.sharing)
@@ -119,6 +121,45 @@ def _offer_every_role(d: Draft) -> None:
         elif key not in opened:
             opened.add(key)
             open_group(d, key)
+
+
+def _offer_to_guests(d: Draft, only: str | None = None) -> None:
+    """Under an `offer_role` sharing policy, the other office's present staff are offered the
+    shared role too; they join its running stage, or start one when it is not offered yet."""
+    card = d.ctx.office.rolecard
+    for share in d.ctx.office.facts.sharing:
+        if not share.offers_role or share.role_id not in {r.id for r in card.roles}:
+            continue
+        role = card.role(share.role_id or "")
+        slot = d.alarm.slot(role.id)
+        prefix = f"{share.office_id}:"
+        guests = tuple(
+            p
+            for p in sorted(d.ctx.present)
+            if p.startswith(prefix)
+            and (only is None or p == only)
+            and p not in slot.asked
+            and is_eligible(p, d.alarm, d.ctx)
+        )
+        if not guests or slot.status is SlotStatus.ACCEPTED:
+            continue
+        if slot.status is SlotStatus.OFFERED and slot.due_at is not None and slot.stage:
+            d.emit(
+                ev.RoleOffered(
+                    at=d.now,
+                    actor=ev.SYSTEM,
+                    role_id=role.id,
+                    person_ids=guests,
+                    stage=slot.stage.value,
+                    offer_no=slot.offer_no,
+                    due_at=slot.due_at,
+                    chain_index=slot.chain_index,
+                )
+            )
+            for guest in guests:
+                d.effect(fx.PushOffer(d.alarm.alarm_id, guest, role.id))
+        else:
+            offer(d, role, Candidates(Stage.CLAIM, guests))
 
 
 def _notify_the_rest(d: Draft) -> None:
@@ -160,6 +201,11 @@ def _join(d: Draft, c: cmd.JoinAlarm) -> None:
     whose chain (at or before its current place) or group names them. They join the running
     stage and its deadline; with nothing to take, they are told where to assemble."""
     person = c.person_id
+    if split_guest(person) is not None:
+        _offer_to_guests(d, only=person)
+        if d.events:
+            d.effect(fx.PushUpdate(d.alarm.alarm_id))
+        return
     for slot in d.alarm.slots:
         role = d.role(slot.role_id)
         if slot.status not in (SlotStatus.OFFERED, SlotStatus.UNFILLED) or person in slot.asked:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from app.core.alarm import AlarmState
 from app.core.assignment import DispatchContext
-from app.core.office import Gesture, Office
+from app.core.facts import guest_id
+from app.core.office import Gesture, Office, Person
 from app.core.variants import card_from_record, guard_on_duty_at, resolve_rolecard
 from app.service.presence import Presence
 
@@ -19,9 +20,15 @@ Acknowledged = Callable[[str], frozenset[str] | None]
 
 
 class AlarmCards:
-    def __init__(self, presence: Presence, acknowledged: Acknowledged | None = None) -> None:
+    def __init__(
+        self,
+        presence: Presence,
+        acknowledged: Acknowledged | None = None,
+        neighbours: Callable[[str], Office | None] | None = None,
+    ) -> None:
         self._presence = presence
         self._acknowledged = acknowledged
+        self._neighbours = neighbours or (lambda office_id: None)
         self._by_alarm: dict[str, Office] = {}
 
     def for_new_alarm(
@@ -35,7 +42,18 @@ class AlarmCards:
         card = resolve_rolecard(
             office, trigger, trigger.level_for(gesture), local, self._guard_on_duty(office, local)
         )
-        return replace(office, rolecard=card)
+        return replace(office, rolecard=card, people=self._with_guests(office))
+
+    def _with_guests(self, office: Office) -> dict[str, Person]:
+        """The office's people, and the staff of offices offered a role in its alarms, as
+        `office:person` with the office named (so every handset shows who took what)."""
+        people = dict(office.people)
+        for share in office.facts.sharing:
+            other = self._neighbours(share.office_id) if share.offers_role else None
+            for person in other.people.values() if other else ():
+                guest = guest_id(other.id, person.id) if other else person.id
+                people[guest] = Person(guest, f"{person.name} ({other.name if other else ''})")
+        return people
 
     def remember(self, alarm_id: str, office: Office) -> None:
         self._by_alarm[alarm_id] = office
@@ -48,15 +66,25 @@ class AlarmCards:
 
     def rebuild(self, state: AlarmState, office: Office, raised_variant: str | None) -> Office:
         card = card_from_record(office.rolecard, raised_variant, [s.role_id for s in state.slots])
-        rebuilt = replace(office, rolecard=replace(card, version=state.rolecard_version))
+        rebuilt = replace(
+            office,
+            rolecard=replace(card, version=state.rolecard_version),
+            people=self._with_guests(office),
+        )
         self._by_alarm[state.alarm_id] = rebuilt
         return rebuilt
 
     def context(self, office: Office, now: datetime) -> DispatchContext:
         local = _local(office, now)
+        guests = {
+            guest_id(share.office_id, person)
+            for share in office.facts.sharing
+            if share.offers_role
+            for person in self._presence.present(share.office_id)
+        }
         return DispatchContext(
             office=office,
-            present=self._presence.present(office.id),
+            present=self._presence.present(office.id) | guests,
             today=local.date(),
             guard_on_duty=self._guard_on_duty(office, local),
             acknowledged=self._acknowledged(office.id) if self._acknowledged else None,

@@ -20,6 +20,7 @@ from app.core import commands as cmd
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, evolve
 from app.core.draft import Decision, InvalidTransition
+from app.core.facts import guest_id
 from app.core.office import Gesture, Office
 from app.core.transitions import decide
 from app.service.cards import Acknowledged, AlarmCards
@@ -65,7 +66,7 @@ class Dispatcher:
         self._clock = clock
         self._metrics = metrics
         self._journal = Journal(store)
-        self._cards = AlarmCards(presence, acknowledged)
+        self._cards = AlarmCards(presence, acknowledged, lambda o: offices.offices.get(o))
         self._effects = EffectRunner(
             notifier=notifier,
             feedback=feedback,
@@ -212,12 +213,27 @@ class Dispatcher:
         await self._execute(office, alarm_id, command)
 
     async def person_arrived(self, office: Office, person_id: str) -> None:
-        """Someone's handset connected: offer them the open roles they could take."""
-        for state in self.open_alarms(office.id):
+        """Someone's handset connected: offer them the open roles they could take, in their own
+        office's alarms and in alarms of offices that offer them a role."""
+        joins = [(office, s.alarm_id, person_id) for s in self.open_alarms(office.id)]
+        for state, origin in self.shared_into(office.id):
+            joins.append((origin, state.alarm_id, guest_id(office.id, person_id)))
+        for owner, alarm_id, who in joins:
             try:
-                await self._execute(office, state.alarm_id, cmd.JoinAlarm(person_id=person_id))
+                await self._execute(owner, alarm_id, cmd.JoinAlarm(person_id=who))
             except InvalidTransition as err:
-                log.info("arrival changes nothing", alarm_id=state.alarm_id, reason=err.message)
+                log.info("arrival changes nothing", alarm_id=alarm_id, reason=err.message)
+
+    def route(self, office_id: str, person_id: str, alarm_id: str) -> tuple[Office, str]:
+        """Whose alarm a handset answers, and as whom: its own office's, or another office's
+        that offers it a role (then the person is `office:person` in that alarm)."""
+        state = self._open.get(alarm_id)
+        if state is None or state.office_id == office_id:
+            return self._offices.office(office_id), person_id
+        origin = self.office_of(state)
+        if any(s.office_id == office_id and s.offers_role for s in origin.facts.sharing):
+            return self._offices.office(origin.id), guest_id(office_id, person_id)
+        raise UnknownAlarm(alarm_id)
 
     async def expire(self, office_id: str, alarm_id: str, role_id: str, offer_no: int) -> None:
         await self._tick(office_id, alarm_id, cmd.ExpireOffer(role_id=role_id, offer_no=offer_no))

@@ -64,3 +64,36 @@ async def test_a_shared_alarm_reaches_the_neighbour_labelled_with_its_owner(
         assert own["office_id"] == "bv"
         await asyncio.sleep(0.5)
         assert not [f for f in nav_leader.inbox if f.get("alarm_id") == own["alarm_id"]]
+
+
+async def test_an_offer_role_share_lets_the_neighbour_take_a_role_in_our_alarm(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    folder = building(tmp_path)
+    nav = yaml.safe_load((folder / "nav.yaml").read_text())
+    nav["sharing"] = [{"office": "bv", "policy": "offer_role", "role": "police-contact"}]
+    (folder / "nav.yaml").write_text(yaml.safe_dump(nav, allow_unicode=True, sort_keys=False))
+    settings = settings_for("embedded", sqlite_url, config=folder)
+    async with (
+        service(settings) as running,
+        Handset.connect(running, "demo-leader") as nav_leader,
+        Handset.connect(running, "demo-bv-guard") as bv_guard,
+    ):
+        await nav_leader.expect("welcome")
+        await bv_guard.expect("welcome")
+        await asyncio.to_thread(press, running.broker_url, "desk-1")
+        offer = await bv_guard.expect("alarm", offer__role_id="police-contact")
+        assert offer["office_id"] == "demo"  # whose alarm it is
+        await bv_guard.send(type="accept", alarm_id=offer["alarm_id"], role_id="police-contact")
+        while True:
+            update = await nav_leader.expect("alarm_update", alarm_id=offer["alarm_id"])
+            held = {r["role_id"]: r.get("holder") for r in update["roles"]}
+            if held.get("police-contact"):
+                break
+        assert "Barnevernet" in held["police-contact"]
+        await bv_guard.send(
+            type="step_done", alarm_id=offer["alarm_id"], role_id="police-contact", step=1
+        )
+        update = await bv_guard.expect("alarm_update", alarm_id=offer["alarm_id"])
+        while not update["last_event"] or update["last_event"]["type"] != "StepCompleted":
+            update = await bv_guard.expect("alarm_update", alarm_id=offer["alarm_id"])

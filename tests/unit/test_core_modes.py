@@ -187,3 +187,27 @@ def test_someone_arriving_after_the_leader_was_told_does_not_postpone_the_outsid
     d = run.do(cmd.ExpireOffer(role_id="assessor", offer_no=alerted.offer_no), alerted.due_at)
     assert any(isinstance(e, ev.ExternalAlerted) for e in d.events)
     assert "ola" in run.alarm.slot("assessor").offered  # a late accept still counts
+
+
+def test_an_offer_role_share_offers_the_role_to_the_other_offices_present_staff() -> None:
+    from app.core.facts import Share
+
+    liaison = role("liaison", NamedAssignment("per"), stance=Stance.EXTERNAL_CONTACT)
+    base = office(LEADER, liaison)
+    people = {**base.people, "bv:anna": replace(base.people["per"], id="bv:anna", name="Anna (BV)")}
+    o = replace(
+        base,
+        people=people,
+        facts=OfficeFacts(sharing=(Share("bv", "offer_role", "liaison"),)),
+    )
+    run = Run(ctx(o, "lise", "per", "bv:anna"))
+    d = run.do(press())
+    assert {("per", "liaison"), ("bv:anna", "liaison")} <= offered(run, d)
+    assert ("bv:anna", "leader") not in offered(run, d)  # only the shared role
+    run.do(cmd.AcceptRole(person_id="bv:anna", role_id="liaison"))
+    assert run.alarm.slot("liaison").holder_id == "bv:anna"
+    late = Run(ctx(o, "lise"))
+    late.do(press())
+    late.ctx = ctx(o, "lise", "bv:anna")
+    d = late.do(cmd.JoinAlarm(person_id="bv:anna"))
+    assert offered(late, d) == {("bv:anna", "liaison")}

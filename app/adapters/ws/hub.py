@@ -20,6 +20,7 @@ import structlog
 from app.adapters.ws import outbound
 from app.core import events as ev
 from app.core.alarm import AlarmState
+from app.core.facts import split_guest
 from app.core.office import Office
 from app.service.clock import Clock
 from app.service.metrics import Metrics
@@ -114,6 +115,9 @@ class HandsetHub:
     # -- HandsetNotifier ---------------------------------------------------------------
 
     def _of_person(self, office_id: str, person_id: str) -> list[Connection]:
+        guest = split_guest(person_id)  # a person of another office offered a role here
+        if guest is not None:
+            office_id, person_id = guest
         return [c for c in self.connected(office_id) if c.person_id == person_id]
 
     def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None:
@@ -128,7 +132,9 @@ class HandsetHub:
                 self.send(conn, frame)
 
     def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
-        self._broadcast(office.id, outbound.update_frame(state, office, last))
+        frame = outbound.update_frame(state, office, last)
+        for target in (office.id, *(s.office_id for s in office.facts.sharing if s.offers_role)):
+            self._broadcast(target, frame)
 
     def closed(self, state: AlarmState, office: Office) -> None:
         frame = outbound.closed_frame(state)

@@ -19,6 +19,7 @@ from app.config.rules.facts import (
     rule_delegations,
     rule_numbers,
     rule_periods,
+    rule_sharing,
     rule_timezone,
     rule_variant_conditions,
 )
@@ -64,6 +65,7 @@ RULES: tuple[Rule, ...] = (
     rule_cancel_window,
     rule_timezone,
     rule_numbers,
+    rule_sharing,
     rule_periods,
     rule_delegations,
     rule_variant_conditions,

@@ -112,3 +112,20 @@ def rule_variant_conditions(f: OfficeFile) -> Iterator[Finding]:
                 ("rolecard", "variants", i),
                 f"variant {v.id!r} changes nothing: give `roles`, `drop` or `presser`",
             )
+
+
+def rule_sharing(f: OfficeFile) -> Iterator[Finding]:
+    """Sharing names another office; `offer_role` names a role of this card (`notify` none)."""
+    roles = {r.id for r in f.rolecard.roles} | {r.id for v in f.rolecard.variants for r in v.roles}
+    for i, share in enumerate(f.sharing):
+        loc: Loc = ("sharing", i)
+        if share.office == f.office.id:
+            yield error((*loc, "office"), "an office does not share its alarms with itself")
+        if share.policy == "offer_role" and share.role not in roles:
+            yield error(
+                (*loc, "role"),
+                f"offer_role needs a role of this card to offer (got {share.role!r}; the card has "
+                f"{', '.join(sorted(roles))})",
+            )
+        if share.policy == "notify" and share.role is not None:
+            yield error((*loc, "role"), "notify offers no role: remove `role` or use offer_role")
