@@ -16,6 +16,7 @@ from app.api.debrief_model import Debrief, Names, build, head, role_info
 from app.api.errors import ApiError, not_found
 from app.core import events as ev
 from app.core.alarm import fold
+from app.core.office import Office
 from app.service.offices import Principal
 from app.service.ports import AlarmSummary
 from app.services import Services
@@ -90,8 +91,17 @@ async def live_alarms(
     return [await _live(services, s) for s in await services.store.alarms(offices, limit)]
 
 
+def _office_of(services: Services, summary: AlarmSummary) -> Office | None:
+    """The office with the role card that dispatched the alarm (the current card when that
+    version is no longer loaded); None for an office this service does not serve any more."""
+    try:
+        return services.offices.office_version(summary.office_id, summary.rolecard_version)
+    except KeyError:
+        return None
+
+
 async def _live(services: Services, summary: AlarmSummary) -> LiveAlarm:
-    office = services.offices.offices.get(summary.office_id)
+    office = _office_of(services, summary)
     alarm = head(summary, office)
     roles: list[LiveRole] = []
     help_requested = lockdown = False
@@ -126,8 +136,7 @@ async def _debrief(services: Services, who: Principal, alarm_id: str) -> Debrief
     summary = await services.store.alarm(alarm_id)
     if summary is None or not who.may_see(summary.office_id):
         raise not_found(f"alarm {alarm_id!r}")
-    office = services.offices.offices.get(summary.office_id)
-    return build(summary, office, await services.store.events(alarm_id))
+    return build(summary, _office_of(services, summary), await services.store.events(alarm_id))
 
 
 def _filename(alarm_id: str, ext: str) -> dict[str, str]:

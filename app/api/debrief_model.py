@@ -179,7 +179,16 @@ def build(summary: AlarmSummary, office: Office | None, stored: Sequence[StoredE
     )
     return Debrief(
         alarm=head(summary, office),
-        summary=SummaryOut(**{k: v for k, v in s.__dict__.items() if k != "raised_at"}),
+        summary=SummaryOut(
+            press_at=s.press_at,
+            first_offer_at=s.first_offer_at,
+            first_accept_at=s.first_accept_at,
+            closed_at=s.closed_at,
+            outcome=s.outcome,
+            press_to_first_accept_s=s.press_to_first_accept_s,
+            duration_s=s.duration_s,
+            help_requests=s.help_requests,
+        ),
         roles=roles,
         role_times=[_times(t, by_id[t.role_id], names) for t in db.role_times(events, required)],
         deviations=[

@@ -1,0 +1,127 @@
+// Rollekort coordinator console: sign in with an API token, see the live alarms of the offices
+// the token covers, open one for its replay, times per role, deviations and debrief exports.
+// ES modules, no build step. Routes: #/ (live) and #/alarm/<id>.
+
+import { $, fmtTime } from './dom.js';
+import { initLang, langButton, t, tv } from './i18n.js';
+import './i18n-console.js';
+import { ApiError, getJson, setToken, token, tokenFromUrl } from './console-api.js';
+import { renderLive } from './console-live.js';
+import { renderAlarmPage, stopReplay } from './console-replay.js';
+
+const POLL_MS = 2000;
+const app = { me: null, timer: null, alarms: null, debrief: null, seq: 0 };
+
+function route() {
+  const m = /^#\/alarm\/(.+)$/.exec(window.location.hash);
+  return m ? { view: 'alarm', id: decodeURIComponent(m[1]) } : { view: 'live' };
+}
+
+function showError(err) {
+  const el = $('fetch-error');
+  el.hidden = !err;
+  el.textContent = err ? t('c.fetchFailed', { msg: err.message }) : '';
+}
+
+function renderStatic() {
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  document.title = t('c.title');
+  const who = $('whoami');
+  who.hidden = !app.me;
+  if (app.me) {
+    const offices = app.me.offices.map((o) => o.name).join(', ');
+    who.textContent = t('c.whoami', { role: tv('c.role', app.me.role), offices });
+    who.dataset.role = app.me.role;
+  }
+  $('sign-out').hidden = !app.me;
+}
+
+function render() {
+  renderStatic();
+  const r = route();
+  const signedIn = !!app.me;
+  $('sign-in').hidden = signedIn;
+  $('live-view').hidden = !signedIn || r.view !== 'live';
+  $('alarm-view').hidden = !signedIn || r.view !== 'alarm';
+  if (!signedIn) return;
+  if (r.view === 'live' && app.alarms) renderLive(app.alarms, $('live-list'), $('recent-list'));
+  if (r.view === 'alarm' && app.debrief) renderAlarmPage(app.debrief, $('alarm-view'));
+}
+
+async function poll() {
+  clearTimeout(app.timer);
+  const seq = ++app.seq;
+  const r = route();
+  let again = true;
+  try {
+    if (r.view === 'live') {
+      app.alarms = await getJson('/api/v1/console/alarms');
+      if (seq !== app.seq) return;
+      $('updated').textContent = t('c.updated', { time: fmtTime(new Date()) });
+    } else {
+      app.debrief = await getJson(`/api/v1/alarms/${encodeURIComponent(r.id)}/debrief.json`);
+      if (seq !== app.seq) return;
+      again = app.debrief.alarm.status === 'open'; // a closed alarm does not change any more
+    }
+    showError(null);
+    render();
+  } catch (err) {
+    if (seq !== app.seq) return;
+    if (err instanceof ApiError && err.status === 401) return signOut(t('c.rejected'));
+    if (err instanceof ApiError && err.status === 404 && r.view === 'alarm') {
+      $('alarm-view').textContent = t('c.notFound');
+      again = false;
+    } else {
+      showError(err);
+    }
+  }
+  if (again && seq === app.seq) app.timer = setTimeout(poll, POLL_MS);
+}
+
+async function signIn() {
+  try {
+    app.me = await getJson('/api/v1/whoami');
+  } catch (err) {
+    return signOut(err instanceof ApiError && err.status === 401 ? t('c.rejected') : err.message);
+  }
+  render();
+  return poll();
+}
+
+function signOut(message = '') {
+  clearTimeout(app.timer);
+  app.seq++;
+  stopReplay();
+  setToken(null);
+  Object.assign(app, { me: null, alarms: null, debrief: null });
+  const err = $('sign-in-error');
+  err.hidden = !message;
+  err.textContent = message;
+  render();
+}
+
+function onRoute() {
+  stopReplay();
+  app.debrief = null;
+  if (route().view === 'alarm') $('alarm-view').textContent = t('c.loading');
+  render();
+  if (app.me) poll();
+}
+
+function start() {
+  initLang();
+  langButton($('lang-switch'), render);
+  tokenFromUrl();
+  $('sign-in').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setToken($('token-input').value.trim());
+    $('token-input').value = '';
+    signIn();
+  });
+  $('sign-out').addEventListener('click', () => signOut());
+  window.addEventListener('hashchange', onRoute);
+  render();
+  if (token()) signIn();
+}
+
+start();
