@@ -21,7 +21,7 @@ from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, evolve
 from app.core.draft import Decision, InvalidTransition
 from app.core.facts import guest_id
-from app.core.office import Gesture, Office
+from app.core.office import AlarmMode, Gesture, Office
 from app.core.transitions import decide
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
@@ -149,8 +149,10 @@ class Dispatcher:
         gesture: Gesture,
         device_ts: datetime | None = None,
         battery: int | None = None,
+        mode: AlarmMode = AlarmMode.REAL,
     ) -> str | None:
-        """Raise (or repeat) an alarm; returns once it is durable. None for a duplicate."""
+        """Raise (or repeat) an alarm; returns once it is durable. None for a duplicate.
+        `mode` labels a new alarm as a drill or a test on every screen and in the statistics."""
         if key in self._seen:
             self._metrics.duplicates.inc()
             log.info("duplicate press ignored", device_id=key.device_id, seq=key.seq)
@@ -174,6 +176,7 @@ class Dispatcher:
                 gesture=gesture,
                 device_ts=device_ts,
                 battery=battery,
+                mode=mode,
             )
             state, decision = self._decide(office, current, command)
             self._effects.push(state, office, decision)

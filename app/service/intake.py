@@ -5,9 +5,11 @@ rejected with a logged, counted reason. Returning normally means "acknowledge"; 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 
-from app.core.office import Gesture
+from app.core.office import AlarmMode, Gesture
 from app.service.dispatcher import Dispatcher
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
@@ -17,14 +19,23 @@ from devices import native, topics
 log = structlog.get_logger(__name__)
 
 
+ModeSource = Callable[[str], AlarmMode]
+
+
 class Intake:
     def __init__(
-        self, offices: OfficeDirectory, dispatcher: Dispatcher, metrics: Metrics, max_bytes: int
+        self,
+        offices: OfficeDirectory,
+        dispatcher: Dispatcher,
+        metrics: Metrics,
+        max_bytes: int,
+        mode_for: ModeSource | None = None,
     ) -> None:
         self._offices = offices
         self._dispatcher = dispatcher
         self._metrics = metrics
         self._max_bytes = max_bytes
+        self._mode_for = mode_for or (lambda office_id: AlarmMode.REAL)
 
     async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         parsed = topics.parse_topic(topic)
@@ -56,8 +67,9 @@ class Intake:
         key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")
         log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
         if trigger.event == "press":
+            mode = self._mode_for(office.id)  # a drill window turns presses into drills
             await self._dispatcher.press(
-                office, key, Gesture(trigger.gesture), trigger.ts, trigger.battery
+                office, key, Gesture(trigger.gesture), trigger.ts, trigger.battery, mode
             )
         elif trigger.event == "cancel":
             await self._dispatcher.cancel(office, key)
