@@ -82,7 +82,10 @@ class AlarmReport:
 def alarm_report(events: Sequence[ev.Event], card: RoleCard) -> AlarmReport:
     """Fold one alarm's timeline into its report; `card` is the office's (unresolved) card."""
     raised = next(e for e in events if isinstance(e, ev.AlarmRaised))
-    used = card_from_record(card, raised.variant_id, raised.role_ids)
+    extended = [e for e in events if isinstance(e, ev.CardExtended)]
+    role_ids = extended[-1].role_ids if extended else raised.role_ids
+    variants = [raised.variant_id, *(e.variant_id for e in extended)]
+    used = card_from_record(card, variants[-1], role_ids, earlier=variants[:-1])
     report = AlarmReport(
         alarm_id=raised.alarm_id,
         device_id=raised.device_id,
@@ -92,7 +95,7 @@ def alarm_report(events: Sequence[ev.Event], card: RoleCard) -> AlarmReport:
         rolecard_version=raised.rolecard_version,
         variant_id=raised.variant_id,
         presser_id=raised.presser_id,
-        roles=[RoleReport(role_id=r) for r in raised.role_ids],
+        roles=[RoleReport(role_id=r) for r in role_ids],
     )
     for role in used.roles:
         r = report.role(role.id)

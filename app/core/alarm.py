@@ -259,6 +259,14 @@ def _(event: ev.StepCompleted, state: AlarmState) -> AlarmState:
 
 
 @_apply.register
+def _(event: ev.CardExtended, state: AlarmState) -> AlarmState:
+    known = {s.role_id: s for s in state.slots}
+    slots = tuple(known.get(r) or RoleSlot(role_id=r) for r in event.role_ids)
+    kept = tuple(s for s in state.slots if s.role_id not in event.role_ids)
+    return replace(state, slots=slots + kept)
+
+
+@_apply.register
 def _(event: ev.LevelRaised, state: AlarmState) -> AlarmState:
     return replace(state, level=event.level)
 

@@ -170,6 +170,15 @@ class LevelRaised(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CardExtended(Event):
+    """A raised level brought a fuller card (e.g. "come by" → the full alarm): its roles that
+    the alarm did not have are added and dispatched; nothing already under way is taken back."""
+
+    variant_id: str | None
+    role_ids: tuple[str, ...]  # the alarm's roles after the extension, in card order
+
+
+@dataclass(frozen=True, kw_only=True)
 class CancelRefused(Event):
     """A cancel came after the office's window: the alarm goes on and the refusal is recorded."""
 
@@ -211,6 +220,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         HelpRequested,
         PressRepeated,
         LevelRaised,
+        CardExtended,
         CancelRefused,
         AllClearGiven,
         AlarmCancelled,

@@ -28,6 +28,8 @@ from app.core.office import Contact, Office, Role
 def offer(d: Draft, role: Role, candidates: Candidates | None) -> None:
     """Offer the role to the candidates with a fresh deadline, or record that nobody is left."""
     slot = d.alarm.slot(role.id)
+    if slot.status is SlotStatus.ACCEPTED and slot.stage is not Stage.RESPOND:
+        return  # a role someone holds is never offered again
     if candidates is None:
         d.emit(ev.RoleUnfilled(at=d.now, actor=ev.SYSTEM, role_id=role.id))
         if role.required:
@@ -55,7 +57,13 @@ def offer(d: Draft, role: Role, candidates: Candidates | None) -> None:
 
 def open_group(d: Draft, key: str) -> None:
     """Offer the group's first role to its present members; its other roles wait their turn."""
-    roles = group_roles(d.ctx.office.rolecard, key)
+    roles = tuple(
+        r
+        for r in group_roles(d.ctx.office.rolecard, key)
+        if d.alarm.slot(r.id).status is SlotStatus.WAITING  # a role already taken stays taken
+    )
+    if not roles:
+        return
     first = group(key, d.alarm.slot(roles[0].id), d.alarm, d.ctx)
     if first is not None:
         offer(d, roles[0], first)

@@ -188,8 +188,37 @@ def _repeat(d: Draft, c: cmd.RaiseAlarm) -> None:
     )
     if level.rank > d.alarm.level.rank:
         d.emit(ev.LevelRaised(at=d.now, actor=ev.SYSTEM, level=level))
+        _extend_card(d)
     d.effect(fx.SendFeedback(d.alarm.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
+
+
+def _extend_card(d: Draft) -> None:
+    """The dispatcher hands in the card for the raised level; roles it has that the alarm has
+    not are added and offered, as at a raise (the presser's hold means: the full alarm now)."""
+    card = d.ctx.office.rolecard
+    have = {s.role_id for s in d.alarm.slots}
+    if all(r.id in have for r in card.roles):
+        return
+    d.emit(
+        ev.CardExtended(
+            at=d.now,
+            actor=ev.SYSTEM,
+            variant_id=card.variant_id,
+            role_ids=tuple(r.id for r in card.roles),
+        )
+    )
+    opened: set[str] = set()
+    for role in card.roles:
+        if role.id in have or is_assembly(role):
+            continue
+        key = group_key(role)
+        if key is None:
+            offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
+        elif key not in opened:
+            opened.add(key)
+            open_group(d, key)
+    assemble_idle(d)
 
 
 # -- arrivals -------------------------------------------------------------------------------

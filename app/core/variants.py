@@ -184,12 +184,21 @@ def effective_chain(office: Office, chain: Sequence[str], today: date) -> tuple[
     return tuple(links)
 
 
-def card_from_record(card: RoleCard, variant_id: str | None, role_ids: Sequence[str]) -> RoleCard:
-    """The card an alarm was dispatched with, rebuilt from what its AlarmRaised event recorded
-    (used after a restart, when the time of day may no longer pick the same variant)."""
+def card_from_record(
+    card: RoleCard,
+    variant_id: str | None,
+    role_ids: Sequence[str],
+    earlier: Sequence[str | None] = (),
+) -> RoleCard:
+    """The card an alarm was dispatched with, rebuilt from what its AlarmRaised (and any
+    CardExtended) event recorded: after a restart the time of day may no longer pick the same
+    variant. `earlier` are variants the alarm ran on before its last extension."""
+    by_id: dict[str, Role] = {}
+    for vid in (*earlier, variant_id):
+        variant = next((v for v in card.variants if v.id == vid), None)
+        roles = card.roles if variant is None else merge_roles(card.roles, variant.roles, ())
+        by_id = {**{r.id: r for r in roles}, **by_id}  # the first card to name a role keeps it
     variant = next((v for v in card.variants if v.id == variant_id), None)
-    roles = card.roles if variant is None else merge_roles(card.roles, variant.roles, variant.drop)
-    by_id = {r.id: r for r in roles}
     presser = card.presser if variant is None or variant.presser is None else variant.presser
     return RoleCard(
         version=card.version,

@@ -4,7 +4,7 @@ and the dispatch context each decision gets (presence, the office-local day, the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -64,8 +64,27 @@ class AlarmCards:
     def of(self, alarm_id: str, current: Office) -> Office:
         return self._by_alarm.get(alarm_id, current)
 
-    def rebuild(self, state: AlarmState, office: Office, raised_variant: str | None) -> Office:
-        card = card_from_record(office.rolecard, raised_variant, [s.role_id for s in state.slots])
+    def fuller(
+        self, alarm: Office, office: Office, device_id: str, gesture: Gesture, now: datetime
+    ) -> Office:
+        """The alarm's card with the roles a raised level brings (a hold after "come by"):
+        roles the alarm has keep their definitions; the new card's other roles are added."""
+        upgraded = self.for_new_alarm(office, device_id, gesture, now).rolecard
+        have = {r.id for r in alarm.rolecard.roles}
+        added = tuple(r for r in upgraded.roles if r.id not in have)
+        if not added:
+            return alarm
+        card = replace(
+            alarm.rolecard, roles=(*alarm.rolecard.roles, *added), variant_id=upgraded.variant_id
+        )
+        return replace(alarm, rolecard=card)
+
+    def rebuild(self, state: AlarmState, office: Office, variants: Sequence[str | None]) -> Office:
+        """The alarm's card from its record: the variant it was raised with and any it was
+        extended with since, keeping the roles as first dispatched."""
+        card = card_from_record(
+            office.rolecard, variants[-1], [s.role_id for s in state.slots], earlier=variants[:-1]
+        )
         rebuilt = replace(
             office,
             rolecard=replace(card, version=state.rolecard_version),

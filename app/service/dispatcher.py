@@ -98,16 +98,16 @@ class Dispatcher:
 
     async def _recover_one(self, alarm_id: str) -> None:
         state: AlarmState | None = None
-        variant: str | None = None
+        variants: list[str | None] = []
         for stored in await self._store.events(alarm_id):
             state = evolve(state, stored.event)
-            if isinstance(stored.event, ev.AlarmRaised):
-                variant = stored.event.variant_id
+            if isinstance(stored.event, ev.AlarmRaised | ev.CardExtended):
+                variants.append(stored.event.variant_id)
         if state is None or state.office_id not in self._offices.offices:
             log.error("cannot recover alarm", alarm_id=alarm_id)
             return
         dispatched = self._offices.office_version(state.office_id, state.rolecard_version)
-        office = self._cards.rebuild(state, dispatched, variant)
+        office = self._cards.rebuild(state, dispatched, variants or [None])
         self._remember(state)
         self._effects.arm_all(state, office)
 
@@ -168,7 +168,11 @@ class Dispatcher:
                 )
                 self._cards.remember(alarm_id, office)
             else:
-                office = self._cards.of(alarm_id, office)
+                alarm_office = self._cards.of(alarm_id, office)
+                now = self._clock.now()
+                office = self._cards.fuller(alarm_office, office, key.device_id, gesture, now)
+                if office is not alarm_office:
+                    self._cards.remember(alarm_id, office)
             command = cmd.RaiseAlarm(
                 alarm_id=alarm_id,
                 device_id=key.device_id,

@@ -201,7 +201,7 @@ def raised(alarm_id: str, at: datetime = T0) -> ev.AlarmRaised:
 
 def every_event(alarm_id: str) -> list[ev.Event]:
     """One of each event type, optional fields filled, times in a non-UTC zone."""
-    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(22)]
+    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(23)]
     anne, bo, system = ev.person_actor("p-anne"), ev.person_actor("p-bo"), ev.SYSTEM
     dev = ev.device_actor("btn-front-1")
     return [
@@ -271,6 +271,9 @@ def every_event(alarm_id: str) -> list[ev.Event]:
         ),
         ev.ReminderSent(at=at[20], actor=system, role_id="police", person_ids=("p-anne",)),
         ev.AlarmShared(at=at[21], actor=system, office_ids=("barnevernet",)),
+        ev.CardExtended(
+            at=at[22], actor=system, variant_id=None, role_ids=("leader", "responder", "police")
+        ),
     ]
 
 

@@ -18,6 +18,7 @@ from app.core.office import (
     AssessorAssignment,
     Contact,
     FirstToClaimAssignment,
+    Gesture,
     GuardAssignment,
     NamedAssignment,
     Office,
@@ -211,3 +212,23 @@ def test_an_offer_role_share_offers_the_role_to_the_other_offices_present_staff(
     late.ctx = ctx(o, "lise", "bv:anna")
     d = late.do(cmd.JoinAlarm(person_id="bv:anna"))
     assert offered(late, d) == {("bv:anna", "liaison")}
+
+
+def test_a_raised_level_brings_the_fuller_card_without_taking_back_what_is_under_way() -> None:
+    claim = FirstToClaimAssignment()
+    come_by = office(LEADER, role("buddy", claim), people=("a", "b"))
+    full = replace(
+        come_by.rolecard,
+        roles=(*come_by.rolecard.roles, role("police", claim), role("foyer", claim)),
+        variant_id="full",
+    )
+    run = Run(ctx(come_by, "lise", "a", "b"))
+    run.do(press())
+    run.do(cmd.AcceptRole(person_id="a", role_id="buddy"))
+    run.ctx = ctx(replace(come_by, rolecard=full), "lise", "a", "b")
+    d = run.do(press(seq=2, gesture=Gesture.HOLD), T0 + timedelta(seconds=20))
+    extended = [e for e in d.events if isinstance(e, ev.CardExtended)]
+    assert extended and extended[0].role_ids == ("leader", "buddy", "police", "foyer")
+    assert run.alarm.slot("buddy").holder_id == "a"  # the buddy keeps the role
+    assert {p for p, r in offered(run, d) if r == "police"} == {"b", "lise"}
+    assert run.alarm.slot("foyer").status is SlotStatus.WAITING  # taken in card order
