@@ -34,13 +34,15 @@ from app.core.variants import ChainLink, effective_chain
 class DispatchContext:
     """What the dispatcher knows beside the alarm: the office with the card that dispatched it,
     who is present, the office-local date (for acting leaders), whether the guard is on duty,
-    and who has acknowledged the active card (None when acknowledgement is not enforced)."""
+    who has acknowledged the active card (None when acknowledgement is not enforced), and who
+    is busy responding to another alarm (never pulled away from it)."""
 
     office: Office
     present: frozenset[str]
     today: date | None = None
     guard_on_duty: bool = False
     acknowledged: frozenset[str] | None = None
+    busy: frozenset[str] = frozenset()  # holding a role in another open alarm of the office
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def is_eligible(person_id: str, state: AlarmState, ctx: DispatchContext) -> bool
     return (
         person_id in ctx.present
         and person_id != state.presser_id
+        and person_id not in ctx.busy
         and state.role_held_by(person_id) is None
     )
 

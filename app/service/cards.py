@@ -93,7 +93,9 @@ class AlarmCards:
         self._by_alarm[state.alarm_id] = rebuilt
         return rebuilt
 
-    def context(self, office: Office, now: datetime) -> DispatchContext:
+    def context(
+        self, office: Office, now: datetime, busy: frozenset[str] = frozenset()
+    ) -> DispatchContext:
         local = _local(office, now)
         guests = {
             guest_id(share.office_id, person)
@@ -107,6 +109,7 @@ class AlarmCards:
             today=local.date(),
             guard_on_duty=self._guard_on_duty(office, local),
             acknowledged=self._acknowledged(office.id) if self._acknowledged else None,
+            busy=busy,
         )
 
     def _guard_on_duty(self, office: Office, local: datetime) -> bool:

@@ -287,11 +287,24 @@ class Dispatcher:
         self, office: Office, state: AlarmState | None, command: cmd.Command
     ) -> tuple[AlarmState, Decision]:
         now = self._clock.now()
-        decision = decide(state, command, self._cards.context(office, now), now)
+        ctx = self._cards.context(office, now, self._busy(office.id, state))
+        decision = decide(state, command, ctx, now)
         after = decision.state
         assert after is not None
         self._remember(after)
         return after, decision
+
+    def _busy(self, office_id: str, state: AlarmState | None) -> frozenset[str]:
+        """People holding a role in another open alarm of the office: not pulled away from it."""
+        this = state.alarm_id if state else None
+        return frozenset(
+            person
+            for other in self._open.values()
+            if other.office_id == office_id and other.alarm_id != this
+            for slot in other.slots
+            if slot.holder_id is not None
+            for person in (slot.holder_id, *slot.responders)
+        )
 
     def _remember(self, state: AlarmState) -> None:
         if state.status is AlarmStatus.OPEN:

@@ -189,3 +189,16 @@ async def test_cancel_from_the_presser_closes_the_devices_open_alarm() -> None:
     assert summary is not None and summary.status == "cancelled"
     await settle()
     assert ("desk-1", {"alarm_id": alarm_id, "state": "cancelled"}) in w.feedback.sent
+
+
+async def test_someone_responding_to_one_alarm_is_not_pulled_into_a_second() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    first = await w.press(seq=1, device="desk-1")
+    assert first is not None
+    await w.dispatcher.handle(w.office, first, cmd.AcceptRole(person_id="gro", role_id="guard"))
+    before = len(w.notifier.offers())
+    second = await w.press(seq=2, device="worn-1")
+    offered_now = w.notifier.offers()[before:]
+    assert second != first and offered_now
+    assert all(person != "gro" for _, person, _ in offered_now)
