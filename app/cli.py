@@ -116,6 +116,21 @@ def db_upgrade(db_url: DbOpt = None) -> None:
     typer.echo(f"database at head: {settings.db}")
 
 
+@db.command("purge")
+def db_purge(db_url: DbOpt = None) -> None:
+    """Blank free text older than each office's retention period (365 days unless set)."""
+    import asyncio
+
+    from app.adapters.db.learning import purge_database
+
+    settings = _settings(db=db_url)
+    for office_id, n in asyncio.run(purge_database(settings.db)).items():
+        typer.echo(
+            f"{office_id}: {n.debriefs} debriefs, {n.incidents} incidents, "
+            f"{n.outreach} outreach sessions, {n.drills} drills purged"
+        )
+
+
 @sim.command("press")
 def sim_press(
     device_id: str,

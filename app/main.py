@@ -15,6 +15,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.adapters.db.engine import make_engine
+from app.adapters.db.handsets import SqlAlchemyHandsetStore
+from app.adapters.db.learning import SqlAlchemyLearningStore  # learning after alarms
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.adapters.db.versions import SqlAlchemyVersionStore
 from app.adapters.mqtt.embedded import EmbeddedBroker
@@ -22,14 +24,21 @@ from app.adapters.mqtt.ingest import MqttIngest
 from app.adapters.mqtt.publisher import MqttPublisher
 from app.adapters.notify import build_notifier
 from app.adapters.ws.hub import HandsetHub
-from app.api import alarms, console, errors, handset_ws, health, pages, rolecards
+from app.api import alarms, console, coverage, errors, handset_ws, health, pages, rolecards
+from app.api import learning as learning_api  # learning after alarms
+from app.api import pairing as pairing_api
 from app.config.loader import load_office_file, office_files
 from app.service.clock import Clock, SystemClock
+from app.service.debriefs import Debriefs  # learning after alarms
 from app.service.dispatcher import Dispatcher
 from app.service.intake import Intake
+from app.service.learning import Learning  # learning after alarms
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
+from app.service.outreach import dispatcher_raiser  # learning after alarms
+from app.service.pairing import Pairing
 from app.service.presence import Presence
+from app.service.supervision import Supervision
 from app.service.versions import RoleCardVersions, open_alarm_versions
 from app.services import Services
 from app.settings import Settings
@@ -51,8 +60,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(alarms.router)
     app.include_router(handset_ws.router)
     app.include_router(rolecards.router)
+    app.include_router(pairing_api.router)  # handset pairing
+    app.include_router(coverage.router)
     app.include_router(pages.router)
     app.include_router(console.router)
+    for router in learning_api.ROUTERS:  # learning after alarms
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/handset", include_in_schema=False)
@@ -90,9 +103,17 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
         by_office = {loaded.office.id: text for loaded, text in zip(every, texts, strict=True)}
         await versions.start(by_office, await open_alarm_versions(store))
+        # Paired handsets (app.service.pairing): they sign in from here on, and a role-card
+        # activation keeps them (OfficeDirectory re-applies them after a replace).
+        pairing = Pairing(SqlAlchemyHandsetStore(engine), offices, clock.now)
+        await pairing.load()
         publisher = MqttPublisher(settings.broker_url)
         await publisher.start()
         stack.push_async_callback(publisher.stop)
+        # Learning after alarms: debriefs exist before the dispatcher, whose closing hook
+        # opens them (`debriefs.on_alarm_closed`).
+        learning_store = SqlAlchemyLearningStore(engine)
+        debriefs = Debriefs(learning_store, store, offices, clock)
         dispatcher = Dispatcher(
             offices=offices,
             store=store,
@@ -106,7 +127,21 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         )
         stack.push_async_callback(dispatcher.close)
         await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
-        intake = Intake(offices, dispatcher, metrics, settings.max_payload_bytes)
+        # Learning after alarms: drill windows loaded and outreach timers armed before the
+        # intake takes presses (the intake's `mode_for` is `learning.drills.mode_for`).
+        raise_alarm = dispatcher_raiser(offices, dispatcher)
+        learning = Learning.build(
+            learning_store, store, offices, clock, raise_alarm, debriefs=debriefs
+        )
+        await learning.start()
+        stack.push_async_callback(learning.close)
+        # Supervision: device health and coverage, told to handsets when it changes.
+        supervision = Supervision(offices, presence, clock, hub.coverage, metrics.coverage_degraded)
+        supervision.start(await store.last_button_tests())
+        stack.callback(supervision.close)
+        intake = Intake(
+            offices, dispatcher, metrics, settings.max_payload_bytes, supervision=supervision
+        )
         ingest = MqttIngest.from_settings(settings, intake.on_message)
         await ingest.start()
         stack.push_async_callback(ingest.stop)
@@ -120,6 +155,9 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             dispatcher=dispatcher,
             metrics=metrics,
             versions=versions,
+            learning=learning,  # learning after alarms
+            pairing=pairing,  # handset pairing
+            supervision=supervision,
         )
         services.readiness.append(_broker_check(ingest))
         log.info("rollekort ready", broker=settings.broker_url, offices=sorted(offices.offices))

@@ -144,6 +144,12 @@ class MemoryAlarmStore:
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:
         self.button_tests.setdefault((device_id, seq), as_utc(at))
 
+    async def last_button_tests(self) -> dict[str, datetime]:
+        latest: dict[str, datetime] = {}
+        for (device, _seq), at in self.button_tests.items():
+            latest[device] = max(at, latest.get(device, at))
+        return latest
+
     async def ping(self) -> None:
         return None
 

@@ -126,6 +126,7 @@ class _Session:
             "rolecard_version": office.rolecard.version,
             "acknowledged": versions is None or person in versions.acknowledged(office.id),
             "intervention_policy": _policy_text(office),
+            "coverage": _coverage(self.services, office.id),
         }
 
     def _send_snapshot(self) -> None:
@@ -270,3 +271,10 @@ class _Session:
 def _policy_text(office: Office) -> str | None:
     policy = office.facts.intervention_policy
     return policy.text if policy else None
+
+
+def _coverage(services: Services, office_id: str) -> dict[str, object] | None:
+    if services.supervision is None:
+        return None
+    cover = services.supervision.coverage(office_id)
+    return {"status": cover.status.value, "reasons": list(cover.reasons)}

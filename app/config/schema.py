@@ -6,7 +6,7 @@ import types
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr, model_validator
 
 from app.config.spec_base import (
     DISCRIMINATOR,
@@ -63,6 +63,7 @@ from app.core.office import (
     Trigger,
     TriggerKind,
 )
+from devices.catalogue import check_address
 
 __all__ = [
     "ASSIGNMENT_MODES",
@@ -153,10 +154,18 @@ class HandsetSpec(Spec):
 class DeviceSpec(Spec):
     id: StrictStr
     family: DeviceFamily = "native"
+    address: StrictStr | None = None  # where its family publishes it (docs/devices.md)
     kind: TriggerKind
     location: StrictStr
     holder: StrictStr | None = None
     gestures: dict[Gesture, Level] = Field(default_factory=dict)
+    actions: dict[StrictStr, Gesture] = Field(default_factory=dict)  # family word -> gesture
+
+    @model_validator(mode="after")
+    def _address_fits_family(self) -> DeviceSpec:
+        if (problem := check_address(self.family, self.address)) is not None:
+            raise ValueError(f"address: {problem}")
+        return self
 
     def to_core(self) -> Trigger:
         return Trigger(
@@ -166,6 +175,8 @@ class DeviceSpec(Spec):
             family=self.family,
             holder_id=self.holder,
             gestures={**DEFAULT_GESTURES, **self.gestures},
+            address=self.address,
+            actions=dict(self.actions),
         )
 
 

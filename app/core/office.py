@@ -104,6 +104,8 @@ class Trigger:
     family: str = "native"
     holder_id: str | None = None
     gestures: Mapping[Gesture, Level] = field(default_factory=lambda: dict(DEFAULT_GESTURES))
+    address: str | None = None  # where its family publishes it; None for native: the device id
+    actions: Mapping[str, Gesture] = field(default_factory=dict)  # family action word -> gesture
 
     def level_for(self, gesture: Gesture) -> Level:
         return self.gestures.get(gesture, DEFAULT_GESTURES[gesture])
@@ -287,9 +289,9 @@ class Office:
 
     def standing_roles(self, person_id: str) -> tuple[Role, ...]:
         """Roles this person holds when an alarm comes (named holder or deputy, or pool member)."""
-        return tuple(r for r in self.rolecard.roles if person_id in self._named_for(r))
+        return tuple(r for r in self.rolecard.roles if person_id in self.named_for(r))
 
-    def _named_for(self, role: Role) -> tuple[str, ...]:
+    def named_for(self, role: Role) -> tuple[str, ...]:
         """Everyone a role names: its chain, its pool or group, the guards on its card."""
         a = role.assignment
         if isinstance(a, NamedAssignment | AssessorAssignment):

@@ -212,6 +212,8 @@ class Dispatcher:
         """A routine test press: recorded, nobody dispatched."""
         await self._store.record_button_test(key.device_id, key.seq, self._clock.now())
         self._metrics.button_tests.inc()
+        # the presser feels that the test worked; `test-<seq>` is no alarm id, and says so
+        self._effects.feedback(key.device_id, {"alarm_id": f"test-{key.seq}", "state": "received"})
 
     # -- handset answers and the clock -------------------------------------------------
 

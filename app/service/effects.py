@@ -93,6 +93,9 @@ class EffectRunner:
                 case fx.NotifyExternal(role_id=role, contact_ids=contacts):
                     self._spawn(self._alert(state, office, role, contacts))
 
+    def feedback(self, device_id: str, payload: dict[str, Any]) -> None:
+        self._spawn(self._feedback.send(device_id, payload))
+
     async def _alert(
         self, state: AlarmState, office: Office, role_id: str, contacts: tuple[str, ...]
     ) -> None:

@@ -14,6 +14,7 @@ from app.service.dispatcher import Dispatcher
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import PressKey
+from app.service.supervision import Supervision
 from devices import native, topics
 
 log = structlog.get_logger(__name__)
@@ -30,12 +31,14 @@ class Intake:
         metrics: Metrics,
         max_bytes: int,
         mode_for: ModeSource | None = None,
+        supervision: Supervision | None = None,
     ) -> None:
         self._offices = offices
         self._dispatcher = dispatcher
         self._metrics = metrics
         self._max_bytes = max_bytes
         self._mode_for = mode_for or (lambda office_id: AlarmMode.REAL)
+        self._supervision = supervision
 
     async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         parsed = topics.parse_topic(topic)
@@ -66,6 +69,8 @@ class Intake:
             log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
         key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")
         log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
+        if self._supervision is not None:
+            self._supervision.observe_press(device_id, trigger.battery)
         if trigger.event == "press":
             mode = self._mode_for(office.id)  # a drill window turns presses into drills
             await self._dispatcher.press(
@@ -75,6 +80,8 @@ class Intake:
             await self._dispatcher.cancel(office, key)
         else:
             await self._dispatcher.button_test(key)
+            if self._supervision is not None:
+                self._supervision.observe_test(device_id)
 
     def _status(self, device_id: str, payload: bytes) -> None:
         if self._offices.office_of_device(device_id) is None:
@@ -86,6 +93,8 @@ class Intake:
             self._reject(err.reason, device_id=device_id, detail=err.detail)
             return
         log.info("device status", device_id=device_id, online=status.online, battery=status.battery)
+        if self._supervision is not None:
+            self._supervision.observe_status(device_id, status.online, status.battery)
 
     def _reject(self, reason: str, **context: object) -> None:
         self._metrics.mqtt_rejected.labels(reason).inc()

@@ -58,3 +58,9 @@ class Metrics:
             "rollekort_journal_backlog", "Decisions waiting to be written", registry=r
         )
         self.open_alarms = Gauge("rollekort_open_alarms", "Open alarms", registry=r)
+        self.coverage_degraded = Gauge(
+            "rollekort_coverage_degraded",
+            "1 while an office's coverage is DEGRADED",
+            ["office_id"],
+            registry=r,
+        )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
+import structlog
+
 from app.core.office import Handset, Office
+
+log = structlog.get_logger(__name__)
 
 _T = TypeVar("_T")
 
@@ -56,6 +60,9 @@ class OfficeDirectory:
         self._by_device: dict[str, Office] = {}
         self._handsets: dict[str, tuple[Office, Handset]] = {}
         self._api: dict[str, Principal] = {}
+        # Paired handsets (app.service.pairing): office id -> handset id -> (person, token digest).
+        # Kept apart from the loaded files and applied after each, so they survive `replace`.
+        self._paired: dict[str, dict[str, tuple[str, str]]] = {}
         for item in loaded:
             self._add(item)
 
@@ -79,6 +86,7 @@ class OfficeDirectory:
         for api in item.api_tokens:
             principal = Principal(api.role, frozenset(api.offices), api.token_sha256[:8])
             self._api[api.token_sha256] = principal
+        self._apply_paired(office.id)
 
     def replace(self, loaded: LoadedOfficeLike) -> None:
         """Make `loaded` the office's current version (or add the office): new presses, sign-ins
@@ -89,6 +97,51 @@ class OfficeDirectory:
         self._handsets, self._api = {}, {}
         for item in items.values():
             self._add(item)
+
+    # -- paired handsets ------------------------------------------------------------------
+
+    def add_paired(
+        self, office_id: str, handset_id: str, person_id: str, token_sha256: str
+    ) -> bool:
+        """A paired handset signs in from now on, also after a role-card activation. False when
+        it cannot (yet): its person is not in the office's current card, its id is a file
+        handset's, or its token signs in elsewhere; it is kept and tried again on `replace`."""
+        self._paired.setdefault(office_id, {})[handset_id] = (person_id, token_sha256)
+        if office_id in self._loaded:
+            self.replace(self._loaded[office_id])
+        found = self._handsets.get(token_sha256)
+        return found is not None and (found[0].id, found[1].id) == (office_id, handset_id)
+
+    def remove_paired(self, office_id: str, handset_id: str) -> None:
+        """A revoked handset's token no longer signs in (its live socket is the hub's to close)."""
+        gone = self._paired.get(office_id, {}).pop(handset_id, None)
+        if gone is not None and office_id in self._loaded:
+            self.replace(self._loaded[office_id])
+
+    def _apply_paired(self, office_id: str) -> None:
+        """Extend the office just added with its paired handsets and index their tokens."""
+        office = self._offices[office_id]
+        added: dict[str, tuple[Handset, str]] = {}
+        for handset_id, (person_id, digest) in self._paired.get(office_id, {}).items():
+            clash = handset_id in office.handsets or digest in self._handsets
+            if clash or person_id not in office.people:
+                log.warning("paired handset left out", office_id=office_id, handset_id=handset_id)
+            else:
+                added[handset_id] = (Handset(handset_id, person_id), digest)
+        if not added:
+            return
+        handsets = {**office.handsets, **{k: handset for k, (handset, _) in added.items()}}
+        extended = replace(office, handsets=handsets)
+        self._offices[office_id] = extended
+        self._versions[(office_id, office.rolecard.version)] = extended
+        for device_id, owner in list(self._by_device.items()):
+            if owner is office:
+                self._by_device[device_id] = extended
+        for digest, (owner, handset) in list(self._handsets.items()):
+            if owner is office:
+                self._handsets[digest] = (extended, handset)
+        for handset, digest in added.values():
+            self._handsets[digest] = (extended, handset)
 
     def keep_version(self, office: Office) -> None:
         """Keep an earlier version reachable (an alarm raised under it is still open)."""

@@ -106,6 +106,10 @@ class AlarmStore(Protocol):
 
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None: ...
 
+    async def last_button_tests(self) -> dict[str, datetime]:
+        """The time of each device's latest routine test."""
+        ...
+
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
         ...

@@ -9,6 +9,7 @@ sessions it made are cleared afterwards. Unmodified amqtt's failures are kept as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import shutil
 import socket
@@ -18,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -497,6 +499,169 @@ async def test_reconnects_to_a_restarted_mosquitto_and_keeps_the_session(
         assert rec.seqs() == [1, 1], "the redelivered copy was acknowledged"
     finally:
         rec.release.set()
+        await ingest.stop()
+
+
+# -- the event loop: paho runs on it, only the connect runs in a worker thread ------------------
+
+
+@dataclass
+class Ticks:
+    """When a task that sleeps `every_s` at a time got to run: a blocked loop shows as a gap."""
+
+    at: list[float] = field(default_factory=list)
+
+    @property
+    def longest_gap(self) -> float:
+        return max(b - a for a, b in zip(self.at, self.at[1:], strict=False))
+
+
+@asynccontextmanager
+async def ticking(every_s: float = 0.05) -> AsyncIterator[Ticks]:
+    ticks = Ticks()
+
+    async def tick() -> None:
+        while True:
+            ticks.at.append(time.monotonic())
+            await asyncio.sleep(every_s)
+
+    task = asyncio.create_task(tick())
+    try:
+        yield ticks
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        ticks.at.append(time.monotonic())
+
+
+@contextmanager
+def blackhole(port: int) -> Iterator[None]:
+    """A port whose accept queue is full: the kernel drops new SYNs, so a connect hangs."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen(0)
+    fillers = [socket.socket() for _ in range(4)]
+    try:
+        for filler in fillers:
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+        time.sleep(0.1)
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.3).close()
+            pytest.skip("this kernel does not leave connects hanging on a full accept queue")
+        except TimeoutError:
+            pass
+        yield
+    finally:
+        for s in (*fillers, server):
+            s.close()
+
+
+class PahoCalls:
+    """Records which threads call a paho client, and any call made while another thread is in it."""
+
+    METHODS = (
+        *("reconnect", "loop_read", "loop_write", "loop_misc"),
+        *("ack", "subscribe", "disconnect"),
+    )
+
+    def __init__(self, client: mqtt.Client) -> None:
+        self.threads: dict[str, set[int]] = {name: set() for name in self.METHODS}
+        self.overlaps: list[str] = []
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        for name in self.METHODS:
+            setattr(client, name, self._guard(name, getattr(client, name)))
+
+    def _guard(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            me = threading.get_ident()
+            with self._lock:
+                if self._owner not in (None, me):
+                    self.overlaps.append(name)
+                self._owner, self._depth = me, self._depth + 1
+                self.threads[name].add(me)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self._depth -= 1
+                    if self._depth == 0:
+                        self._owner = None
+
+        return guarded
+
+
+async def test_loop_runs_while_the_broker_hangs_and_the_press_gets_through_when_it_comes() -> None:
+    port = free_port()
+    desk = f"desk-{uuid.uuid4().hex[:8]}"
+    rec = Recorder({desk}, fail_first=1)
+    ingest = MqttIngest(f"mqtt://127.0.0.1:{port}", rec, client_id="svc", reconnect_max_s=1)
+    calls = PahoCalls(ingest._client)
+    broker = EmbeddedBroker("127.0.0.1", port)
+    try:
+        with blackhole(port):
+            async with ticking() as ticks:
+                with pytest.raises(TimeoutError):
+                    await ingest.start(wait_s=1.5)  # the connect hangs in its worker thread
+            assert calls.threads["reconnect"], "a connect was attempted"
+        assert ticks.longest_gap < 0.5, f"the event loop stalled for {ticks.longest_gap:.2f} s"
+        assert len(ticks.at) > 15
+
+        await broker.start()
+        await until(lambda: ingest.connected, within_s=15, what="connected once the broker came")
+        await asyncio.to_thread(button.press, broker.url, desk, seq=4)
+        await until(lambda: rec.seqs() == [4, 4], within_s=10, what="failed, then redelivered")
+        await ingest.stop()
+
+        again = MqttIngest(broker.url, rec, client_id="svc")
+        await again.start()
+        await asyncio.sleep(QUIET_S)
+        await again.stop()
+        assert rec.seqs() == [4, 4], "the redelivered copy was acknowledged"
+    finally:
+        await ingest.stop()
+        await broker.stop()
+
+    loop_thread = threading.get_ident()
+    assert calls.overlaps == [], "paho was called from two threads at once"
+    assert loop_thread not in calls.threads["reconnect"], "the blocking connect ran on the loop"
+    on_loop = [name for name in PahoCalls.METHODS if name != "reconnect"]
+    assert all(calls.threads[name] <= {loop_thread} for name in on_loop), calls.threads
+    assert all(calls.threads[name] for name in ("loop_read", "loop_write", "ack")), calls.threads
+
+
+async def test_comes_back_to_a_restarted_mosquitto_and_acks_a_new_press(
+    private_mosquitto: PrivateMosquitto,
+) -> None:
+    url = private_mosquitto.url
+    rec = Recorder({"desk-1"})
+    ingest = MqttIngest(url, rec, client_id="svc", reconnect_max_s=1)
+    try:
+        await ingest.start()
+        async with ticking() as ticks:
+            await asyncio.to_thread(private_mosquitto.terminate)
+            await until(lambda: not ingest.connected, what="the broker's exit noticed")
+            await asyncio.sleep(2.5)  # a few refused attempts
+            assert not ingest.connected
+        assert ticks.longest_gap < 0.5, f"the event loop stalled for {ticks.longest_gap:.2f} s"
+
+        await asyncio.to_thread(private_mosquitto.launch)
+        await until(lambda: ingest.connected, within_s=15, what="reconnected")
+        await asyncio.to_thread(button.press, url, "desk-1", seq=2)
+        await until(lambda: rec.seqs() == [2], what="the press after the restart")
+        await ingest.stop()
+
+        again = MqttIngest(url, rec, client_id="svc")  # the session survived the restart
+        await again.start()
+        await asyncio.sleep(QUIET_S)
+        await again.stop()
+        assert rec.seqs() == [2], "acknowledged: not delivered again"
+    finally:
         await ingest.stop()
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, insert, select, text, update
+from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -191,6 +191,14 @@ class SqlAlchemyAlarmStore:
                 )
         except IntegrityError:
             return
+
+    async def last_button_tests(self) -> dict[str, datetime]:
+        """The time of each device's latest routine test."""
+        query = select(t.button_test.c.device_id, func.max(t.button_test.c.at)).group_by(
+            t.button_test.c.device_id
+        )
+        async with self._engine.connect() as conn:
+            return {device: at for device, at in await conn.execute(query)}
 
     async def ping(self) -> None:
         async with self._engine.connect() as conn:

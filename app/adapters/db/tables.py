@@ -158,3 +158,129 @@ rolecard_ack = Table(
     Column("at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("office_id", "person_id", "number"),
 )
+
+# Handsets a coordinator created and a phone paired by a one-time code. The code and the token
+# are kept only as SHA-256 digests; the code's digest is cleared when it is used or revoked, so
+# it works once. Both digests are unique (several NULLs are allowed on SQLite and PostgreSQL).
+paired_handset = Table(
+    "paired_handset",
+    metadata,
+    Column("office_id", String(128), nullable=False),
+    Column("handset_id", String(64), nullable=False),
+    Column("person_id", String(128), nullable=False),
+    Column("token_sha256", String(64), nullable=True, unique=True),
+    Column("pairing_code_sha256", String(64), nullable=True, unique=True),
+    Column("code_expires_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("paired_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+    PrimaryKeyConstraint("office_id", "handset_id"),
+)
+
+# Learning after alarms (migration 0004). Free text lives only in Text columns that the
+# retention purge blanks (`purged_at` says when); staff appear as person ids, clients never.
+drill = Table(
+    "drill",
+    metadata,
+    Column("drill_id", String(64), primary_key=True),
+    Column("office_id", String(128), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("planned_end", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("realism", String(16), nullable=False),
+    Column("started_by", String(200), nullable=False),
+    Column("note", Text(), nullable=True),
+    Column("evaluation", Text(), nullable=True),
+    Column("purged_at", UtcDateTime(), nullable=True),
+    Index("ix_drill_office_id_started_at", "office_id", "started_at"),
+)
+
+drill_cadence = Table(
+    "drill_cadence",
+    metadata,
+    Column("office_id", String(128), primary_key=True),
+    Column("every_months", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+office_settings = Table(
+    "office_settings",
+    metadata,
+    Column("office_id", String(128), primary_key=True),
+    Column("free_text_days", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+debrief = Table(
+    "debrief",
+    metadata,
+    Column("debrief_id", String(64), primary_key=True),
+    Column("office_id", String(128), nullable=False),
+    Column("alarm_id", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("involved", JSON(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("what_happened", Text(), nullable=False),
+    Column("what_we_learn", Text(), nullable=False),
+    Column("what_we_change", Text(), nullable=False),
+    Column("report_refs", JSON(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("closed_by", String(200), nullable=True),
+    Column("purged_at", UtcDateTime(), nullable=True),
+    Index("ix_debrief_office_id_created_at", "office_id", "created_at"),
+)
+
+aftercare = Table(
+    "aftercare",
+    metadata,
+    Column("debrief_id", String(64), nullable=False),
+    Column("person_id", String(300), nullable=False),
+    Column("support", String(32), nullable=False),
+    Column("offered_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("debrief_id", "person_id", "support"),
+)
+
+incident = Table(
+    "incident",
+    metadata,
+    Column("incident_id", String(64), primary_key=True),
+    Column("office_id", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("location_id", String(128), nullable=True),
+    Column("note", Text(), nullable=True),
+    Column("purged_at", UtcDateTime(), nullable=True),
+    Index("ix_incident_office_id_at", "office_id", "at"),
+)
+
+outreach_session = Table(
+    "outreach_session",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("office_id", String(128), nullable=False),
+    Column("person_id", String(128), nullable=False),
+    Column("place", Text(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("planned_end", UtcDateTime(), nullable=False),
+    Column("grace_s", Integer, nullable=False),
+    Column("companions", JSON(), nullable=False),
+    Column("checklist", JSON(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("last_checkin_at", UtcDateTime(), nullable=True),
+    Column("checked_out_at", UtcDateTime(), nullable=True),
+    Column("alarm_id", String(64), nullable=True),
+    Column("alarm_reason", String(16), nullable=True),
+    Column("error", Text(), nullable=True),
+    Column("note", Text(), nullable=True),
+    Column("purged_at", UtcDateTime(), nullable=True),
+    Index("ix_outreach_session_office_id_started_at", "office_id", "started_at"),
+    Index("ix_outreach_session_status", "status"),
+)

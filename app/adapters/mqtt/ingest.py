@@ -1,30 +1,43 @@
 """At-least-once intake of device messages: the PUBACK goes out only after the handler succeeded.
 
-paho-mqtt runs its network loop in its own thread with a persistent session and manual acks.
-Each message is handed to an async handler on the service's event loop; when the handler returns,
-the message is acknowledged; when it raises, it is not, and the connection is dropped on purpose so
-the broker redelivers it after the reconnect (MQTT redelivers unacknowledged QoS 1 messages only on
-a new connection). Messages of one topic (one device) are handled in arrival order, one at a time;
-a handler slower than `handler_timeout_s` counts as failed: one stuck press cannot block a device.
+paho-mqtt with a persistent session and manual acks. Each message is handed to an async handler;
+when the handler returns, the message is acknowledged; when it raises, it is not, and the
+connection is dropped on purpose so the broker redelivers it after the reconnect (MQTT redelivers
+unacknowledged QoS 1 messages only on a new connection). Messages of one topic (one device) are
+handled in arrival order, one at a time; a handler slower than `handler_timeout_s` counts as
+failed: one stuck press cannot block a device.
 
 Every connection has an epoch. An acknowledgement is sent only while the connection that delivered
 the message is live (not lost, not being dropped): after a reconnect the broker resends the message
 anyway, and a late PUBACK carrying an old packet id could acknowledge another message reusing it.
+
+paho's socket I/O runs on the service's event loop, as in paho's `examples/loop_asyncio.py`: the
+socket is watched with `add_reader`/`add_writer`, and `loop_misc` runs once a second for the
+keepalive. So `on_message` runs on the loop and starts the handler task itself. Why: with paho's
+own network thread, handing each press over to the loop cost 110–150 µs plus GIL contention, on the
+path from a press to the first offer.
+
+Without its thread paho does not reconnect, so a task here does, with backoff. The one blocking
+call, the TCP connect, runs in a worker thread so an unreachable broker never stalls the loop.
+paho is not thread-safe: while the worker connects, nothing else calls the client (the same task
+runs the keepalive, and acknowledgements need a live connection, which a connecting client has
+not), and the socket callbacks the worker fires are carried to the loop and applied, in order,
+once the connect returned.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
+import math
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from functools import partial
+from typing import Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -32,8 +45,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
 from app.settings import Settings
 from devices.topics import INGEST_FILTERS
+
+__all__ = ["DEFAULT_PORT", "BrokerAddress", "MessageHandler", "MqttIngest", "MqttProtocol"]
 
 log = logging.getLogger(__name__)
 
@@ -41,35 +57,11 @@ MessageHandler = Callable[[str, bytes, bool], Awaitable[None]]
 """`(topic, payload, retained)`; raise only for transient failures (the message comes back)."""
 
 MqttProtocol = Literal["3.1.1", "5"]
-DEFAULT_PORT = 1883
 
-
-@dataclass(frozen=True)
-class BrokerAddress:
-    """`mqtt://[user:pass@]host[:port]` taken apart; `str()` never shows the password."""
-
-    host: str
-    port: int = DEFAULT_PORT
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def parse(cls, url: str) -> BrokerAddress:
-        parts = urlsplit(url)
-        if parts.scheme != "mqtt" or not parts.hostname:
-            raise ValueError(f"broker URL must look like mqtt://[user:pass@]host:port, not {url!r}")
-        if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise ValueError(f"broker URL must not have a path, query or fragment: {url!r}")
-        return cls(
-            host=parts.hostname,
-            port=parts.port or DEFAULT_PORT,  # .port raises ValueError when out of range
-            username=unquote(parts.username) if parts.username is not None else None,
-            password=unquote(parts.password) if parts.password is not None else None,
-        )
-
-    def __str__(self) -> str:
-        user = f"{self.username}@" if self.username else ""
-        return f"mqtt://{user}{self.host}:{self.port}"
+KEEPALIVE_TICK_S = 1.0
+"""How often paho's `loop_misc` runs: it sends PINGREQs and notices a broker gone silent."""
+DISCONNECT_FLUSH_S = 2.0
+"""How long `stop()` waits for the DISCONNECT packet to be written before closing the socket."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +77,8 @@ class _Delivery:
 class MqttIngest:
     """Subscribes to the device topics at QoS 1 and feeds a handler, acknowledging after it.
 
-    One-shot: `start()` once, `stop()` once. `connected` is true while the client is connected
-    and its subscription is acknowledged (use it for /readyz).
+    One-shot: `start()` once, `stop()` once (a second `stop()` does nothing). `connected` is true
+    while the client is connected and its subscription is acknowledged (use it for /readyz).
     """
 
     def __init__(
@@ -111,22 +103,20 @@ class MqttIngest:
         self._session_expiry_s = session_expiry_s
         self._filters = tuple(filters)
         self._keepalive_s = keepalive_s
-        self._backoff = (reconnect_min_s, reconnect_max_s)
+        self._backoff = _Backoff(reconnect_min_s, reconnect_max_s)
         self._handler_timeout_s = handler_timeout_s
-        self._lock = threading.Lock()  # guards _live against acks racing a reconnect
-        self._epoch = 0  # numbers connections; set by the paho thread on connect
+        self._epoch = 0  # numbers connections
         self._live: int | None = None  # the epoch whose messages may still be acknowledged
         self._ready = False
         self._subscribe_mid: int | None = None
         self._accepting = False
         self._stopping = False
-        self._failures = 0
-        self._last_failure_at = -float("inf")
-        self._delay_raised = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready_event: asyncio.Event | None = None
-        self._pending: set[concurrent.futures.Future[None]] = set()
-        self._tails: dict[str, asyncio.Task[Any]] = {}
+        self._ready_event = asyncio.Event()
+        self._stop_event = asyncio.Event()
+        self._socket: _LoopSocket | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self._tails: dict[str, asyncio.Task[None]] = {}
         self._client = self._make_client(client_id)
 
     @classmethod
@@ -152,11 +142,12 @@ class MqttIngest:
     async def start(self, wait_s: float = 10.0) -> None:
         """Connect and subscribe; TimeoutError if not ready in time (it keeps retrying until
         `stop()`, so a service may start unready and become ready when the broker is back)."""
-        self._loop = asyncio.get_running_loop()
-        self._ready_event = asyncio.Event()
+        self._socket = _LoopSocket(self._client, self._connection_closed)
         self._accepting = True
         self._connect_async()
-        self._client.loop_start()
+        self._supervisor = asyncio.create_task(
+            self._stay_connected(self._socket), name=f"mqtt-ingest {self._address}"
+        )
         try:
             await asyncio.wait_for(self._ready_event.wait(), wait_s)
         except TimeoutError:
@@ -167,15 +158,18 @@ class MqttIngest:
     async def stop(self, drain_s: float = 5.0) -> None:
         """Stop taking messages, let running handlers finish (their acks still go out) for up to
         `drain_s` seconds, cancel the rest unacknowledged, then disconnect cleanly.
-        The broker keeps the session, so unacknowledged messages come back on the next start."""
+        The broker keeps the session, so unacknowledged messages come back on the next start.
+        A connect under way is waited for (paho gives up on it after `connect_timeout`, 5 s)."""
         self._accepting = False
         self._stopping = True
         await self._drain(drain_s)
-        self._client.disconnect()
-        await asyncio.to_thread(self._client.loop_stop)
+        self._stop_event.set()
+        if self._supervisor is not None:  # shielded: never cancel it while it connects
+            await asyncio.shield(self._supervisor)
+        await self._disconnect()
         self._ready = False
 
-    # -- paho thread ---------------------------------------------------------------------------
+    # -- the connection ------------------------------------------------------------------------
 
     def _make_client(self, client_id: str) -> mqtt.Client:
         v5 = self._protocol == "5"
@@ -185,18 +179,18 @@ class MqttIngest:
             clean_session=None if v5 else False,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
             manual_ack=True,
+            reconnect_on_failure=False,  # no reconnect from inside loop_read, on the loop thread
         )
         if self._address.username is not None:
             client.username_pw_set(self._address.username, self._address.password)
-        client.reconnect_delay_set(*self._backoff)
         client.on_connect = self._on_connect
-        client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         return client
 
     def _connect_async(self) -> None:
+        """Set where and how to connect; `_LoopSocket.connect()` does it."""
         host, port, keepalive = self._address.host, self._address.port, self._keepalive_s
         if self._protocol == "5":
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -204,6 +198,50 @@ class MqttIngest:
             self._client.connect_async(host, port, keepalive, clean_start=False, properties=props)
         else:
             self._client.connect_async(host, port, keepalive)
+
+    async def _stay_connected(self, sock: _LoopSocket) -> None:
+        """Connect; keep the connection alive; when it is gone, wait the backoff and connect
+        again, until `stop()`. One task connects and runs the keepalive, so they never overlap."""
+        wait = 0.0
+        while not await self._stopped_within(wait):
+            if await self._attempt(sock):
+                await self._keep_alive(sock)
+            wait = self._backoff.next_wait()
+
+    async def _stopped_within(self, wait_s: float) -> bool:
+        if wait_s > 0:
+            await _first_of(self._stop_event, within_s=wait_s)
+        return self._stop_event.is_set()
+
+    async def _attempt(self, sock: _LoopSocket) -> bool:
+        try:
+            return await sock.connect()
+        except OSError as err:
+            log.warning("MQTT broker %s unreachable (%s); retrying", self._address, err)
+        except Exception:  # this task must outlive any surprise, or nothing would reconnect
+            log.exception("could not connect to MQTT broker %s; retrying", self._address)
+        return False
+
+    async def _keep_alive(self, sock: _LoopSocket) -> None:
+        """Until the connection is gone or `stop()`: paho's keepalive, once a second."""
+        while not (sock.closed.is_set() or self._stop_event.is_set()):
+            await _first_of(sock.closed, self._stop_event, within_s=KEEPALIVE_TICK_S)
+            if not sock.closed.is_set():
+                self._client.loop_misc()
+
+    async def _disconnect(self) -> None:
+        """Send DISCONNECT and wait until it is written and the socket closed; the session stays."""
+        sock = self._socket
+        if sock is None or sock.closed.is_set():
+            return
+        self._client.disconnect()
+        try:
+            await asyncio.wait_for(sock.closed.wait(), DISCONNECT_FLUSH_S)
+        except TimeoutError:
+            log.warning("MQTT broker %s did not take the DISCONNECT; closing", self._address)
+            sock.abandon()
+
+    # -- paho callbacks, on the event loop ----------------------------------------------------
 
     def _on_connect(
         self,
@@ -216,15 +254,12 @@ class MqttIngest:
         if reason_code.is_failure:
             log.warning("MQTT broker %s refused the connection: %s", self._address, reason_code)
             return
-        with self._lock:
-            self._epoch += 1
-            self._live = self._epoch
+        self._epoch += 1
+        self._live = self._epoch
+        self._backoff.connected()
         log.info("MQTT connected to %s (session present: %s)", self._address, flags.session_present)
         _, mid = client.subscribe([(topic_filter, 1) for topic_filter in self._filters])
         self._subscribe_mid = mid
-
-    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
-        log.warning("MQTT broker %s unreachable; retrying", self._address)
 
     def _on_subscribe(
         self,
@@ -241,7 +276,8 @@ class MqttIngest:
             return
         if any(rc.value < 1 for rc in reason_codes):
             log.warning("MQTT broker granted only QoS 0: presses may be lost on a reconnect")
-        self._set_ready(True)
+        self._ready = True
+        self._ready_event.set()
 
     def _on_disconnect(
         self,
@@ -251,16 +287,19 @@ class MqttIngest:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        with self._lock:
-            self._live = None
-        self._set_ready(False)
+        self._connection_closed()
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
+
+    def _connection_closed(self) -> None:
+        """No more acks for this connection's messages; also called when its socket closes."""
+        self._live = None
+        self._ready = False
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         try:
             self._dispatch(message)
-        except Exception:  # an exception here would stop paho's network thread
+        except Exception:  # paho would re-raise it out of loop_read
             log.exception("could not dispatch MQTT message (mid %s); not acknowledged", message.mid)
 
     def _dispatch(self, message: mqtt.MQTTMessage) -> None:
@@ -270,42 +309,32 @@ class MqttIngest:
             log.error("dropping MQTT message with a non-UTF-8 topic (mid %s)", message.mid)
             _ack_message(self._client, message.mid, message.qos)
             return
-        if not self._accepting or self._loop is None:
+        if not self._accepting:
             log.debug("not accepting; %s (mid %s) left for redelivery", topic, message.mid)
             return
-        delivery = _Delivery(
-            topic,
-            bytes(message.payload),
-            bool(message.retain),
-            message.mid,
-            message.qos,
-            self._epoch,
-        )
-        future = asyncio.run_coroutine_threadsafe(self._process(delivery), self._loop)
-        self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
+        payload, retain = bytes(message.payload), bool(message.retain)
+        self._spawn(_Delivery(topic, payload, retain, message.mid, message.qos, self._epoch))
 
-    def _set_ready(self, ready: bool) -> None:
-        self._ready = ready
-        if ready and self._loop is not None and self._ready_event is not None:
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                self._loop.call_soon_threadsafe(self._ready_event.set)
-
-    # -- event loop ----------------------------------------------------------------------------
-
-    async def _process(self, delivery: _Delivery) -> None:
-        """Run after the previous message of the same topic, so a device's events keep order."""
-        me = asyncio.current_task()
-        assert me is not None
+    def _spawn(self, delivery: _Delivery) -> None:
+        """Start the handler task now; it waits for the previous message of its topic."""
         previous = self._tails.get(delivery.topic)
-        self._tails[delivery.topic] = me
-        try:
-            if previous is not None:
-                await asyncio.wait([previous])
-            await self._handle(delivery)
-        finally:
-            if self._tails.get(delivery.topic) is me:
-                del self._tails[delivery.topic]
+        task = asyncio.get_running_loop().create_task(self._process(delivery, previous))
+        self._tails[delivery.topic] = task
+        self._pending.add(task)
+        task.add_done_callback(partial(self._forget, delivery.topic))
+
+    def _forget(self, topic: str, task: asyncio.Task[None]) -> None:
+        self._pending.discard(task)
+        if self._tails.get(topic) is task:
+            del self._tails[topic]
+
+    # -- handling ------------------------------------------------------------------------------
+
+    async def _process(self, delivery: _Delivery, previous: asyncio.Task[None] | None) -> None:
+        """Run after the previous message of the same topic, so a device's events keep order."""
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])
+        await self._handle(delivery)
 
     async def _handle(self, delivery: _Delivery) -> None:
         if delivery.epoch != self._live:
@@ -320,51 +349,177 @@ class MqttIngest:
             return
         self._ack(delivery)
 
+    def _may_ack(self, delivery: _Delivery) -> bool:
+        """Only on the connection that delivered it, and never while a connect is under way."""
+        connecting = self._socket is not None and self._socket.connecting
+        return delivery.epoch == self._live and not connecting
+
     def _ack(self, delivery: _Delivery) -> None:
-        with self._lock:
-            if delivery.epoch != self._live:
-                log.info("not acknowledging %s: its connection is gone", delivery.topic)
-                return
-            _ack_message(self._client, delivery.mid, delivery.qos)
-        if self._delay_raised:  # network outages start again from the shortest delay
-            log.debug("acknowledged %s; reconnect delay back to %s", delivery.topic, self._backoff)
-            self._delay_raised = False
-            self._client.reconnect_delay_set(*self._backoff)
+        if not self._may_ack(delivery):
+            log.info("not acknowledging %s: its connection is gone", delivery.topic)
+            return
+        _ack_message(self._client, delivery.mid, delivery.qos)
+        self._backoff.after_ack()
 
     def _after_failure(self, delivery: _Delivery) -> None:
         """Drop the connection so the broker redelivers, after a delay that grows with failures."""
-        with self._lock:
-            if delivery.epoch != self._live:
-                return  # already reconnecting: the message comes back anyway
-            self._live = None  # no more acks on the connection we are about to drop
-            sock = self._client.socket()
-        delay = self._next_delay()
-        self._client.reconnect_delay_set(delay, self._backoff[1])
-        self._delay_raised = True
-        log.warning("reconnecting in %d s so the broker redelivers %s", delay, delivery.topic)
-        if isinstance(sock, socket.socket):
-            _shutdown(sock)
-
-    def _next_delay(self) -> int:
-        """1, 2, 4 ... s for failures in a row; the count starts again after a quiet spell."""
-        low, high = self._backoff
-        now = time.monotonic()
-        if now - self._last_failure_at > 2 * high:
-            self._failures = 0
-        self._failures += 1
-        self._last_failure_at = now
-        return int(min(low * 2 ** (self._failures - 1), high))
+        if not self._may_ack(delivery) or self._socket is None:
+            return  # already reconnecting: the message comes back anyway
+        self._live = None  # no more acks on the connection we are about to drop
+        delay = self._backoff.after_failure()
+        log.warning("reconnecting in %g s so the broker redelivers %s", delay, delivery.topic)
+        self._socket.drop()
 
     async def _drain(self, within_s: float) -> None:
-        running = [asyncio.wrap_future(f) for f in list(self._pending)]
+        running = list(self._pending)
         if not running:
             return
         _, late = await asyncio.wait(running, timeout=within_s)
-        for future in late:
-            future.cancel()
+        for task in late:
+            task.cancel()
         if late:
             log.warning("stopped %d unfinished MQTT handlers; they will be redelivered", len(late))
             await asyncio.wait(late, timeout=1.0)
+
+
+class _LoopSocket:
+    """paho's socket, watched by the asyncio event loop (paho's `examples/loop_asyncio.py`).
+
+    `connect()` runs paho's blocking `reconnect()` in a worker thread. The socket callbacks it
+    fires there are carried to the loop and held until it returned, then applied in order, so the
+    loop never calls the client while the worker does. Callbacks fired on the loop (from
+    `loop_read`, `loop_write`, `loop_misc`, `disconnect`, `ack`) act at once.
+    """
+
+    def __init__(self, client: mqtt.Client, on_closed: Callable[[], None]) -> None:
+        self._client = client
+        self._on_closed = on_closed
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._held: list[Callable[[], None]] | None = None  # a list while connect() runs
+        self.sock: mqtt.SocketLike | None = None  # the socket being watched
+        self.closed = asyncio.Event()
+        self.closed.set()
+        client.on_socket_open = partial(self._from_paho, self._watch)
+        client.on_socket_close = partial(self._from_paho, self._unwatch)
+        client.on_socket_register_write = partial(self._from_paho, self._want_write)
+        client.on_socket_unregister_write = partial(self._from_paho, self._written)
+
+    @property
+    def connecting(self) -> bool:
+        return self._held is not None
+
+    async def connect(self) -> bool:
+        """One attempt: True once a socket is open and CONNECT queued; OSError if unreachable."""
+        self._held = []
+        try:
+            await asyncio.to_thread(self._client.reconnect)
+        finally:
+            # The worker's hops were queued before its result, so they have all arrived.
+            held, self._held = self._held, None
+            for apply in held:
+                apply()
+        return self.sock is not None
+
+    def drop(self) -> None:
+        """Half-close both ways: `loop_read` sees the connection lost, as if the broker left."""
+        if isinstance(self.sock, socket.socket):
+            _shutdown(self.sock)
+
+    def abandon(self) -> None:
+        """Close now, unsent packets and all: writing to the shut socket fails and paho closes."""
+        self.drop()
+        if self.sock is not None:
+            self._client.loop_write()
+        if self.sock is not None:
+            self._client.loop_read()
+
+    def _from_paho(
+        self,
+        action: Callable[[mqtt.SocketLike], None],
+        client: mqtt.Client,
+        userdata: object,
+        sock: mqtt.SocketLike,
+    ) -> None:
+        if threading.get_ident() == self._loop_thread:
+            action(sock)
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to watch
+            self._loop.call_soon_threadsafe(self._arrived, partial(action, sock))
+
+    def _arrived(self, apply: Callable[[], None]) -> None:
+        if self._held is not None:
+            self._held.append(apply)
+        else:
+            apply()
+
+    def _watch(self, sock: mqtt.SocketLike) -> None:
+        self.sock = sock
+        self.closed.clear()
+        self._loop.add_reader(sock, self._client.loop_read)
+
+    def _unwatch(self, sock: mqtt.SocketLike) -> None:
+        if sock is not self.sock:
+            return
+        self._loop.remove_reader(sock)
+        self._loop.remove_writer(sock)
+        self.sock = None
+        self.closed.set()
+        self._on_closed()
+
+    def _want_write(self, sock: mqtt.SocketLike) -> None:
+        if sock is self.sock:
+            self._loop.add_writer(sock, self._client.loop_write)
+
+    def _written(self, sock: mqtt.SocketLike) -> None:
+        if sock is self.sock:
+            self._loop.remove_writer(sock)
+
+
+class _Backoff:
+    """paho's reconnect delays (`low`, doubling up to `high`; from the start after a CONNACK),
+    raised after handler failures so that a failing handler is not retried in a tight loop."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self._low, self._high = low, high
+        self._floor = low  # the first delay after a connection; raised after handler failures
+        self._delay: float | None = None
+        self._failures = 0
+        self._last_failure_at = -math.inf
+
+    def next_wait(self) -> float:
+        self._delay = self._floor if self._delay is None else min(self._delay * 2, self._high)
+        return self._delay
+
+    def connected(self) -> None:
+        self._delay = None
+
+    def after_failure(self) -> float:
+        """1, 2, 4 ... s for failures in a row; the count starts again after a quiet spell."""
+        now = time.monotonic()
+        if now - self._last_failure_at > 2 * self._high:
+            self._failures = 0
+        self._failures += 1
+        self._last_failure_at = now
+        self._floor = min(self._low * 2 ** (self._failures - 1), self._high)
+        self._delay = None
+        return self._floor
+
+    def after_ack(self) -> None:
+        """A handler succeeded: network outages start again from the shortest delay."""
+        if self._floor != self._low:
+            log.debug("reconnect delay back to %s s", self._low)
+            self._floor, self._delay = self._low, None
+
+
+async def _first_of(*events: asyncio.Event, within_s: float) -> None:
+    """Until one of `events` is set or `within_s` seconds passed."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=within_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
@@ -373,6 +528,5 @@ def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
 
 
 def _shutdown(sock: socket.socket) -> None:
-    """Half-close both ways: paho's network thread sees the connection lost and reconnects."""
     with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)

@@ -22,6 +22,7 @@ from app.core import events as ev
 from app.core.alarm import AlarmState
 from app.core.facts import split_guest
 from app.core.office import Office
+from app.core.supervision import Coverage
 from app.service.clock import Clock
 from app.service.metrics import Metrics
 from app.service.presence import Presence
@@ -77,6 +78,15 @@ class HandsetHub:
             conn.writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await conn.writer
+
+    async def drop(self, office_id: str, handset_id: str, code: int) -> bool:
+        """Close a handset's live connection (a revoked handset: 4401); False if none is open."""
+        conn = self._by_handset.get(f"{office_id}/{handset_id}")
+        if conn is None:
+            return False
+        log.info("handset dropped", handset_id=handset_id, office_id=office_id, code=code)
+        await conn.close(code)
+        return True
 
     def mark_absent(self, conn: Connection) -> None:
         """Missed pings: the person no longer counts as present through this handset."""
@@ -169,6 +179,10 @@ class HandsetHub:
         for person_id in person_ids:
             for conn in self._of_person(office.id, person_id):
                 self.send(conn, frame)
+
+    def coverage(self, office_id: str, coverage: Coverage) -> None:
+        """Coverage changed: every handset of the office is told, the leader's included."""
+        self._broadcast(office_id, outbound.coverage_frame(coverage))
 
     def _broadcast(self, office_id: str, frame: Frame) -> None:
         for conn in self.connected(office_id):

@@ -11,6 +11,7 @@ from typing import Any
 from app.core import events as ev
 from app.core.alarm import AlarmState, RoleSlot
 from app.core.office import Office, Role
+from app.core.supervision import Coverage
 
 Frame = dict[str, Any]
 
@@ -180,3 +181,14 @@ def error_frame(code: str, message: str, ref: str | None = None) -> Frame:
     if ref is not None:
         frame["ref"] = ref
     return frame
+
+
+def coverage_frame(coverage: Coverage) -> Frame:
+    text = "DEKNING REDUSERT: " + "; ".join(coverage.reasons) if coverage.degraded else "Dekning OK"
+    return {
+        "type": "notice",
+        "office_id": coverage.office_id,
+        "kind": "coverage",
+        "text": text,
+        "coverage": {"status": coverage.status.value, "reasons": list(coverage.reasons)},
+    }

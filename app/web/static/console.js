@@ -1,6 +1,7 @@
 // Rollekort coordinator console: sign in with an API token, see the live alarms of the offices
 // the token covers, open one for its replay, times per role, deviations and debrief exports.
-// ES modules, no build step. Routes: #/ (live) and #/alarm/<id>.
+// ES modules, no build step. Routes: #/ (live), #/alarm/<id> and #/office/<id> (handsets and
+// role cards, console-office.js).
 
 import { $, fmtTime } from './dom.js';
 import { initLang, langButton, t, tv } from './i18n.js';
@@ -8,11 +9,14 @@ import './i18n-console.js';
 import { ApiError, getJson, setToken, token, tokenFromUrl } from './console-api.js';
 import { renderLive } from './console-live.js';
 import { renderAlarmPage, stopReplay } from './console-replay.js';
+import { renderOffice, renderOfficeLinks } from './console-office.js';
 
 const POLL_MS = 2000;
 const app = { me: null, timer: null, alarms: null, debrief: null, seq: 0 };
 
 function route() {
+  const office = /^#\/office\/(.+)$/.exec(window.location.hash);
+  if (office) return { view: 'office', id: decodeURIComponent(office[1]) };
   const m = /^#\/alarm\/(.+)$/.exec(window.location.hash);
   return m ? { view: 'alarm', id: decodeURIComponent(m[1]) } : { view: 'live' };
 }
@@ -43,7 +47,10 @@ function render() {
   $('sign-in').hidden = signedIn;
   $('live-view').hidden = !signedIn || r.view !== 'live';
   $('alarm-view').hidden = !signedIn || r.view !== 'alarm';
+  $('office-view').hidden = !signedIn || r.view !== 'office';
   if (!signedIn) return;
+  renderOfficeLinks($('office-links'), app.me);
+  if (r.view === 'office') renderOffice($('office-view'), app.me, r.id);
   if (r.view === 'live' && app.alarms) renderLive(app.alarms, $('live-list'), $('recent-list'));
   if (r.view === 'alarm' && app.debrief) renderAlarmPage(app.debrief, $('alarm-view'));
 }
@@ -52,6 +59,7 @@ async function poll() {
   clearTimeout(app.timer);
   const seq = ++app.seq;
   const r = route();
+  if (r.view === 'office') return; // the office page fetches what it shows itself
   let again = true;
   try {
     if (r.view === 'live') {

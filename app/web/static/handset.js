@@ -8,6 +8,7 @@
 //   hs-actions.js taps → client frames
 //   hs-view.js    connection, idle screen, notices;  hs-card.js  one alarm card
 //   hs-alert.js   vibration, sound policy (never in public zones), wake lock
+//   hs-pair.js    pairing this phone with the coordinator's one-time code
 
 import { $ } from './dom.js';
 import { initLang, langButton } from './i18n.js';
@@ -19,6 +20,7 @@ import { handleFrame } from './hs-frames.js';
 import { acknowledgeCard, toggleDuty } from './hs-actions.js';
 import { alerts, installAlertHooks } from './hs-alert.js';
 import { renderAll, setPhase, tick, toggleSound } from './hs-view.js';
+import { installPairing, pairFromUrl } from './hs-pair.js';
 
 function signIn(ev) {
   ev.preventDefault();
@@ -62,6 +64,7 @@ function start() {
   $('sound-toggle').addEventListener('click', toggleSound);
   $('acknowledge').addEventListener('click', acknowledgeCard);
   $('duty-toggle').addEventListener('click', toggleDuty);
+  installPairing();
   const retryIfWaiting = () => {
     if (state.phase === 'reconnecting') reconnectNow();
   };
@@ -73,7 +76,7 @@ function start() {
   setInterval(watchdog, 5000);
   state.token = readToken();
   renderAll();
-  connect();
+  if (!pairFromUrl()) connect(); // ?pair=CODE: the coordinator's one-time code (hs-pair.js)
   registerServiceWorker();
 }
 

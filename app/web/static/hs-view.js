@@ -45,6 +45,7 @@ export function renderConn() {
   el.dataset.outbox = String(state.outbox.length);
 
   $('token-form').hidden = !(state.phase === 'no-token' || state.authRejected);
+  $('pair-form').hidden = $('token-form').hidden; // pairing with a code (hs-pair.js)
   $('token-hint').textContent = state.authRejected ? t('token.rejected') : t('token.hint');
   $('logout').hidden = !state.token;
 }

@@ -3,7 +3,7 @@
 // with scope /handset. Network first: a connected handset always runs the newest page; the
 // cache is only the fallback. The websocket and the API are never cached.
 
-const CACHE = 'rollekort-handset-shell-v1';
+const CACHE = 'rollekort-handset-shell-v2';
 const SHELL = [
   '/handset',
   '/static/handset.css',
@@ -16,6 +16,7 @@ const SHELL = [
   '/static/hs-view.js',
   '/static/hs-card.js',
   '/static/hs-alert.js',
+  '/static/hs-pair.js',
   '/static/i18n.js',
   '/static/dom.js',
   '/static/manifest.webmanifest',

@@ -1,0 +1,1 @@
+"""Learning after alarms (drills, debriefs, statistics, outreach, retention) as pure functions."""

@@ -1,0 +1,127 @@
+"""Supervision: what each trigger last said, and each office's coverage, checked on the clock
+and whenever a device reports; a change of coverage is told at once to every handset of the
+office (the leader's included) and shown to coordinators through the API and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from app.core.supervision import Coverage, CoverageStatus, DeviceHealth, coverage
+from app.service.clock import Cancellable, Clock
+from app.service.offices import OfficeDirectory
+from app.service.presence import Presence
+
+log = structlog.get_logger(__name__)
+
+CHECK_EVERY = timedelta(seconds=10)
+CoverageListener = Callable[[str, Coverage], None]
+
+
+class Supervision:
+    def __init__(
+        self,
+        offices: OfficeDirectory,
+        presence: Presence,
+        clock: Clock,
+        on_change: CoverageListener,
+        gauge: Any | None = None,
+    ) -> None:
+        self._offices = offices
+        self._presence = presence
+        self._clock = clock
+        self._on_change = on_change
+        self._gauge = gauge
+        self._health: dict[str, DeviceHealth] = {}
+        self._coverage: dict[str, Coverage] = {}
+        self._timer: Cancellable | None = None
+
+    def start(self, last_tested: dict[str, datetime]) -> None:
+        """Every device starts as just heard of (its silence is measured from now on)."""
+        now = self._clock.now()
+        for office in self._offices.offices.values():
+            for device_id in office.triggers:
+                self._health[device_id] = DeviceHealth(
+                    device_id, last_seen=now, last_tested=last_tested.get(device_id)
+                )
+        self.check()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    # -- what devices say --------------------------------------------------------------
+
+    def observe_status(
+        self, device_id: str, online: bool | None, battery: int | None, tamper: bool | None = None
+    ) -> None:
+        h = self._of(device_id)
+        self._health[device_id] = replace(
+            h,
+            last_seen=self._clock.now(),
+            online=online if online is not None else h.online,
+            battery=battery if battery is not None else h.battery,
+            tamper=tamper if tamper is not None else h.tamper,
+        )
+        self.check()
+
+    def observe_press(self, device_id: str, battery: int | None = None) -> None:
+        h = self._of(device_id)
+        self._health[device_id] = replace(
+            h,
+            last_seen=self._clock.now(),
+            online=True,
+            battery=battery if battery is not None else h.battery,
+        )
+
+    def observe_test(self, device_id: str) -> None:
+        now = self._clock.now()
+        self._health[device_id] = replace(
+            self._of(device_id), last_seen=now, last_tested=now, online=True
+        )
+        self.check()
+
+    def _of(self, device_id: str) -> DeviceHealth:
+        return self._health.get(device_id, DeviceHealth(device_id))
+
+    # -- what coordinators and handsets see ---------------------------------------------
+
+    def health(self) -> dict[str, DeviceHealth]:
+        return dict(self._health)
+
+    def coverage(self, office_id: str) -> Coverage:
+        return self._coverage.get(office_id) or self._compute(office_id)
+
+    def check(self) -> None:
+        """Recompute every office's coverage; tell listeners about each change; re-arm."""
+        for office_id in self._offices.offices:
+            fresh = self._compute(office_id)
+            before = self._coverage.get(office_id)
+            self._coverage[office_id] = fresh
+            if before is None or (before.status, before.reasons) != (fresh.status, fresh.reasons):
+                self._changed(office_id, before, fresh)
+        self._rearm()
+
+    def _compute(self, office_id: str) -> Coverage:
+        office = self._offices.office(office_id)
+        now = self._clock.now()
+        local = now.astimezone(ZoneInfo(office.facts.timezone))
+        return coverage(office, self._health, self._presence.present(office_id), now, local)
+
+    def _changed(self, office_id: str, before: Coverage | None, fresh: Coverage) -> None:
+        if self._gauge is not None:
+            self._gauge.labels(office_id).set(1 if fresh.degraded else 0)
+        if before is None and fresh.status is CoverageStatus.OK:
+            return
+        log.warning("coverage", office_id=office_id, status=fresh.status, reasons=fresh.reasons)
+        self._on_change(office_id, fresh)
+
+    def _rearm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._clock.call_at(self._clock.now() + CHECK_EVERY, self.check)
