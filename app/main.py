@@ -31,6 +31,7 @@ from app.config.loader import load_office_file, office_files
 from app.service.clock import Clock, SystemClock
 from app.service.debriefs import Debriefs  # learning after alarms
 from app.service.dispatcher import Dispatcher
+from app.service.families import FamilyIntake, catalogue_of
 from app.service.intake import Intake
 from app.service.learning import Learning  # learning after alarms
 from app.service.metrics import Metrics
@@ -139,10 +140,28 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         supervision = Supervision(offices, presence, clock, hub.coverage, metrics.coverage_degraded)
         supervision.start(await store.last_button_tests())
         stack.callback(supervision.close)
-        intake = Intake(
-            offices, dispatcher, metrics, settings.max_payload_bytes, supervision=supervision
+        # Device families (Zigbee2MQTT, Tasmota, Shelly, ESPHome) through their codecs.
+        catalogue = catalogue_of(offices.offices.values())
+        mode_for = learning.drills.mode_for
+        families = FamilyIntake(
+            catalogue, offices, dispatcher, metrics, clock, mode_for, supervision
         )
-        ingest = MqttIngest.from_settings(settings, intake.on_message)
+        intake = Intake(
+            offices,
+            dispatcher,
+            metrics,
+            settings.max_payload_bytes,
+            mode_for=mode_for,
+            supervision=supervision,
+            families=families,
+        )
+        ingest = MqttIngest(
+            settings.broker_url,
+            intake.on_message,
+            client_id=settings.mqtt_client_id,
+            session_expiry_s=settings.mqtt_session_expiry_s,
+            filters=catalogue.subscriptions(),
+        )
         await ingest.start()
         stack.push_async_callback(ingest.stop)
         services = Services(

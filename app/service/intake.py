@@ -11,6 +11,7 @@ import structlog
 
 from app.core.office import AlarmMode, Gesture
 from app.service.dispatcher import Dispatcher
+from app.service.families import FamilyIntake
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import PressKey
@@ -32,6 +33,7 @@ class Intake:
         max_bytes: int,
         mode_for: ModeSource | None = None,
         supervision: Supervision | None = None,
+        families: FamilyIntake | None = None,
     ) -> None:
         self._offices = offices
         self._dispatcher = dispatcher
@@ -39,11 +41,15 @@ class Intake:
         self._max_bytes = max_bytes
         self._mode_for = mode_for or (lambda office_id: AlarmMode.REAL)
         self._supervision = supervision
+        self._families = families
 
     async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
         parsed = topics.parse_topic(topic)
         if parsed is None:
-            self._reject("bad_topic", topic=topic)
+            if self._families is None or not await self._families.on_message(
+                topic, payload, retained
+            ):
+                self._reject("bad_topic", topic=topic)
             return
         kind, device_id = parsed
         self._metrics.mqtt_messages.labels(kind).inc()
