@@ -170,6 +170,17 @@ class LevelRaised(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PossibleReplay(Event):
+    """The press carries a device time far from the service clock: an old message replayed, or a
+    device with a wrong clock. The press is still handled (never hide a real press); the
+    timeline says so for the debrief."""
+
+    device_id: str
+    seq: int
+    skew_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class CardExtended(Event):
     """A raised level brought a fuller card (e.g. "come by" → the full alarm): its roles that
     the alarm did not have are added and dispatched; nothing already under way is taken back."""
@@ -221,6 +232,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PressRepeated,
         LevelRaised,
         CardExtended,
+        PossibleReplay,
         CancelRefused,
         AllClearGiven,
         AlarmCancelled,

@@ -95,6 +95,7 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
         )
     )
     d.effect(fx.SendFeedback(c.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
+    _flag_replay(d, c)
     _offer_every_role(d)
     _offer_to_guests(d)
     assemble_idle(d)
@@ -108,6 +109,23 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
             due = d.now + timedelta(seconds=2 * role.accept_within_s)
             d.effect(fx.ArmReminder(c.alarm_id, role.id, due))
     d.effect(fx.PushUpdate(c.alarm_id))
+
+
+REPLAY_SKEW = timedelta(minutes=5)
+
+
+def _flag_replay(d: Draft, c: cmd.RaiseAlarm) -> None:
+    if c.device_ts is None or abs(d.now - c.device_ts) <= REPLAY_SKEW:
+        return
+    d.emit(
+        ev.PossibleReplay(
+            at=d.now,
+            actor=ev.SYSTEM,
+            device_id=c.device_id,
+            seq=c.seq,
+            skew_s=round((d.now - c.device_ts).total_seconds(), 3),
+        )
+    )
 
 
 def _offer_every_role(d: Draft) -> None:
@@ -186,6 +204,7 @@ def _repeat(d: Draft, c: cmd.RaiseAlarm) -> None:
             level=level,
         )
     )
+    _flag_replay(d, c)
     if level.rank > d.alarm.level.rank:
         d.emit(ev.LevelRaised(at=d.now, actor=ev.SYSTEM, level=level))
         _extend_card(d)

@@ -344,3 +344,19 @@ def test_the_holder_coming_back_joins_the_deputys_stage_but_a_deputy_never_jumps
     early.ctx = ctx("lise", "gunn", "per")
     d = early.do(cmd.JoinAlarm(person_id="per"))
     assert ("per", "leader") not in early.offers(d) and ("per", "guard") not in early.offers(d)
+
+
+def test_a_press_whose_device_time_is_far_off_is_flagged_but_still_raises_the_alarm() -> None:
+    run = Run(ctx("lise"))
+    stale = cmd.RaiseAlarm(
+        alarm_id="a-1", device_id="desk-1", seq=1, device_ts=T0 - timedelta(hours=2)
+    )
+    d = run.do(stale)
+    flagged = [e for e in d.events if isinstance(e, ev.PossibleReplay)]
+    assert flagged and flagged[0].skew_s == 7200.0
+    assert run.alarm.status is AlarmStatus.OPEN and run.offers(d)
+    fresh = Run(ctx("lise"))
+    ok = cmd.RaiseAlarm(
+        alarm_id="a-1", device_id="desk-1", seq=1, device_ts=T0 - timedelta(seconds=2)
+    )
+    assert not [e for e in fresh.do(ok).events if isinstance(e, ev.PossibleReplay)]
