@@ -125,6 +125,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             metrics=metrics,
             external=build_notifier(settings),
             acknowledged=versions.acknowledged,
+            on_closed=debriefs.on_alarm_closed,
         )
         stack.push_async_callback(dispatcher.close)
         await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))

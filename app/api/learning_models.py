@@ -196,6 +196,7 @@ class ReadinessOut(BaseModel):
     drill_cadence_months: int
     cadence_set: bool
     last_drill_at: datetime | None
+    days_since_last_drill: int | None
     next_drill_due: datetime | None
     drill_overdue: bool
     days_overdue: int | None

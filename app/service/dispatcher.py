@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import structlog
@@ -60,6 +61,7 @@ class Dispatcher:
         metrics: Metrics,
         external: ExternalNotifier | None = None,
         acknowledged: Acknowledged | None = None,
+        on_closed: Callable[[str], Awaitable[object]] | None = None,
     ) -> None:
         self._offices = offices
         self._store = store
@@ -80,6 +82,8 @@ class Dispatcher:
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._on_closed = on_closed
+        self._closing: set[asyncio.Task[None]] = set()
 
     # -- start-up and shutdown ----------------------------------------------------------
 
@@ -282,6 +286,18 @@ class Dispatcher:
             await asyncio.shield(written)
             self._effects.push(state, office, decision)
         self._effects.after_commit(state, office, decision)
+        if self._on_closed is not None and state.status is not AlarmStatus.OPEN:
+            task = asyncio.create_task(self._closed(state.alarm_id))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def _closed(self, alarm_id: str) -> None:
+        """After an alarm closes (its debrief opens); never holds up a handset's answer."""
+        assert self._on_closed is not None
+        try:
+            await self._on_closed(alarm_id)
+        except Exception as err:  # a failing listener must not touch the alarm
+            log.error("after-close hook failed", alarm_id=alarm_id, error=repr(err))
 
     # -- the steps ---------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class Readiness:
     drill_cadence_months: int
     cadence_set: bool  # False: the default cadence applies
     last_drill_at: datetime | None
+    days_since_last_drill: int | None
     next_drill_due: datetime | None
     drill_overdue: bool
     days_overdue: int | None
@@ -100,6 +101,9 @@ class Learning:
             drill_cadence_months=due.cadence_months,
             cadence_set=cadence is not None,
             last_drill_at=due.last_drill_at,
+            days_since_last_drill=None
+            if due.last_drill_at is None
+            else (now - due.last_drill_at).days,
             next_drill_due=due.due_at,
             drill_overdue=due.overdue,
             days_overdue=due.days_overdue,

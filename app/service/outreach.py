@@ -150,7 +150,9 @@ class Outreach:
             return saved
 
     async def checkout(self, session_id: str, note: str | None = None) -> OutreachRow:
-        """Back safe. An alarm already raised goes on until the leader gives the all-clear."""
+        """Back safe. An alarm already raised goes on until the leader gives the all-clear.
+        Without an alarm, where the visit was (perhaps a client's address) is no longer needed
+        and is blanked at once; with one, the debrief may need it until the retention purge."""
         async with self._lock:
             row = await self.session(session_id)
             self._disarm(session_id)
@@ -159,6 +161,7 @@ class Outreach:
                 status=SessionStatus.CHECKED_OUT,
                 checked_out_at=row.checked_out_at or self._clock.now(),
                 note=row.note if note is None else note,
+                place=row.place if row.alarm_id else "",
             )
             if saved != row:
                 await self._store.save_session(saved)

@@ -163,6 +163,6 @@ async def test_a_missed_outreach_checkout_raises_an_alarm(tmp_path: Path, sqlite
         assert listed[0]["status"] == "alarmed" and listed[0]["alarm_reason"] == "overdue"
         assert listed[0]["alarm_id"] == offer["alarm_id"]
         done = await http.post(f"{path}/checkout", json={"note": "Alt i orden, telefonen døde."})
-        assert done.json()["status"] == "checked_out"
+        assert done.json()["status"] == "checked_out" and done.json()["where"]  # kept: alarm
         others = await http.get("/api/v1/offices/demo/outreach", headers=COORDINATOR)
         assert len(others.json()) == 1

@@ -44,6 +44,7 @@ async def test_a_missed_checkout_raises_an_alarm_after_the_grace_period(w: World
     assert row is not None and row.status is SessionStatus.ALARMED and row.alarm_id == "a-1"
     checked_out = await w.learning.outreach.checkout(session_id, "Gikk fint til slutt")
     assert checked_out.status is SessionStatus.CHECKED_OUT and checked_out.alarm_id == "a-1"
+    assert checked_out.place == "Hjemmebesøk, Storgata"  # kept for the alarm's debrief
 
 
 async def test_checkin_moves_the_deadline_and_checkout_stops_it(w: World) -> None:
@@ -54,7 +55,8 @@ async def test_checkin_moves_the_deadline_and_checkout_stops_it(w: World) -> Non
     assert w.raised == []
     with pytest.raises(Invalid):
         await w.learning.outreach.checkin(session_id, T0 - MIN)
-    await w.learning.outreach.checkout(session_id)
+    done = await w.learning.outreach.checkout(session_id)
+    assert done.place == ""  # no alarm: where the visit was is not kept
     await w.clock.advance(6 * 3600)
     assert w.raised == [] and w.clock.pending == []
     with pytest.raises(Conflict):

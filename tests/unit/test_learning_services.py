@@ -88,6 +88,7 @@ async def test_readiness_warns_when_the_drill_is_overdue(w: World) -> None:
     await w.clock.advance(3600)
     ready = await w.learning.readiness("demo")
     assert not ready.drill_overdue and ready.last_drill_at == row.planned_end
+    assert ready.days_since_last_drill == 0
     await w.learning.drills.set_cadence("demo", 12, "token:ab")
     await w.clock.advance(396 * 24 * 3600)  # 13 months later
     ready = await w.learning.readiness("demo")
