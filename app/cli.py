@@ -26,10 +26,12 @@ rolecard = typer.Typer(help="Office configuration and role cards.", no_args_is_h
 sim = typer.Typer(help="The device simulator.", no_args_is_help=True)
 db = typer.Typer(help="The database schema.", no_args_is_help=True)
 bench = typer.Typer(help="Benchmarks that print their numbers.", no_args_is_help=True)
+mqtt_app = typer.Typer(help="Broker accounts and access rules.", no_args_is_help=True)
 cli.add_typer(rolecard, name="rolecard")
 cli.add_typer(sim, name="sim")
 cli.add_typer(db, name="db")
 cli.add_typer(bench, name="bench")
+cli.add_typer(mqtt_app, name="mqtt")
 from simulator.cli import register as _register_sim  # noqa: E402
 
 _register_sim(sim)
@@ -147,6 +149,36 @@ def sim_press(
     url = _settings(broker=broker).broker_url
     sent = press(url, device_id, event=event.value, gesture=gesture.value, seq=seq)
     typer.echo(f"{event.value} from {device_id} (seq {sent.seq}) published to {url}")
+
+
+@mqtt_app.command("acl")
+def mqtt_acl(
+    config: Annotated[Path, typer.Option("--config", help="office file or folder of them")],
+    out: Annotated[Path, typer.Option("--out", help="folder for `passwords` and `acl`")],
+) -> None:
+    """Write Mosquitto's password file and ACL from the offices' `mqtt:` sections."""
+    import yaml
+
+    from app.config.loader import office_files
+    from app.config.mqtt_access import access_of, acl_file, password_file
+    from app.config.schema import OfficeFile
+
+    paths = office_files(config)
+    if not all([_check_office_file(path) for path in paths]):
+        raise typer.Exit(2)
+    files = [OfficeFile.model_validate(yaml.safe_load(p.read_text("utf-8-sig"))) for p in paths]
+    try:
+        users = access_of(files)
+    except ValueError as exc:
+        typer.echo(f"{config}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not users:
+        typer.echo(f"{config}: no office has an `mqtt:` section; nothing written", err=True)
+        raise typer.Exit(1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "passwords").write_text(password_file(users), encoding="utf-8")
+    (out / "acl").write_text(acl_file(users), encoding="utf-8")
+    typer.echo(f"{len(users)} accounts written to {out / 'passwords'} and {out / 'acl'}")
 
 
 @bench.command("latency")

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.adapters.db.store import (
-    GENESIS_HASH,
-    EventRow,
-    chain_intact,
-    chain_rows,
-    press_received_at,
-    refuse_naive_times,
-    stored_as_given,
-)
-from app.adapters.db.tables import as_utc
 from app.core import events as ev
-from app.core.alarm import AlarmState, AlarmStatus
+from app.core.alarm import AlarmState
 from app.core.office import Office
 from app.service.notify import DeliveryReport, ExternalAlert
-from app.service.ports import AlarmStore, AlarmSummary, DuplicatePress, PressKey, StoredEvent
+from app.service.ports import AlarmStore
+from simulator.memory_store import FakeAlarmStore
 
 Callback = Callable[[], Awaitable[None] | None]
 
@@ -91,70 +81,7 @@ async def settle(rounds: int = 100) -> None:
         await asyncio.sleep(0)
 
 
-class MemoryAlarmStore:
-    """The AlarmStore port in memory, chaining events exactly as the SQL store does."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[EventRow]] = {}
-        self.summaries: dict[str, AlarmSummary] = {}
-        self.presses: dict[PressKey, tuple[str | None, datetime]] = {}
-        self.button_tests: dict[tuple[str, int], datetime] = {}
-
-    async def append(
-        self, alarm: AlarmSummary, events: Sequence[ev.Event], press: PressKey | None = None
-    ) -> list[StoredEvent]:
-        if press is not None and press in self.presses:
-            raise DuplicatePress(press, self.presses[press][0])
-        refuse_naive_times(alarm)
-        known = self.rows.get(alarm.alarm_id, [])
-        last_seq, last_hash = (known[-1].seq, known[-1].hash) if known else (0, GENESIS_HASH)
-        rows = chain_rows(alarm.alarm_id, events, last_seq, last_hash)
-        rows = [replace(r, data=json.loads(json.dumps(r.data))) for r in rows]
-        if press is not None:
-            self.presses[press] = (alarm.alarm_id, as_utc(press_received_at(events)))
-        self.rows.setdefault(alarm.alarm_id, []).extend(rows)
-        self.summaries[alarm.alarm_id] = alarm
-        return stored_as_given(rows, events)
-
-    async def events(self, alarm_id: str) -> list[StoredEvent]:
-        return [row.stored() for row in self.rows.get(alarm_id, [])]
-
-    async def verify_chain(self, alarm_id: str) -> bool:
-        return chain_intact(self.rows.get(alarm_id, []))
-
-    async def alarm(self, alarm_id: str) -> AlarmSummary | None:
-        return self.summaries.get(alarm_id)
-
-    async def alarms(self, office_ids: Sequence[str], limit: int = 100) -> list[AlarmSummary]:
-        mine = [a for a in self.summaries.values() if a.office_id in office_ids]
-        mine.sort(key=lambda a: (a.raised_at, a.alarm_id), reverse=True)
-        return mine[:limit]
-
-    async def open_alarm_ids(self) -> list[str]:
-        live = [a for a in self.summaries.values() if a.status == AlarmStatus.OPEN.value]
-        return [a.alarm_id for a in sorted(live, key=lambda a: (a.raised_at, a.alarm_id))]
-
-    async def press_keys_since(self, since: datetime) -> dict[PressKey, str]:
-        return {
-            key: alarm_id
-            for key, (alarm_id, at) in self.presses.items()
-            if alarm_id is not None and at >= as_utc(since)
-        }
-
-    async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:
-        self.button_tests.setdefault((device_id, seq), as_utc(at))
-
-    async def last_button_tests(self) -> dict[str, datetime]:
-        latest: dict[str, datetime] = {}
-        for (device, _seq), at in self.button_tests.items():
-            latest[device] = max(at, latest.get(device, at))
-        return latest
-
-    async def ping(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
+MemoryAlarmStore = FakeAlarmStore  # the one in-memory store (simulator/memory_store.py)
 
 
 @dataclass(frozen=True)

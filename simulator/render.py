@@ -135,6 +135,8 @@ def render(result: ScenarioRun, console: Console) -> None:
             console.print(f"  {line}")
     if not result.alarms:
         console.print("no alarm was raised")
+    for fault in result.faults:
+        console.print(f"  [magenta]fault: {fault.person} pressed at {fault.at_s:g} s: {fault.text}")
     for note in result.notes:
         console.print(f"  [yellow]{note.at_s:g} s {note.person}: {note.text}[/yellow]")
     console.print(expectations(result))

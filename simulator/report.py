@@ -180,6 +180,9 @@ def _secs(t: float | None) -> str:
 
 def evaluate(exp: Expectation, alarms: Sequence[AlarmReport]) -> list[Outcome]:
     """One outcome per check in the expectation (a role expectation may hold several)."""
+    if exp.alarms_raised is not None:
+        met = len(alarms) == exp.alarms_raised
+        return [Outcome(f"{exp.alarms_raised} alarm(s) raised", str(len(alarms)), met)]
     prefix = f"alarm {exp.of_alarm}: " if exp.of_alarm != 1 else ""
     if exp.of_alarm > len(alarms):
         given = exp.model_dump(exclude_none=True, exclude={"of_alarm"}, by_alias=True)

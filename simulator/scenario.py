@@ -53,6 +53,7 @@ class ScenarioRun:
     outcomes: list[Outcome]
     notes: list[Note]
     timelines: list[list[ev.Event]]  # each alarm's events as stored, in the order raised
+    faults: list[Note] = field(default_factory=list)  # what the scenario's faults did
 
     @property
     def ok(self) -> bool:
@@ -112,6 +113,7 @@ class _Run:
         self.alarm_ids: list[str] = []
         self.busy: set[tuple[str, str]] = set()  # (alarm, person): pressed it, does not answer
         self.notes: list[Note] = []
+        self.fault_log: list[Note] = []
 
     # -- scheduling the scenario --------------------------------------------------------
 
@@ -132,9 +134,28 @@ class _Run:
             if h.spec.back_after_s is not None:
                 self._at(h.spec.back_after_s, partial(self._arrive, h))
         for seq, press in enumerate(self.s.presses, start=1):
-            self._at(press.at_s, partial(self._press, press, seq))
+            if (delivered := self._delivered_at(press)) is not None:
+                self._at(delivered, partial(self._press, press, seq))
         for action in self.s.then:
             self._at(action.at_s, partial(self._act, action))
+
+    def _delivered_at(self, press: Press) -> float | None:
+        """When a press reaches the dispatcher: never from a dead button; after a broker restart
+        when it was published during one (in publish order)."""
+        for f in self.s.faults:
+            if f.kind == "dead_button" and f.device == press.device and press.at_s >= f.at_s:
+                text = f"{press.event} not delivered: dead button since {f.at_s:g} s"
+                text += " (silent to supervision)"
+                self.fault_log.append(Note(press.at_s, press.device, text))
+                return None
+        at = press.at_s
+        for f in sorted(self.s.faults, key=lambda f: f.at_s):
+            if f.kind == "broker_restart" and f.at_s <= at < f.at_s + (f.for_s or 0):
+                at = f.at_s + (f.for_s or 0)
+        if at != press.at_s:
+            text = f"{press.event} delivered at {at:g} s, after the broker restart"
+            self.fault_log.append(Note(press.at_s, press.device, text))
+        return at
 
     async def run(self, progress: Progress | None) -> ScenarioRun:
         self._schedule()
@@ -152,7 +173,7 @@ class _Run:
                 self.notes.append(Note(self._elapsed(), "-", f"timeline of {a} does not verify"))
         await self.dispatcher.close()
         outcomes = [o for e in self.s.expect for o in evaluate(e, alarms)]
-        return ScenarioRun(self.loaded, alarms, outcomes, self.notes, timelines)
+        return ScenarioRun(self.loaded, alarms, outcomes, self.notes, timelines, self.fault_log)
 
     # -- devices and people -------------------------------------------------------------
 

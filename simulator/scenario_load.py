@@ -115,6 +115,9 @@ def cross_check(s: Scenario, office: Office) -> Iterator[tuple[Loc, str]]:
         if pid in people and comes and not office.handsets_of(pid):
             yield ("people", pid), f"{pid!r} has no handset in the office, so cannot be present"
         yield from role(("people", pid, "behaviour", "accept_role"), spec.behaviour.accept_role)
+    for i, fault in enumerate(s.faults):
+        if fault.device is not None and fault.device not in office.triggers:
+            yield ("faults", i, "device"), _unknown("device", fault.device, office.triggers)
     for i, press in enumerate(s.presses):
         if press.device not in office.triggers:
             yield ("presses", i, "device"), _unknown("device", press.device, office.triggers)

@@ -95,6 +95,25 @@ class Press(_Strict):
     by: str | None = None
 
 
+class Fault(_Strict):
+    """Something that goes wrong outside the dispatcher: `dead_button` (from `at_s` the device's
+    presses never arrive) or `broker_restart` (presses published in the `for_s` window arrive
+    when the broker is back)."""
+
+    at_s: float = Field(ge=0)
+    kind: Literal["dead_button", "broker_restart"]
+    device: str | None = None
+    for_s: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _fields(self) -> Fault:
+        if self.kind == "dead_button" and (self.device is None or self.for_s is not None):
+            raise ValueError("dead_button needs `device` (and lasts to the end: no `for_s`)")
+        if self.kind == "broker_restart" and (self.for_s is None or self.device is not None):
+            raise ValueError("broker_restart needs `for_s` (and affects every device: no `device`)")
+        return self
+
+
 class Action(_Strict):
     """Something a person does on their handset at a given time."""
 
@@ -145,7 +164,7 @@ _ROLE_CHECKS = (
     "reminded",
 )
 
-_SUBJECTS = ("alarm", "variant", "acting_for", "assembled")
+_SUBJECTS = ("alarm", "variant", "acting_for", "assembled", "alarms_raised")
 
 
 class Expectation(_Strict):
@@ -168,6 +187,7 @@ class Expectation(_Strict):
     alarm: Literal["open", "resolved", "cancelled"] | None = None
     variant: str | None = None  # the card variant the alarm was dispatched with; `base`: none
     acting_for: ActingFor | None = None
+    alarms_raised: int | None = Field(None, ge=0)  # how many alarms the run raised in all
 
     @model_validator(mode="after")
     def _one_subject(self) -> Expectation:
@@ -177,7 +197,7 @@ class Expectation(_Strict):
             raise ValueError(f"one expectation checks one thing: split {' and '.join(subjects)}")
         if subjects and checks:
             raise ValueError(f"{subjects[0]} cannot be combined with {', '.join(checks)}")
-        if subjects and subjects[0] in ("alarm", "variant") and self.role is not None:
+        if subjects and subjects[0] in ("alarm", "variant", "alarms_raised") and self.role:
             raise ValueError(f"`{subjects[0]}` checks the alarm, not a role: drop `role`")
         if not subjects and self.role is None:
             raise ValueError(f"say what to check: role, {', '.join(_SUBJECTS)}")
@@ -200,6 +220,7 @@ class Scenario(_Strict):
     acknowledged: list[str] | None = None
     presses: list[Press] = Field(min_length=1)
     then: list[Action] = []
+    faults: list[Fault] = []
     run_for_s: float = Field(gt=0, le=MAX_RUN_S)
     expect: list[Expectation] = []
 

@@ -14,6 +14,7 @@ from app.config.spec_base import (
     SHAPE_TAGS,
     ConditionSpec,
     Loc,
+    MosquittoHash,
     PeriodSpec,
     Sha256Hex,
     Spec,
@@ -79,6 +80,7 @@ __all__ = [
     "AssignmentSpec",
     "ConditionSpec",
     "DelegationSpec",
+    "DeviceFeedbackSpec",
     "DeviceSpec",
     "FirstToClaimSpec",
     "GuardModeSpec",
@@ -87,6 +89,9 @@ __all__ = [
     "InterventionPolicySpec",
     "Loc",
     "LocationSpec",
+    "MqttClientSpec",
+    "MqttSpec",
+    "MqttUserSpec",
     "NamedSpec",
     "OfficeFile",
     "OfficeSpec",
@@ -151,6 +156,22 @@ class HandsetSpec(Spec):
         return Handset(id=self.id, person_id=self.person)
 
 
+FeedbackState = Literal["received", "accepted", "resolved", "cancelled"]
+
+
+def _default_feedback_states() -> list[FeedbackState]:
+    return ["received", "accepted"]
+
+
+class DeviceFeedbackSpec(Spec):
+    """`feedback:` of a family device that can buzz or blink: the command its family understands
+    (devices/families/feedback.py); without it the device gets no family command."""
+
+    topic_suffix: StrictStr | None = None
+    payload: dict[StrictStr, Any] | StrictStr | None = None
+    states: list[FeedbackState] = Field(default_factory=_default_feedback_states)
+
+
 class DeviceSpec(Spec):
     id: StrictStr
     family: DeviceFamily = "native"
@@ -160,6 +181,7 @@ class DeviceSpec(Spec):
     holder: StrictStr | None = None
     gestures: dict[Gesture, Level] = Field(default_factory=dict)
     actions: dict[StrictStr, Gesture] = Field(default_factory=dict)  # family word -> gesture
+    feedback: DeviceFeedbackSpec | None = None  # a family command to buzz/blink the device
 
     @model_validator(mode="after")
     def _address_fits_family(self) -> DeviceSpec:
@@ -187,6 +209,27 @@ class ApiTokenSpec(Spec):
     offices: list[StrictStr] = Field(min_length=1)
 
 
+class MqttUserSpec(Spec):
+    """An MQTT account: a Mosquitto `$7$` hash, or (demo files only) the password itself."""
+
+    username: StrictStr
+    password_hash: MosquittoHash | None = None
+    password: StrictStr | None = None
+
+
+class MqttClientSpec(MqttUserSpec):
+    """A device or a bridge (a Zigbee2MQTT or ESPHome host) and the devices it publishes for."""
+
+    devices: list[StrictStr] = Field(min_length=1)
+
+
+class MqttSpec(Spec):
+    """`mqtt:` who may publish what (docs/devices.md, "Who may publish what")."""
+
+    service: MqttUserSpec
+    clients: list[MqttClientSpec] = Field(default_factory=list)
+
+
 class OfficeFile(Spec):
     """One office: the top level of a `format: rollekort/office-v1` file."""
 
@@ -208,6 +251,7 @@ class OfficeFile(Spec):
     pools: dict[StrictStr, PoolEntry] = Field(default_factory=dict)
     delegations: list[DelegationSpec] = Field(default_factory=list)
     sharing: list[SharingSpec] = Field(default_factory=list)
+    mqtt: MqttSpec | None = None
     rolecard: RoleCardSpec
 
     @property

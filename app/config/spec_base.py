@@ -29,6 +29,7 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _HHMM = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
+_MOSQUITTO_HASH = re.compile(r"\$7\$[1-9][0-9]{0,8}\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}")
 
 
 def hash_token(token: str) -> str:
@@ -45,6 +46,15 @@ def _sha256_hex(value: str) -> str:
     return value.lower()
 
 
+def _mosquitto_hash(value: str) -> str:
+    if not _MOSQUITTO_HASH.fullmatch(value):
+        raise ValueError(
+            "must be a Mosquitto $7$ (PBKDF2-SHA512) hash, as mosquitto_passwd writes it: "
+            "$7$<iterations>$<base64 salt>$<base64 hash>"
+        )
+    return value
+
+
 def _hhmm(value: str) -> str:
     if not _HHMM.fullmatch(value):
         raise ValueError(f'{value!r} is not a time: write "HH:MM", e.g. "08:00" or "14:30"')
@@ -53,6 +63,7 @@ def _hhmm(value: str) -> str:
 
 Sha256Hex = Annotated[StrictStr, AfterValidator(_sha256_hex)]
 Clock = Annotated[StrictStr, AfterValidator(_hhmm)]
+MosquittoHash = Annotated[StrictStr, AfterValidator(_mosquitto_hash)]
 
 
 def minutes(clock: str) -> int:

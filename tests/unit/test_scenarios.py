@@ -153,3 +153,66 @@ def test_a_naive_start_time_and_a_person_without_a_handset_are_refused(tmp_path:
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert "people.kari: 'kari' has no handset in the office" in str(err.value)
+
+
+# --- faults ------------------------------------------------------------------------------------
+
+FAULTY = """\
+people:
+  lise: {behaviour: {accept_after: 3}}
+presses:
+  - {device: desk-1, at_s: 2}
+  - {device: worn-1, at_s: 4}
+run_for_s: 40
+faults:
+"""
+
+
+def test_a_dead_button_delivers_nothing_after_it_dies_and_the_report_says_so(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, FAULTY + "  - {at_s: 3, kind: dead_button, device: worn-1}\n")
+    result = run_scenario(path)
+    assert [a.device_id for a in result.alarms] == ["desk-1"]  # it died after desk-1's press
+    assert [(f.at_s, f.person) for f in result.faults] == [(4.0, "worn-1")]
+    assert "dead button since 3 s" in result.faults[0].text
+    assert not result.notes
+
+
+def test_presses_during_a_broker_restart_arrive_when_it_is_back_in_order(tmp_path: Path) -> None:
+    path = _write(tmp_path, FAULTY + "  - {at_s: 1, kind: broker_restart, for_s: 9}\n")
+    result = run_scenario(path)
+    assert [a.device_id for a in result.alarms] == ["desk-1", "worn-1"]
+    start = load_scenario(path).scenario.start
+    assert [(a.raised_at - start).total_seconds() for a in result.alarms] == [10.0, 10.0]
+    assert [f.text for f in result.faults] == [
+        "press delivered at 10 s, after the broker restart"
+    ] * 2
+    leader = result.alarms[0].role("leader")
+    assert leader is not None and leader.accepted[0].at_s == 3.0  # counted from the delivery
+
+
+def test_alarms_raised_is_checked(tmp_path: Path) -> None:
+    body = FAULTY + "  - {at_s: 0, kind: dead_button, device: desk-1}\nexpect:\n"
+    path = _write(tmp_path, body + "  - {alarms_raised: 2}\n")
+    assert [(o.expected, o.actual, o.met) for o in run_scenario(path).outcomes] == [
+        ("2 alarm(s) raised", "1", False)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "where", "message"),
+    [
+        ("{at_s: 0, kind: dead_button}", "faults[0]", "dead_button needs `device`"),
+        ("{at_s: 0, kind: broker_restart}", "faults[0]", "broker_restart needs `for_s`"),
+        ("{at_s: 0, kind: dead_button, device: desk-2}", "faults[0].device", "no device"),
+        ("{at_s: 0, kind: flood}", "faults[0].kind", "flood"),
+    ],
+)
+def test_fault_mistakes_point_at_the_field(
+    tmp_path: Path, fault: str, where: str, message: str
+) -> None:
+    path = _write(tmp_path, FAULTY + f"  - {fault}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert where in str(err.value) and message in str(err.value), str(err.value)

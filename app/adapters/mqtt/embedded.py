@@ -13,6 +13,11 @@ tests/integration/test_mqtt_ingest.py against the unmodified broker):
    set, and a reconnecting client is sent retained messages of every client's subscriptions.
    `_Broker` clears the flag (MQTT-3.3.1-9) and sends only the client's own.
 
+With `access` (the offices' `mqtt:` accounts, `app.config.mqtt_access`), `AccessAuthPlugin`
+checks each client's username and password and `AccessTopicPlugin` its topics, with the rules
+the generated Mosquitto ACL gives: a device publishes only its own topics, only the service reads
+them. Without it, loopback clients are admitted as before.
+
 amqtt keeps everything in memory: sessions and queued messages end with the process.
 """
 
@@ -21,15 +26,18 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
 from amqtt.broker import Broker
-from amqtt.contexts import BrokerConfig, ListenerConfig, ListenerType
+from amqtt.contexts import Action, BrokerConfig, ListenerConfig, ListenerType
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
-from amqtt.plugins.base import BaseAuthPlugin
+from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import OUTGOING, Session
+
+from app.config.mqtt_access import MqttUser, check_password
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,60 @@ class LoopbackAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships n
         if not allowed:
             log.warning("refused MQTT client from %s", session.remote_address)
         return allowed
+
+
+class AccessAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no type hints
+    """Admit only a known username with its password (and, without `allow_remote`, only from
+    loopback); such a client is identified, so it keeps a persistent session."""
+
+    @dataclass
+    class Config:
+        users: Any = None  # tuple[MqttUser, ...]
+        allow_remote: bool = False
+
+    async def authenticate(self, *, session: Session) -> bool:
+        if not (self.config.allow_remote or _is_loopback(session.remote_address)):
+            log.warning("refused MQTT client from %s", session.remote_address)
+            return False
+        user = _user(self.config.users, session)
+        ok = user is not None and check_password(session.password or "", user.password_hash)
+        if not ok:
+            log.warning("refused MQTT login %r from %s", session.username, session.remote_address)
+        return ok
+
+
+class AccessTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]  # amqtt ships no type hints
+    """Publish only on the account's write topics; subscribe and receive only its read topics.
+    A refused publish is dropped without a word, as Mosquitto does."""
+
+    @dataclass
+    class Config:
+        users: Any = None  # tuple[MqttUser, ...]
+
+    async def topic_filtering(
+        self,
+        *,
+        session: Session | None = None,
+        topic: str | None = None,
+        action: Action | None = None,
+    ) -> bool:
+        user = _user(self.config.users, session)
+        if user is None or topic is None:
+            return False
+        if action == Action.PUBLISH:
+            allowed = user.may_publish(topic)
+        elif action == Action.SUBSCRIBE:
+            allowed = user.may_subscribe(topic)
+        else:
+            allowed = user.may_receive(topic)
+        if not allowed:
+            log.info("MQTT %s of %r refused on %s", action, user.username, topic)
+        return allowed
+
+
+def _user(users: Sequence[MqttUser] | None, session: Session | None) -> MqttUser | None:
+    name = None if session is None else session.username
+    return next((u for u in users or () if u.username == name), None)
 
 
 class _RedeliveringHandler(BrokerProtocolHandler):  # type: ignore[misc]  # amqtt is untyped
@@ -114,14 +176,29 @@ class _Broker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
 
 
 def broker_config(
-    host: str, port: int, *, session_expiry_s: int | None = None, allow_remote: bool = False
+    host: str,
+    port: int,
+    *,
+    session_expiry_s: int | None = None,
+    allow_remote: bool = False,
+    access: Sequence[MqttUser] | None = None,
 ) -> BrokerConfig:
-    """amqtt's configuration: one TCP listener, the loopback auth plugin, no $SYS or packet logs."""
+    """amqtt's configuration: one TCP listener, the loopback auth plugin (or, with `access`, the
+    account and topic checks), no $SYS or packet logs."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    plugins: dict[str, dict[str, Any]] = {
+        f"{__name__}.LoopbackAuthPlugin": {"allow_remote": allow_remote}
+    }
+    if access:
+        users = tuple(access)
+        plugins = {
+            f"{__name__}.AccessAuthPlugin": {"users": users, "allow_remote": allow_remote},
+            f"{__name__}.AccessTopicPlugin": {"users": users},
+        }
     return BrokerConfig(
         listeners={"default": ListenerConfig(type=ListenerType.TCP, bind=bind)},
         session_expiry_interval=session_expiry_s,
-        plugins={f"{__name__}.LoopbackAuthPlugin": {"allow_remote": allow_remote}},
+        plugins=plugins,
     )
 
 
@@ -135,11 +212,16 @@ class EmbeddedBroker:
         *,
         session_expiry_s: int | None = None,
         allow_remote: bool = False,
+        access: Sequence[MqttUser] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self._config = broker_config(
-            host, port, session_expiry_s=session_expiry_s, allow_remote=allow_remote
+            host,
+            port,
+            session_expiry_s=session_expiry_s,
+            allow_remote=allow_remote,
+            access=access,
         )
         self._broker: Broker | None = None
 

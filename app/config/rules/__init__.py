@@ -23,6 +23,7 @@ from app.config.rules.facts import (
     rule_timezone,
     rule_variant_conditions,
 )
+from app.config.rules.mqtt import rule_mqtt
 from app.config.rules.references import (
     rule_api_tokens_this_office,
     rule_id_format,
@@ -85,6 +86,7 @@ RULES: tuple[Rule, ...] = (
     rule_intervention_policy,
     rule_people_per_alarm,
     rule_floor_hosts_worn,
+    rule_mqtt,
 )
 
 
