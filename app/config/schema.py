@@ -199,6 +199,7 @@ class DeviceSpec(Spec):
             gestures={**DEFAULT_GESTURES, **self.gestures},
             address=self.address,
             actions=dict(self.actions),
+            feedback=None if self.feedback is None else self.feedback.model_dump(),
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from app.core.facts import Delegation, OfficeFacts
 
@@ -106,6 +107,7 @@ class Trigger:
     gestures: Mapping[Gesture, Level] = field(default_factory=lambda: dict(DEFAULT_GESTURES))
     address: str | None = None  # where its family publishes it; None for native: the device id
     actions: Mapping[str, Gesture] = field(default_factory=dict)  # family action word -> gesture
+    feedback: Mapping[str, Any] | None = None  # the family command that buzzes or blinks it
 
     def level_for(self, gesture: Gesture) -> Level:
         return self.gestures.get(gesture, DEFAULT_GESTURES[gesture])

@@ -22,6 +22,7 @@ from app.service.clock import Cancellable, Clock
 from app.service.external import alert_for
 from app.service.notify import DeliveryReport, ExternalNotifier
 from app.service.ports import FeedbackPort, HandsetNotifier
+from devices.families.feedback import FeedbackCommand, feedback_commands
 
 log = structlog.get_logger(__name__)
 
@@ -90,8 +91,19 @@ class EffectRunner:
                 case fx.SendFeedback(device_id=device, state=feedback_state):
                     payload = {"alarm_id": effect.alarm_id, "state": feedback_state.value}
                     self._spawn(self._feedback.send(device, payload))
+                    self._family_feedback(office, device, feedback_state.value)
                 case fx.NotifyExternal(role_id=role, contact_ids=contacts):
                     self._spawn(self._alert(state, office, role, contacts))
+
+    def _family_feedback(self, office: Office, device_id: str, state: str) -> None:
+        """A family device whose entry opts in also gets its own buzz or blink command."""
+        trigger = office.triggers.get(device_id)
+        if trigger is None or trigger.feedback is None:
+            return
+        command = FeedbackCommand(**trigger.feedback)
+        address = trigger.address or trigger.device_id
+        for topic, body in feedback_commands(trigger.family, address, state, command):
+            self._spawn(self._feedback.send_command(topic, body))
 
     def feedback(self, device_id: str, payload: dict[str, Any]) -> None:
         self._spawn(self._feedback.send(device_id, payload))

@@ -122,6 +122,10 @@ class FeedbackPort(Protocol):
 
     async def send(self, device_id: str, payload: dict[str, Any]) -> None: ...
 
+    async def send_command(self, topic: str, payload: bytes) -> None:
+        """A command in a device family's own format (the family feedback of docs/devices.md)."""
+        ...
+
 
 class HandsetNotifier(Protocol):
     """Queues frames for connected handsets; never blocks, never raises for a slow handset."""

@@ -20,7 +20,7 @@ def office_with_families(tmp: Path) -> Path:
     data = yaml.safe_load(DEMO_OFFICE.read_text())
     data["devices"] += [
         {"id": "sos-1", "family": "zigbee2mqtt", "kind": "fixed", "location": "reception",
-         "address": "zigbee2mqtt/Resepsjon SOS"},
+         "address": "zigbee2mqtt/Resepsjon SOS", "feedback": {"payload": {"led": "blink"}}},
         {"id": "shelly-1", "family": "shelly", "kind": "fixed", "location": "reception",
          "address": "shellies/shellybutton1-A1B2C3"},
     ]  # fmt: skip
@@ -66,3 +66,24 @@ async def test_family_buttons_raise_one_alarm_per_real_press(
         await asyncio.to_thread(publish, url, shelly, b'{"event":"S","event_cnt":8}')
         third = await leader.expect("alarm", trigger__device_id="shelly-1", offer__role_id="leader")
         assert third["alarm_id"] != second["alarm_id"]
+
+
+async def test_a_family_button_that_can_blink_is_told_in_its_own_format(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    import aiomqtt
+
+    from app.adapters.mqtt.url import BrokerAddress
+
+    settings = settings_for("embedded", sqlite_url, config=office_with_families(tmp_path))
+    async with service(settings) as running, Handset.connect(running, "demo-leader") as leader:
+        await leader.expect("welcome")
+        address = BrokerAddress.parse(running.broker_url)
+        async with aiomqtt.Client(address.host, address.port) as client:
+            await client.subscribe("zigbee2mqtt/Resepsjon SOS/set", qos=1)
+            await asyncio.to_thread(
+                publish, running.broker_url, "zigbee2mqtt/Resepsjon SOS", b'{"action":"emergency"}'
+            )
+            async with asyncio.timeout(10):
+                message = await anext(aiter(client.messages))
+        assert json.loads(bytes(message.payload)) == {"led": "blink"}

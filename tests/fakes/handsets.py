@@ -54,6 +54,10 @@ class RecordingNotifier:
 class RecordingFeedback:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.commands: list[tuple[str, bytes]] = []
 
     async def send(self, device_id: str, payload: dict[str, Any]) -> None:
         self.sent.append((device_id, payload))
+
+    async def send_command(self, topic: str, payload: bytes) -> None:
+        self.commands.append((topic, payload))

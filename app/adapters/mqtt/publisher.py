@@ -78,6 +78,13 @@ class MqttPublisher:
         except (ValueError, TypeError) as exc:
             log.error("cannot send feedback to %r: %s", device_id, exc)
 
+    async def send_command(self, topic: str, payload: bytes) -> None:
+        """Queue a command in a device family's own format (a buzz or blink); never raises."""
+        try:
+            self._queue.put_nowait(_Outgoing(topic, payload, time.monotonic()))
+        except asyncio.QueueFull:
+            log.warning("feedback queue full; dropped a command on %s", topic)
+
     async def _run(self) -> None:
         delay = 1.0
         while True:
