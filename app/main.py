@@ -28,6 +28,7 @@ from app.api import alarms, console, coverage, errors, handset_ws, health, pages
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
 from app.config.loader import load_office_file, office_files
+from app.service.broker_access import embedded_access
 from app.service.clock import Clock, SystemClock
 from app.service.debriefs import Debriefs  # learning after alarms
 from app.service.dispatcher import Dispatcher
@@ -90,25 +91,32 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
     metrics = Metrics()
     presence = Presence()
     hub = HandsetHub(presence, clock, metrics)
+    texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
+    broker_url = settings.broker_url
     async with contextlib.AsyncExitStack() as stack:
         if settings.embedded:
-            broker = EmbeddedBroker(settings.embedded_broker_host, settings.embedded_broker_port)
+            access = embedded_access(texts, settings)  # who may publish what, as in Mosquitto
+            broker = EmbeddedBroker(
+                settings.embedded_broker_host,
+                settings.embedded_broker_port,
+                access=access.users if access else None,
+            )
             await broker.start()
             stack.push_async_callback(broker.stop)
+            broker_url = access.url if access else broker_url
         engine = make_engine(settings.db)
         store = SqlAlchemyAlarmStore(engine)
         stack.push_async_callback(store.close)
         # Role-card versions: the active stored card replaces the file's before anything
         # dispatches; the cards of open alarms stay loaded for office_version.
         versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)
-        texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
         by_office = {loaded.office.id: text for loaded, text in zip(every, texts, strict=True)}
         await versions.start(by_office, await open_alarm_versions(store))
         # Paired handsets (app.service.pairing): they sign in from here on, and a role-card
         # activation keeps them (OfficeDirectory re-applies them after a replace).
         pairing = Pairing(SqlAlchemyHandsetStore(engine), offices, clock.now)
         await pairing.load()
-        publisher = MqttPublisher(settings.broker_url)
+        publisher = MqttPublisher(broker_url)
         await publisher.start()
         stack.push_async_callback(publisher.stop)
         # Learning after alarms: debriefs exist before the dispatcher, whose closing hook
@@ -157,7 +165,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             families=families,
         )
         ingest = MqttIngest(
-            settings.broker_url,
+            broker_url,
             intake.on_message,
             client_id=settings.mqtt_client_id,
             session_expiry_s=settings.mqtt_session_expiry_s,

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     mqtt_session_expiry_s: int = Field(
         7 * 24 * 3600, description="how long the broker keeps presses for us"
     )
+    mqtt_service_password: str | None = Field(
+        None, description="the service's MQTT password when office files give only its hash"
+    )
     max_payload_bytes: int = Field(4096, description="larger MQTT messages are rejected")
     hello_timeout_s: float = 5.0
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
