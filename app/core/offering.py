@@ -55,6 +55,27 @@ def offer(d: Draft, role: Role, candidates: Candidates | None) -> None:
     d.effect(fx.ArmDeadline(d.alarm.alarm_id, role.id, offer_no, due_at))
 
 
+def join_stage(d: Draft, role: Role, persons: tuple[str, ...]) -> None:
+    """More people join the stage a role is in: same offer number, same deadline (an arrival
+    never postpones an escalation)."""
+    slot = d.alarm.slot(role.id)
+    assert slot.due_at is not None and slot.stage is not None
+    d.emit(
+        ev.RoleOffered(
+            at=d.now,
+            actor=ev.SYSTEM,
+            role_id=role.id,
+            person_ids=persons,
+            stage=slot.stage.value,
+            offer_no=slot.offer_no,
+            due_at=slot.due_at,
+            chain_index=slot.chain_index,
+        )
+    )
+    for person in persons:
+        d.effect(fx.PushOffer(d.alarm.alarm_id, person, role.id))
+
+
 def open_group(d: Draft, key: str) -> None:
     """Offer the group's first role to its present members; its other roles wait their turn."""
     roles = tuple(

@@ -32,6 +32,7 @@ from app.core.offering import (
     alert_external,
     assemble_idle,
     continue_group,
+    join_stage,
     leader_people,
     offer,
     open_group,
@@ -162,20 +163,7 @@ def _offer_to_guests(d: Draft, only: str | None = None) -> None:
         if not guests or slot.status is SlotStatus.ACCEPTED:
             continue
         if slot.status is SlotStatus.OFFERED and slot.due_at is not None and slot.stage:
-            d.emit(
-                ev.RoleOffered(
-                    at=d.now,
-                    actor=ev.SYSTEM,
-                    role_id=role.id,
-                    person_ids=guests,
-                    stage=slot.stage.value,
-                    offer_no=slot.offer_no,
-                    due_at=slot.due_at,
-                    chain_index=slot.chain_index,
-                )
-            )
-            for guest in guests:
-                d.effect(fx.PushOffer(d.alarm.alarm_id, guest, role.id))
+            join_stage(d, role, guests)
         else:
             offer(d, role, Candidates(Stage.CLAIM, guests))
 
@@ -263,20 +251,7 @@ def _join(d: Draft, c: cmd.JoinAlarm) -> None:
         if slot.status is SlotStatus.UNFILLED and slot.stage is not Stage.LEADER:
             offer(d, role, Candidates(Stage.EVERYONE, (person,)))
             continue
-        assert slot.due_at is not None and slot.stage is not None
-        d.emit(
-            ev.RoleOffered(
-                at=d.now,
-                actor=ev.SYSTEM,
-                role_id=role.id,
-                person_ids=(person,),
-                stage=slot.stage.value,
-                offer_no=slot.offer_no,
-                due_at=slot.due_at,
-                chain_index=slot.chain_index,
-            )
-        )
-        d.effect(fx.PushOffer(d.alarm.alarm_id, person, role.id))
+        join_stage(d, role, (person,))
     assemble_idle(d)
     if d.events:
         d.effect(fx.PushUpdate(d.alarm.alarm_id))
