@@ -105,6 +105,7 @@ class _Session:
         self._send_snapshot()
         if arriving:
             await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
+        self._presence_changed()
         pinger = asyncio.create_task(self._ping_loop())
         try:
             await self._read_loop()
@@ -114,6 +115,13 @@ class _Session:
                 await pinger
             await hub.detach(self.conn)
             log.info("handset disconnected", handset_id=self.handset.id)
+            self._presence_changed()
+
+    def _presence_changed(self) -> None:
+        """A handset came or went: coverage (a required role with nobody present) is rechecked
+        at once, so the leader hears of it without waiting for the next round."""
+        if self.services.supervision is not None:
+            self.services.supervision.check()
 
     def _welcome(self) -> dict[str, object]:
         office = self.office
@@ -234,6 +242,7 @@ class _Session:
         presence = self.services.presence
         was = presence.is_present(self._office_id, self.handset.person_id)
         presence.set_duty(self._office_id, self.handset.id, on)
+        self._presence_changed()
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)
         self.services.hub.send(self.conn, {"type": "duty", "on": on})
         if on and not was:

@@ -95,7 +95,8 @@ class Supervision:
         return dict(self._health)
 
     def coverage(self, office_id: str) -> Coverage:
-        return self._coverage.get(office_id) or self._compute(office_id)
+        """As of now (cheap to compute; a cached value could lag behind presence)."""
+        return self._compute(office_id)
 
     def check(self) -> None:
         """Recompute every office's coverage; tell listeners about each change; re-arm."""

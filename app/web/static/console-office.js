@@ -1,4 +1,5 @@
-// The console's office page (#/office/<id>): the handsets panel (pair a phone with a one-time
+// The console's office page (#/office/<id>): the readiness panel (coverage, drills, debriefs;
+// console-readiness.js), the handsets panel (pair a phone with a one-time
 // code, list, revoke) and the role-cards panel (upload, see the problems by line, activate,
 // history), plus the links to it from the live view and the writes both panels need.
 
@@ -8,6 +9,7 @@ import './i18n-office.js';
 import { WRITERS } from './console-write.js';
 import { mountHandsets } from './console-handsets.js';
 import { mountRolecards } from './console-rolecards.js';
+import { mountReadiness } from './console-readiness.js';
 
 /** The live view's list of offices, each with a link to its page. */
 export function renderOfficeLinks(list, me) {
@@ -28,14 +30,17 @@ export function renderOffice(view, me, officeId) {
     return;
   }
   const ctx = { me, officeId, canWrite: WRITERS.has(me.role) };
+  const readiness = h('section', { class: 'panel', 'data-testid': 'readiness-panel', 'aria-labelledby': 'readiness-h' });
   const handsets = h('section', { class: 'panel', 'data-testid': 'handsets-panel', 'aria-labelledby': 'handsets-h' });
   const rolecards = h('section', { class: 'panel', 'data-testid': 'rolecards-panel', 'aria-labelledby': 'rolecards-h' });
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/', 'data-testid': 'back', text: t('c.back') })),
     h('h2', { class: 'office-title', 'data-testid': 'office-title', text: t('o.title', { office: office.name }) }),
+    readiness,
     handsets,
     rolecards,
   );
+  mountReadiness(readiness, ctx);
   mountHandsets(handsets, ctx);
   mountRolecards(rolecards, ctx);
 }
