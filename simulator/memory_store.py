@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.adapters.db.store import (
+    FREE_TEXT_FIELDS,
     GENESIS_HASH,
     EventRow,
     chain_intact,
@@ -66,6 +67,21 @@ class FakeAlarmStore:
 
     async def verify_chain(self, alarm_id: str) -> bool:
         return chain_intact(self.rows.get(alarm_id, []))
+
+    async def redact_free_text(self, before: datetime, office_ids: Sequence[str]) -> int:
+        before, done = as_utc(before), 0
+        for alarm_id, rows in self.rows.items():
+            summary = self.summaries.get(alarm_id)
+            if summary is None or summary.office_id not in office_ids:
+                continue
+            for i, row in enumerate(rows):
+                if row.type not in FREE_TEXT_FIELDS or as_utc(row.at) >= before:
+                    continue
+                redacted = row.redacted()
+                if redacted is not None:
+                    rows[i] = redacted
+                    done += 1
+        return done
 
     async def alarm(self, alarm_id: str) -> AlarmSummary | None:
         return self.summaries.get(alarm_id)

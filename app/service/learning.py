@@ -75,7 +75,7 @@ class Learning:
             debriefs=debriefs or Debriefs(store, alarms, offices, clock),
             incidents=Incidents(store, offices, clock),
             outreach=Outreach(store, offices, clock, raise_alarm),
-            retention=Retention(store, clock),
+            retention=Retention(store, clock, alarms),
         )
 
     async def start(self) -> None:

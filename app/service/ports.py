@@ -92,6 +92,11 @@ class AlarmStore(Protocol):
 
     async def events(self, alarm_id: str) -> list[StoredEvent]: ...
 
+    async def redact_free_text(self, before: datetime, office_ids: Sequence[str]) -> int:
+        """Retention: blank the free text of these offices' timeline events older than `before`,
+        keeping a digest so the hash chain still verifies. Returns how many events were blanked."""
+        ...
+
     async def alarm(self, alarm_id: str) -> AlarmSummary | None: ...
 
     async def alarms(self, office_ids: Sequence[str], limit: int = 100) -> list[AlarmSummary]:

@@ -4,8 +4,9 @@ Debrief texts, incident notes, outreach places and notes and drill notes are bla
 than the office's period (365 days unless it sets another).
 
 Free text may name people despite the warning beside every field; keeping it only as long as
-the office needs it is the safeguard. Alarm timelines are not touched: their hash chain is the
-record, and the handset texts in them are short (500 characters) and documented as kept.
+the office needs it is the safeguard. The handset texts in alarm timelines (help text, decline
+reason, all-clear note) are blanked by the same period: the hash chain covers their digest, which
+stays in the row, so the timeline still verifies (`AlarmStore.redact_free_text`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import structlog
 from app.core.learning.readiness import DEFAULT_FREE_TEXT_DAYS, retention_cutoff
 from app.service.clock import Clock
 from app.service.learning_ports import LearningStore, PurgeCounts
+from app.service.ports import AlarmStore
 
 log = structlog.get_logger(__name__)
 
 
 class Retention:
-    def __init__(self, store: LearningStore, clock: Clock) -> None:
+    def __init__(self, store: LearningStore, clock: Clock, alarms: AlarmStore) -> None:
         self._store = store
         self._clock = clock
+        self._alarms = alarms
 
     async def days(self, office_id: str) -> int:
         return (await self._store.retention()).get(office_id, DEFAULT_FREE_TEXT_DAYS)
@@ -44,4 +47,7 @@ class Retention:
             done[office_id] = await self._store.purge_free_text(office_id, before, now)
             if done[office_id].total:
                 log.info("free text purged", office_id=office_id, **vars(done[office_id]))
+            redacted = await self._alarms.redact_free_text(before, [office_id])
+            if redacted:
+                log.info("timeline free text redacted", office_id=office_id, events=redacted)
         return done

@@ -31,7 +31,7 @@ from app.adapters.db.engine import (
     upgrade,
     upgrade_async,
 )
-from app.adapters.db.store import SqlAlchemyAlarmStore
+from app.adapters.db.store import GENESIS_HASH, SqlAlchemyAlarmStore, chain_hash
 from app.core import events as ev
 from app.core.office import AlarmMode, Gesture, Level
 from app.service.ports import AlarmSummary, DuplicatePress, PressKey
@@ -416,6 +416,97 @@ async def test_hash_follows_the_published_recipe(backend: Backend) -> None:
     }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     assert stored.hash == hashlib.sha256(("" + canonical).encode()).hexdigest()
+
+
+async def test_free_text_enters_the_hash_as_its_digest(backend: Backend) -> None:
+    """The published recipe for free text: `"sha256:" + hex digest of the text`, None stays None."""
+    text = "Trenger hjelp i mottaket – Åse"
+    help_ = ev.HelpRequested(at=T0, actor=ev.person_actor("p-bo"), person_id="p-bo", text=text)
+    [stored] = await backend.store.append(summary("a-1"), [help_])
+    digest = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    body = {
+        "alarm_id": "a-1",
+        "seq": 1,
+        "type": "HelpRequested",
+        "at": T0.astimezone(UTC).isoformat(),
+        "actor": help_.actor,
+        "data": {"person_id": "p-bo", "text": digest},
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert stored.hash == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _free_texts(events: list[ev.Event]) -> list[str | None]:
+    found: list[str | None] = []
+    for e in events:
+        if isinstance(e, ev.HelpRequested):
+            found.append(e.text)
+        elif isinstance(e, ev.RoleDeclined):
+            found.append(e.reason)
+        elif isinstance(e, ev.AllClearGiven):
+            found.append(e.note)
+    return found
+
+
+async def test_redacted_free_text_is_gone_and_the_chain_still_verifies(backend: Backend) -> None:
+    events = every_event("a-1")  # free text at T0+4s (decline), +9s (help), +13s (all-clear)
+    await backend.store.append(summary("a-1"), events)
+    await backend.store.append(summary("a-other", office_id="barnevernet"), events)
+    hashes = [s.hash for s in await backend.store.events("a-1")]
+
+    cutoff = T0 + timedelta(seconds=10)  # the decline and the help text, not the all-clear note
+    assert await backend.store.redact_free_text(cutoff, ["nav-grunerlokka"]) == 2
+    after = [s.event for s in await backend.store.events("a-1")]
+    assert _free_texts(after) == [None, None, "ok"]
+    assert [s.hash for s in await backend.store.events("a-1")] == hashes
+    assert await backend.store.verify_chain("a-1")
+    other = [s.event for s in await backend.store.events("a-other")]  # another office: kept
+    assert _free_texts(other) == ["busy", "Trenger hjelp i mottaket – Åse", "ok"]
+    # the other fields of a redacted event are kept; redacting again changes nothing
+    assert after[4] == replace(events[4], reason=None)
+    assert after[9] == replace(events[9], text=None)
+    assert await backend.store.redact_free_text(cutoff, ["nav-grunerlokka"]) == 0
+    assert await backend.store.verify_chain("a-1")
+
+
+async def test_a_redacted_timeline_still_detects_tampering(backend: Backend) -> None:
+    events = every_event("a-1")
+    await backend.store.append(summary("a-1"), events)
+    await backend.store.redact_free_text(T0 + timedelta(days=1), ["nav-grunerlokka"])
+    assert await backend.store.verify_chain("a-1")
+    forged = "sha256:" + hashlib.sha256(b"something else").hexdigest()
+    await backend.tamper("a-1", 10, {"person_id": "p-bo", "text": None, "text_sha256": forged})
+    assert not await backend.store.verify_chain("a-1")
+
+
+async def test_a_redacted_row_whose_other_fields_changed_is_detected(backend: Backend) -> None:
+    events = every_event("a-1")
+    await backend.store.append(summary("a-1"), events)
+    await backend.store.redact_free_text(T0 + timedelta(days=1), ["nav-grunerlokka"])
+    [help_row] = [s for s in await backend.store.events("a-1") if s.seq == 10]
+    assert isinstance(help_row.event, ev.HelpRequested) and help_row.event.text is None
+    digest = "sha256:" + hashlib.sha256("Trenger hjelp i mottaket – Åse".encode()).hexdigest()
+    await backend.tamper("a-1", 10, {"person_id": "p-mallory", "text": None, "text_sha256": digest})
+    assert not await backend.store.verify_chain("a-1")
+    await backend.tamper("a-1", 10, {"person_id": "p-bo", "text": None, "text_sha256": digest})
+    assert await backend.store.verify_chain("a-1")  # exactly the redacted row verifies again
+
+
+async def test_a_row_hashed_with_its_raw_text_still_verifies() -> None:
+    """Rows chained before free text was hashed as a digest verify by that recipe; redaction
+    leaves them alone, as it leaves any row that does not verify (shared code: the fake is enough).
+    """
+    legacy = FakeAlarmStore()
+    help_ = ev.HelpRequested(at=T0, actor=ev.SYSTEM, person_id="p-bo", text="gammel tekst")
+    await legacy.append(summary("a-1"), [help_])
+    [row] = legacy.rows["a-1"]
+    raw = chain_hash(GENESIS_HASH, {**row.content(), "data": row.data})
+    legacy.rows["a-1"] = [replace(row, hash=raw)]
+    assert await legacy.verify_chain("a-1")
+    assert await legacy.redact_free_text(T0 + timedelta(days=1), ["nav-grunerlokka"]) == 0
+    assert [s.event for s in await legacy.events("a-1")] == [help_]
+    legacy.rows["a-1"] = [replace(row, hash=raw, data={**row.data, "text": "endret"})]
+    assert not await legacy.verify_chain("a-1")
 
 
 async def test_naive_time_refused_and_nothing_written(backend: Backend) -> None:

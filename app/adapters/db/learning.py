@@ -17,6 +17,7 @@ from app.adapters.db import tables as t
 from app.adapters.db.engine import make_engine, writer
 from app.adapters.db.learning_cases import CaseRecords
 from app.adapters.db.learning_records import DrillRecords
+from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.core.learning.terms import SessionStatus
 from app.service.clock import SystemClock
 from app.service.learning_ports import LearningStore, PurgeCounts
@@ -115,7 +116,8 @@ async def purge_database(url: str) -> dict[str, PurgeCounts]:
     """`rollekort db purge`: every office's free text past its retention, blanked now."""
     engine = make_engine(url)
     try:
-        return await Retention(SqlAlchemyLearningStore(engine), SystemClock()).purge()
+        alarms = SqlAlchemyAlarmStore(engine)
+        return await Retention(SqlAlchemyLearningStore(engine), SystemClock(), alarms).purge()
     finally:
         await engine.dispose()
 

@@ -5,6 +5,10 @@ transaction that records the press key, chains the new events onto the last one 
 `alarm` projection. A redelivered press fails on the press key and takes the whole transaction
 with it, so a duplicate can never leave half an alarm behind. The hash chain (`EventRow`,
 `chain_intact`) is plain Python so the in-memory fake chains exactly the same way.
+
+Free text (`FREE_TEXT_FIELDS`) enters the hash as its own sha256 digest, not as the text, so the
+retention purge can blank it (`redact_free_text`) and keep the digest beside it in the row: the
+chain still verifies, and a changed digest, text or any other field is still detected.
 """
 
 from __future__ import annotations
@@ -29,9 +33,36 @@ from app.service.ports import AlarmStore, AlarmSummary, DuplicatePress, PressKey
 
 GENESIS_HASH = ""
 
+# The free-text field of each event type that has one: what a person typed on the handset.
+FREE_TEXT_FIELDS: dict[str, str] = {
+    "HelpRequested": "text",
+    "RoleDeclined": "reason",
+    "AllClearGiven": "note",
+}
+DIGEST_SUFFIX = "_sha256"  # a redacted row keeps `<field>_sha256` beside the blanked field
+
+
+def free_text_digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def hashed_data(type_name: str, data: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """`data` as the chain hashes it: the free-text field as its digest (the stored one once the
+    text is redacted; None stays None), without the stored digest key."""
+    field = FREE_TEXT_FIELDS.get(type_name)
+    if field is None:
+        return data
+    hashed = {k: v for k, v in data.items() if k != field + DIGEST_SUFFIX}
+    text = data.get(field)
+    hashed[field] = free_text_digest(text) if text is not None else data.get(field + DIGEST_SUFFIX)
+    return hashed
+
 
 def chain_hash(prev_hash: str, body: dict[str, JsonValue]) -> str:
-    """sha256 hex of the previous hash followed by the canonical JSON of this row's content."""
+    """sha256 hex of the previous hash followed by the canonical JSON of this row's content.
+
+    `body` is `EventRow.content()`: its `data` has any free text already replaced by its digest.
+    """
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
@@ -57,17 +88,42 @@ class EventRow:
         return replace(row, hash=row.expected_hash())
 
     def content(self) -> dict[str, JsonValue]:
+        """What the hash covers: the row with its free text as a digest (`hashed_data`)."""
+        return self._content(hashed_data(self.type, self.data))
+
+    def expected_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.content())
+
+    def hash_matches(self) -> bool:
+        """The stored hash is this row's; rows written before free text was hashed as a digest
+        (text still in place, never redacted) are checked by that older recipe."""
+        if self.hash == self.expected_hash():
+            return True
+        field = FREE_TEXT_FIELDS.get(self.type)
+        legacy = field is not None and field + DIGEST_SUFFIX not in self.data
+        return legacy and self.hash == chain_hash(self.prev_hash, self._content(self.data))
+
+    def redacted(self) -> EventRow | None:
+        """This row with its free text blanked and its digest kept, or None when there is no text
+        to blank or the row does not verify by the digest recipe (a legacy or altered row is left
+        as it is, so a redaction never makes a row verify that did not)."""
+        field = FREE_TEXT_FIELDS.get(self.type)
+        if field is None or self.data.get(field) is None or self.hash != self.expected_hash():
+            return None
+        digest = free_text_digest(self.data[field])
+        row = replace(self, data={**self.data, field: None, field + DIGEST_SUFFIX: digest})
+        assert row.expected_hash() == self.hash
+        return row
+
+    def _content(self, data: dict[str, JsonValue]) -> dict[str, JsonValue]:
         return {
             "alarm_id": self.alarm_id,
             "seq": self.seq,
             "type": self.type,
             "at": t.as_utc(self.at).isoformat(),
             "actor": self.actor,
-            "data": self.data,
+            "data": data,
         }
-
-    def expected_hash(self) -> str:
-        return chain_hash(self.prev_hash, self.content())
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -97,7 +153,7 @@ def chain_intact(rows: Iterable[EventRow]) -> bool:
     """True if the rows number 1.. without gaps, each links to the one before and none changed."""
     prev_hash = GENESIS_HASH
     for seq, row in enumerate(rows, start=1):
-        if row.seq != seq or row.prev_hash != prev_hash or row.hash != row.expected_hash():
+        if row.seq != seq or row.prev_hash != prev_hash or not row.hash_matches():
             return False
         prev_hash = row.hash
     return True
@@ -147,6 +203,30 @@ class SqlAlchemyAlarmStore:
     async def verify_chain(self, alarm_id: str) -> bool:
         """Recompute the alarm's hash chain; False if any row was changed, removed or reordered."""
         return chain_intact(await self._event_rows(alarm_id))
+
+    async def redact_free_text(self, before: datetime, office_ids: Sequence[str]) -> int:
+        """Blank the free text of these offices' timeline rows whose event is before `before`,
+        keeping its digest so the chain still verifies. Returns how many rows were redacted."""
+        e, a = t.alarm_event.c, t.alarm.c
+        query = (
+            select(t.alarm_event)
+            .join(t.alarm, a.alarm_id == e.alarm_id)
+            .where(
+                a.office_id.in_(list(office_ids)),
+                e.at < t.as_utc(before),
+                e.type.in_(list(FREE_TEXT_FIELDS)),
+            )
+        )
+        async with self._writer.begin() as conn:
+            rows = [EventRow(**row._asdict()) for row in await conn.execute(query)]
+            redacted = [r for r in (row.redacted() for row in rows) if r is not None]
+            for row in redacted:
+                await conn.execute(
+                    update(t.alarm_event)
+                    .where(e.alarm_id == row.alarm_id, e.seq == row.seq)
+                    .values(data=row.data)
+                )
+        return len(redacted)
 
     async def alarm(self, alarm_id: str) -> AlarmSummary | None:
         query = select(t.alarm).where(t.alarm.c.alarm_id == alarm_id)
