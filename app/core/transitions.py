@@ -37,7 +37,7 @@ from app.core.offering import (
     offer,
     open_group,
 )
-from app.core.office import Contact, Role, TriggerKind
+from app.core.office import Contact, Role, Trigger, TriggerKind
 from app.core.variants import acting_for
 
 __all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
@@ -62,11 +62,16 @@ def decide(
 # -- raising ------------------------------------------------------------------------------
 
 
+def _trigger(d: Draft, device_id: str) -> Trigger:
+    trigger = d.ctx.office.triggers.get(device_id)
+    if trigger is None:
+        raise InvalidTransition("unknown_device", f"no trigger {device_id!r} in this office")
+    return trigger
+
+
 def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     office = d.ctx.office
-    trigger = office.triggers.get(c.device_id)
-    if trigger is None:
-        raise InvalidTransition("unknown_device", f"no trigger {c.device_id!r} in this office")
+    trigger = _trigger(d, c.device_id)
     d.emit(
         ev.PressReceived(
             at=d.now,
@@ -129,11 +134,13 @@ def _flag_replay(d: Draft, c: cmd.RaiseAlarm) -> None:
     )
 
 
-def _offer_every_role(d: Draft) -> None:
+def _offer_every_role(d: Draft, have: frozenset[str] = frozenset()) -> None:
+    """Offer each role of the card not in `have`: a group is opened once, in card order;
+    assembly roles wait for people with nothing else to do."""
     opened: set[str] = set()
     for role in d.ctx.office.rolecard.roles:
         key = group_key(role)
-        if is_assembly(role):
+        if role.id in have or is_assembly(role):
             continue
         if key is None:
             offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
@@ -178,10 +185,7 @@ def _notify_the_rest(d: Draft) -> None:
 
 
 def _repeat(d: Draft, c: cmd.RaiseAlarm) -> None:
-    trigger = d.ctx.office.triggers.get(c.device_id)
-    if trigger is None:
-        raise InvalidTransition("unknown_device", f"no trigger {c.device_id!r} in this office")
-    level = trigger.level_for(c.gesture)
+    level = _trigger(d, c.device_id).level_for(c.gesture)
     d.emit(
         ev.PressRepeated(
             at=d.now,
@@ -215,16 +219,7 @@ def _extend_card(d: Draft) -> None:
             role_ids=tuple(r.id for r in card.roles),
         )
     )
-    opened: set[str] = set()
-    for role in card.roles:
-        if role.id in have or is_assembly(role):
-            continue
-        key = group_key(role)
-        if key is None:
-            offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
-        elif key not in opened:
-            opened.add(key)
-            open_group(d, key)
+    _offer_every_role(d, frozenset(have))
     assemble_idle(d)
 
 
