@@ -10,6 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check correctness, not speed: on a busy 2-core machine (CI runs brokers,
+# databases and Chromium beside them) generating an input may take longer than Hypothesis's
+# default health check allows, which says nothing about the code under test.
+settings.register_profile("rollekort", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rollekort")
 
 MOSQUITTO = ("127.0.0.1", 1883)
 POSTGRES = ("127.0.0.1", 5432)

@@ -6,6 +6,7 @@ Pure: only dataclass introspection and ISO timestamps. `from_record(to_record(e)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import datetime
@@ -31,13 +32,18 @@ def from_record(type_name: str, at: datetime, actor: str, data: dict[str, JsonVa
     cls = ev.EVENT_TYPES.get(type_name)
     if cls is None:
         raise ValueError(f"unknown event type {type_name!r}")
-    hints = typing.get_type_hints(cls)
-    kwargs = {
-        f.name: _load(hints[f.name], data[f.name])
-        for f in dataclasses.fields(cls)
-        if f.name in data
-    }
+    kwargs = {name: _load(hint, data[name]) for name, hint in _fields(type_name) if name in data}
     return cls(at=at, actor=actor, **kwargs)
+
+
+@functools.cache
+def _fields(type_name: str) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and resolved type, once per event type: resolving the annotations
+    (strings under `from __future__ import annotations`) is most of the cost of reading a
+    timeline, which every closing alarm's debrief does."""
+    cls = ev.EVENT_TYPES[type_name]
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _dump(value: Any) -> JsonValue:

@@ -12,8 +12,10 @@ import asyncio
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -41,6 +43,17 @@ def alarm_id_for(key: PressKey) -> str:
     """The same press always names the same alarm, so a redelivery cannot raise a second one."""
     digest = hashlib.sha256(f"{key.device_id}|{key.seq}|{key.device_ts}".encode()).hexdigest()
     return f"a-{digest[:20]}"
+
+
+@dataclass(frozen=True)
+class _Press:
+    office: Office
+    key: PressKey
+    gesture: Gesture
+    device_ts: datetime | None
+    battery: int | None
+    mode: AlarmMode
+    started: float  # perf_counter at arrival, for the dispatch and commit histograms
 
 
 class UnknownAlarm(InvalidTransition):
@@ -146,7 +159,7 @@ class Dispatcher:
 
     # -- presses -----------------------------------------------------------------------
 
-    async def press(
+    def press(
         self,
         office: Office,
         key: PressKey,
@@ -154,49 +167,77 @@ class Dispatcher:
         device_ts: datetime | None = None,
         battery: int | None = None,
         mode: AlarmMode = AlarmMode.REAL,
-    ) -> str | None:
-        """Raise (or repeat) an alarm; returns once it is durable. None for a duplicate.
-        `mode` labels a new alarm as a drill or a test on every screen and in the statistics."""
+    ) -> Coroutine[Any, Any, str | None]:
+        """Raise (or repeat) an alarm; the coroutine returned completes once it is durable, with
+        its id (None for a duplicate). `mode` labels a new alarm as a drill or a test on every
+        screen and in the statistics.
+
+        When the office is free the decision is made and the offers handed to the handsets
+        before this returns, with no hop through the event loop between a press and its offers
+        (that hop, with whatever else is queued on the loop, is most of a press's latency);
+        otherwise the coroutine waits for the office's turn first."""
         if key in self._seen:
-            self._metrics.duplicates.inc()
-            log.info("duplicate press ignored", device_id=key.device_id, seq=key.seq)
-            await asyncio.shield(self._seen[key])
+            return self._duplicate(key)
+        press = _Press(office, key, gesture, device_ts, battery, mode, time.perf_counter())
+        if self._locks[office.id].locked():
+            return self._press_in_turn(press)
+        return self._durable(*self._raise(press))
+
+    async def _press_in_turn(self, press: _Press) -> str | None:
+        async with self._locks[press.office.id]:
+            # the same press may have been taken while this one waited for the office
+            raised = None if press.key in self._seen else self._raise(press)
+        if raised is None:
+            await self._duplicate(press.key)
             return None
-        started = time.perf_counter()
-        async with self._locks[office.id]:
-            alarm_id = self._open_by_device.get(key.device_id) or alarm_id_for(key)
-            current = self._open.get(alarm_id)
-            if current is None:
-                office = self._cards.for_new_alarm(
-                    office, key.device_id, gesture, self._clock.now()
-                )
-                self._cards.remember(alarm_id, office)
-            else:
-                alarm_office = self._cards.of(alarm_id, office)
-                now = self._clock.now()
-                office = self._cards.fuller(alarm_office, office, key.device_id, gesture, now)
-                if office is not alarm_office:
-                    self._cards.remember(alarm_id, office)
-            command = cmd.RaiseAlarm(
-                alarm_id=alarm_id,
-                device_id=key.device_id,
-                seq=key.seq,
-                gesture=gesture,
-                device_ts=device_ts,
-                battery=battery,
-                mode=mode,
+        return await self._durable(*raised)
+
+    async def _duplicate(self, key: PressKey) -> None:
+        self._metrics.duplicates.inc()
+        log.info("duplicate press ignored", device_id=key.device_id, seq=key.seq)
+        await asyncio.shield(self._seen[key])
+
+    def _raise(self, press: _Press) -> tuple[_Press, Office, AlarmState, Decision]:
+        """Decide and push: synchronous, so no other decision of the office interleaves."""
+        key = press.key
+        alarm_id = self._open_by_device.get(key.device_id) or alarm_id_for(key)
+        current = self._open.get(alarm_id)
+        office = press.office
+        if current is None:
+            office = self._cards.for_new_alarm(
+                office, key.device_id, press.gesture, self._clock.now()
             )
-            state, decision = self._decide(office, current, command)
-            self._effects.push(state, office, decision)
-            self._metrics.dispatch_seconds.observe(time.perf_counter() - started)
-            written = self._write(state, decision, key)
-            self._seen[key] = written
-        await asyncio.shield(written)
-        self._metrics.commit_seconds.observe(time.perf_counter() - started)
+            self._cards.remember(alarm_id, office)
+        else:
+            alarm_office = self._cards.of(alarm_id, office)
+            now = self._clock.now()
+            office = self._cards.fuller(alarm_office, office, key.device_id, press.gesture, now)
+            if office is not alarm_office:
+                self._cards.remember(alarm_id, office)
+        command = cmd.RaiseAlarm(
+            alarm_id=alarm_id,
+            device_id=key.device_id,
+            seq=key.seq,
+            gesture=press.gesture,
+            device_ts=press.device_ts,
+            battery=press.battery,
+            mode=press.mode,
+        )
+        state, decision = self._decide(office, current, command)
+        self._effects.push(state, office, decision)
+        self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
+        self._seen[key] = self._write(state, decision, key)
+        return press, office, state, decision
+
+    async def _durable(
+        self, press: _Press, office: Office, state: AlarmState, decision: Decision
+    ) -> str:
+        await asyncio.shield(self._seen[press.key])
+        self._metrics.commit_seconds.observe(time.perf_counter() - press.started)
         if any(isinstance(e, ev.AlarmRaised) for e in decision.events):
             self._metrics.alarms.labels(office.id, state.mode.value).inc()
         self._effects.after_commit(state, office, decision)
-        return alarm_id
+        return state.alarm_id
 
     async def cancel(self, office: Office, key: PressKey) -> str | None:
         """The presser withdraws: closes the device's open alarm within the window."""

@@ -5,7 +5,8 @@ rejected with a logged, counted reason. Returning normally means "acknowledge"; 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import structlog
 
@@ -43,51 +44,62 @@ class Intake:
         self._supervision = supervision
         self._families = families
 
-    async def on_message(self, topic: str, payload: bytes, retained: bool) -> None:
+    def on_message(self, topic: str, payload: bytes, retained: bool) -> Coroutine[Any, Any, object]:
+        """Validate and route one message. A press is decided and its offers handed out before
+        this returns; the coroutine returned finishes the work (for a press: until the alarm is
+        durable), so await it before acknowledging the message."""
         parsed = topics.parse_topic(topic)
         if parsed is None:
-            if self._families is None or not await self._families.on_message(
-                topic, payload, retained
-            ):
-                self._reject("bad_topic", topic=topic)
-            return
+            return self._not_native(topic, payload, retained)
         kind, device_id = parsed
         self._metrics.mqtt_messages.labels(kind).inc()
         if kind == topics.TRIGGER:
-            await self._trigger(device_id, payload, retained)
-        elif kind == topics.STATUS:
+            return self._trigger(device_id, payload, retained)
+        if kind == topics.STATUS:
             self._status(device_id, payload)
+        return _nothing()
 
-    async def _trigger(self, device_id: str, payload: bytes, retained: bool) -> None:
+    async def _not_native(self, topic: str, payload: bytes, retained: bool) -> None:
+        if self._families is None or not await self._families.on_message(topic, payload, retained):
+            self._reject("bad_topic", topic=topic)
+
+    def _trigger(
+        self, device_id: str, payload: bytes, retained: bool
+    ) -> Coroutine[Any, Any, object]:
         office = self._offices.office_of_device(device_id)
         if office is None:
             self._reject("unknown_device", device_id=device_id)
-            return
+            return _nothing()
         try:
             trigger, dropped = native.decode_press(payload, max_bytes=self._max_bytes)
         except native.DecodeError as err:
             self._reject(err.reason, device_id=device_id, detail=err.detail)
-            return
+            return _nothing()
         for field in dropped:
             self._metrics.mqtt_repaired.labels(field).inc()
             log.warning("bad optional field dropped, press kept", device_id=device_id, field=field)
         if retained:
             log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
         key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")
-        log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
         if self._supervision is not None:
             self._supervision.observe_press(device_id, trigger.battery)
         if trigger.event == "press":
             mode = self._mode_for(office.id)  # a drill window turns presses into drills
-            await self._dispatcher.press(
+            pressed = self._dispatcher.press(
                 office, key, Gesture(trigger.gesture), trigger.ts, trigger.battery, mode
             )
-        elif trigger.event == "cancel":
-            await self._dispatcher.cancel(office, key)
-        else:
-            await self._dispatcher.button_test(key)
-            if self._supervision is not None:
-                self._supervision.observe_test(device_id)
+            # logged after the offers are out: a log line is not worth a press's latency
+            log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
+            return pressed
+        log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
+        if trigger.event == "cancel":
+            return self._dispatcher.cancel(office, key)
+        return self._button_test(key)
+
+    async def _button_test(self, key: PressKey) -> None:
+        await self._dispatcher.button_test(key)
+        if self._supervision is not None:
+            self._supervision.observe_test(key.device_id)
 
     def _status(self, device_id: str, payload: bytes) -> None:
         if self._offices.office_of_device(device_id) is None:
@@ -105,3 +117,7 @@ class Intake:
     def _reject(self, reason: str, **context: object) -> None:
         self._metrics.mqtt_rejected.labels(reason).inc()
         log.warning("mqtt message rejected", reason=reason, **context)
+
+
+async def _nothing() -> None:
+    """What is left to do for a message handled (or rejected) on the spot: nothing."""

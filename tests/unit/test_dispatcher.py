@@ -95,6 +95,44 @@ async def test_offers_go_out_before_the_commit_and_the_press_returns_only_after_
     assert w.feedback.sent == [("desk-1", {"alarm_id": alarm_id, "state": "received"})]
 
 
+async def test_a_press_on_a_free_office_is_offered_before_press_returns() -> None:
+    """No turn of the event loop between a press and its offers: that is the press's latency."""
+    w = World()
+    w.present("lise", "per", "gro")
+    pressing = w.dispatcher.press(w.office, PressKey("desk-1", 3), Gesture.SINGLE)
+    assert {(p, r) for _, p, r in w.notifier.offers()} == {
+        ("lise", "leader"),
+        ("gro", "guard"),
+        ("per", "police-contact"),
+    }
+    assert await asyncio.wait_for(pressing, 5) == alarm_id_for(PressKey("desk-1", 3))
+
+
+async def test_a_press_waits_its_turn_while_the_office_is_busy_and_is_not_taken_twice() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    w.store.gate.clear()
+    first = asyncio.create_task(w.press(seq=1))
+    await settle()
+    accepting = asyncio.create_task(
+        w.dispatcher.handle(
+            w.office,
+            alarm_id_for(PressKey("desk-1", 1)),
+            cmd.AcceptRole(person_id="lise", role_id="leader"),
+        )
+    )
+    await settle()  # the accept holds the office while its write waits
+    offers_before = len(w.notifier.offers())
+    again = w.dispatcher.press(w.office, PressKey("desk-1", 2), Gesture.SINGLE)
+    repeat = w.dispatcher.press(w.office, PressKey("desk-1", 2), Gesture.SINGLE)
+    assert len(w.notifier.offers()) == offers_before  # nothing decided while the office is busy
+    w.store.gate.set()
+    assert await asyncio.wait_for(first, 5) == alarm_id_for(PressKey("desk-1", 1))
+    await asyncio.wait_for(accepting, 5)
+    results = await asyncio.wait_for(asyncio.gather(again, repeat), 5)
+    assert results == [alarm_id_for(PressKey("desk-1", 1)), None]  # a repeat, then a duplicate
+
+
 async def test_a_redelivered_press_raises_no_second_alarm() -> None:
     w = World()
     w.present("lise")

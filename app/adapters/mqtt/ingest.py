@@ -13,9 +13,11 @@ anyway, and a late PUBACK carrying an old packet id could acknowledge another me
 
 paho's socket I/O runs on the service's event loop, as in paho's `examples/loop_asyncio.py`: the
 socket is watched with `add_reader`/`add_writer`, and `loop_misc` runs once a second for the
-keepalive. So `on_message` runs on the loop and starts the handler task itself. Why: with paho's
-own network thread, handing each press over to the loop cost 110–150 µs plus GIL contention, on the
-path from a press to the first offer.
+keepalive. So `on_message` runs on the loop and calls the handler at once (when no earlier message
+of the topic is still being handled): a press is decided and offered before the next loop turn, and
+only the wait for its commit runs as a task. Why: with paho's own network thread, handing each press
+over to the loop cost 110–150 µs plus GIL contention, and a task per press another loop turn behind
+whatever else was queued, on the path from a press to the first offer.
 
 Without its thread paho does not reconnect, so a task here does, with backoff. The one blocking
 call, the TCP connect, runs in a worker thread so an unreachable broker never stalls the loop.
@@ -34,7 +36,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -53,8 +55,11 @@ __all__ = ["DEFAULT_PORT", "BrokerAddress", "MessageHandler", "MqttIngest", "Mqt
 
 log = logging.getLogger(__name__)
 
-MessageHandler = Callable[[str, bytes, bool], Awaitable[None]]
-"""`(topic, payload, retained)`; raise only for transient failures (the message comes back)."""
+MessageHandler = Callable[[str, bytes, bool], Awaitable[object]]
+"""`(topic, payload, retained)` → what to await before the acknowledgement. Called on the event
+loop as the message arrives (unless an earlier message of its topic is still being handled), so
+a handler may do its urgent work before returning. Raise, or let the awaitable raise, only for
+transient failures (the message comes back)."""
 
 MqttProtocol = Literal["3.1.1", "5"]
 
@@ -316,9 +321,18 @@ class MqttIngest:
         self._spawn(_Delivery(topic, payload, retain, message.mid, message.qos, self._epoch))
 
     def _spawn(self, delivery: _Delivery) -> None:
-        """Start the handler task now; it waits for the previous message of its topic."""
+        """Hand the message to the handler now if its topic is idle, else after the previous
+        message of its topic; then await what the handler returned, and acknowledge."""
         previous = self._tails.get(delivery.topic)
-        task = asyncio.get_running_loop().create_task(self._process(delivery, previous))
+        begun: Awaitable[object] | None = None
+        if previous is None or previous.done():
+            begun = self._begin(delivery)
+            work = self._finish(delivery, begun)
+        else:
+            work = self._process(delivery, previous)
+        task = asyncio.get_running_loop().create_task(work)
+        if isinstance(begun, Coroutine):  # cancelled before it ran (a stop): no "never awaited"
+            task.add_done_callback(lambda _: begun.close())
         self._tails[delivery.topic] = task
         self._pending.add(task)
         task.add_done_callback(partial(self._forget, delivery.topic))
@@ -330,19 +344,30 @@ class MqttIngest:
 
     # -- handling ------------------------------------------------------------------------------
 
-    async def _process(self, delivery: _Delivery, previous: asyncio.Task[None] | None) -> None:
-        """Run after the previous message of the same topic, so a device's events keep order."""
-        if previous is not None and not previous.done():
+    async def _process(self, delivery: _Delivery, previous: asyncio.Task[None]) -> None:
+        """After the previous message of the same topic, so a device's events keep order."""
+        if not previous.done():
             await asyncio.wait([previous])
-        await self._handle(delivery)
+        await self._finish(delivery, self._begin(delivery))
 
-    async def _handle(self, delivery: _Delivery) -> None:
+    def _begin(self, delivery: _Delivery) -> Awaitable[object] | None:
+        """Call the handler; None when the message is not to be acknowledged."""
         if delivery.epoch != self._live:
             log.info("skipping %s from a lost connection; it will be redelivered", delivery.topic)
+            return None
+        try:
+            return self._handler(delivery.topic, delivery.payload, delivery.retain)
+        except Exception:
+            log.exception("handler failed for %s; not acknowledged", delivery.topic)
+            self._after_failure(delivery)
+            return None
+
+    async def _finish(self, delivery: _Delivery, work: Awaitable[object] | None) -> None:
+        if work is None:
             return
         try:
             async with asyncio.timeout(self._handler_timeout_s):
-                await self._handler(delivery.topic, delivery.payload, delivery.retain)
+                await work
         except Exception:  # TimeoutError included: a stuck handler must not hold up its device
             log.exception("handler failed for %s; not acknowledged", delivery.topic)
             self._after_failure(delivery)

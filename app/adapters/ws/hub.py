@@ -1,5 +1,7 @@
 """The handset hub: one queue and one writer task per connection, so a slow handset never
-blocks the others; every frame gets the handset's next `event_seq`.
+blocks the others; every frame gets the handset's next `event_seq`. A frame for an idle
+connection is sent at once, on the caller's stack (`eager.start_now`): an alarm offer is on the
+wire before the rest of the press's work runs; frames behind it keep their order through the queue.
 
 `event_seq` starts from the wall clock in microseconds-per-millisecond units when a handset is
 first seen by this process, so it keeps increasing across service restarts and a handset that
@@ -11,13 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import structlog
 
 from app.adapters.ws import outbound
+from app.adapters.ws.eager import start_now
 from app.core import events as ev
 from app.core.alarm import AlarmState
 from app.core.facts import split_guest
@@ -38,10 +42,22 @@ class Connection:
     handset_id: str
     person_id: str
     office_id: str
-    send_text: Callable[[str], Awaitable[None]]
+    send_text: Callable[[str], Coroutine[Any, Any, None]]
     close: Callable[[int], Coroutine[Any, Any, None]]
     queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     writer: asyncio.Task[None] | None = None
+    sending: asyncio.Task[None] | None = None  # a send started at once that had to wait
+    writing: bool = False  # the writer task is sending a queued frame
+    gone: bool = False  # a send failed: the socket is closed, the reader side cleans up
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or being sent: a new frame may go out at once, in order."""
+        return (
+            not self.writing
+            and self.queue.empty()
+            and (self.sending is None or self.sending.done())
+        )
 
     @property
     def key(self) -> str:
@@ -74,6 +90,8 @@ class HandsetHub:
             del self._by_handset[conn.key]
             self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
         self._metrics.handsets.set(len(self._by_handset))
+        if conn.sending is not None:
+            conn.sending.cancel()
         if conn.writer is not None:
             conn.writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -93,7 +111,20 @@ class HandsetHub:
         self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
 
     def send(self, conn: Connection, frame: Frame) -> None:
+        """Send at once when the handset's connection is idle (an offer leaves before the rest
+        of the press's work is done), else queue behind the frames before it."""
         stamped = {**frame, "event_seq": self._next_seq(conn.key)}
+        if conn.gone:
+            return
+        if conn.idle:
+            try:
+                conn.sending = start_now(conn.send_text(_text(stamped)))
+            except Exception as err:  # the socket is gone; the reader side cleans up
+                self._send_failed(conn, err)
+                return
+            if conn.sending is not None:
+                conn.sending.add_done_callback(partial(self._sent_later, conn))
+            return
         try:
             conn.queue.put_nowait(stamped)
         except asyncio.QueueFull:
@@ -116,11 +147,24 @@ class HandsetHub:
     async def _write(self, conn: Connection) -> None:
         while True:
             frame = await conn.queue.get()
+            conn.writing = True
             try:
-                await conn.send_text(json.dumps(frame, separators=(",", ":")))
+                if conn.sending is not None:  # a frame started at once goes first
+                    await conn.sending
+                await conn.send_text(_text(frame))
             except Exception as err:  # the socket is gone; the reader side cleans up
-                log.info("handset send failed", handset_id=conn.handset_id, error=repr(err))
+                self._send_failed(conn, err)
                 return
+            finally:
+                conn.writing = False
+
+    def _sent_later(self, conn: Connection, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (err := task.exception()) is not None:
+            self._send_failed(conn, err)
+
+    def _send_failed(self, conn: Connection, err: BaseException) -> None:
+        conn.gone = True
+        log.info("handset send failed", handset_id=conn.handset_id, error=repr(err))
 
     # -- HandsetNotifier ---------------------------------------------------------------
 
@@ -131,14 +175,18 @@ class HandsetHub:
         return [c for c in self.connected(office_id) if c.person_id == person_id]
 
     def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None:
-        frame = outbound.offer_frame(state, office, role_id)
-        for conn in self._of_person(office.id, person_id):
-            self.send(conn, frame)
+        # built only for a connected person: on a press most offers go to handsets not here
+        connections = self._of_person(office.id, person_id)
+        if connections:
+            frame = outbound.offer_frame(state, office, role_id)
+            for conn in connections:
+                self.send(conn, frame)
 
     def notice(self, state: AlarmState, office: Office, person_ids: Sequence[str]) -> None:
-        frame = outbound.notice_frame(state, office)
-        for person_id in person_ids:
-            for conn in self._of_person(office.id, person_id):
+        connections = [c for p in person_ids for c in self._of_person(office.id, p)]
+        if connections:
+            frame = outbound.notice_frame(state, office)
+            for conn in connections:
                 self.send(conn, frame)
 
     def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
@@ -187,3 +235,7 @@ class HandsetHub:
     def _broadcast(self, office_id: str, frame: Frame) -> None:
         for conn in self.connected(office_id):
             self.send(conn, frame)
+
+
+def _text(frame: Frame) -> str:
+    return json.dumps(frame, separators=(",", ":"))
