@@ -77,7 +77,7 @@ def serve(
 
     from app.adapters.db.engine import upgrade
     from app.logs import configure_logging
-    from app.main import create_app
+    from app.main import SERVER_OPTIONS, create_app
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
@@ -87,7 +87,13 @@ def serve(
         raise typer.Exit(2)
     upgrade(settings.db)
     _banner(settings)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
+    )
 
 
 def _banner(settings: Settings) -> None:

@@ -10,6 +10,8 @@ import time
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
+from app.main import SERVER_OPTIONS
+
 app = FastAPI()
 
 
@@ -25,4 +27,11 @@ async def floor(ws: WebSocket) -> None:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    # the service's own server options (no websocket compression): the same stack, set the same
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
+    )

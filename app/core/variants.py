@@ -175,6 +175,8 @@ def effective_chain(office: Office, chain: Sequence[str], today: date) -> tuple[
     The acting person takes the absent person's place (and so their offers); a person already
     earlier in the chain is not asked twice.
     """
+    if not office.delegations:  # the common case, on every offer of every press: nobody acts
+        return tuple(ChainLink(p) for p in dict.fromkeys(chain))
     links: list[ChainLink] = []
     for person in chain:
         cover = stand_in(office, person, today)

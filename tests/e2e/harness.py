@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from app.adapters.db.engine import upgrade_async
 from app.adapters.mqtt.ingest import BrokerAddress
-from app.main import create_app
+from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
 from tests.conftest import DEMO_OFFICE, free_port
 
@@ -70,7 +70,13 @@ async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Run
     if migrate:
         await upgrade_async(settings.db)
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="warning",
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

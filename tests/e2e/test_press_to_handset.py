@@ -64,6 +64,8 @@ async def test_a_press_becomes_offers_answers_and_a_full_timeline(running: Runni
     ):
         welcome = await leader.expect("welcome")
         assert welcome["person_id"] == "lise"
+        # offered compression, the service declines it: deflating each frame slowed every offer
+        assert "Sec-WebSocket-Extensions" not in leader.ws.response.headers
         assert "leader" in [r["role_id"] for r in welcome["standing_roles"]]
         for h in (guard, deputy):
             await h.expect("welcome")
