@@ -77,7 +77,7 @@ def serve(
 
     from app.adapters.db.engine import upgrade
     from app.logs import configure_logging
-    from app.main import SERVER_OPTIONS, create_app
+    from app.main import WS_PER_MESSAGE_DEFLATE, create_app
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
@@ -92,7 +92,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level="warning",
-        **SERVER_OPTIONS,  # type: ignore[arg-type]
+        ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
     )
 
 

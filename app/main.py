@@ -45,10 +45,11 @@ from app.service.versions import RoleCardVersions, open_alarm_versions
 from app.services import Services
 from app.settings import Settings
 
-SERVER_OPTIONS: dict[str, object] = {"ws_per_message_deflate": False}
-"""How uvicorn serves Rollekort. No websocket compression: handset frames are a few hundred bytes
-to a kilobyte on the office network, and deflating each one cost more time on both ends (about a
-tenth of a press's path to its offer, measured) than its bytes take on the wire."""
+WS_PER_MESSAGE_DEFLATE = False
+"""uvicorn's `ws_per_message_deflate` for Rollekort. No websocket compression: handset frames
+are a few hundred bytes to a kilobyte on the office network, and deflating each one cost more time
+on both ends (about a tenth of a press's path to its offer, measured) than its bytes take on the
+wire."""
 
 log = structlog.get_logger(__name__)
 STATIC = resources.files("app.web") / "static"

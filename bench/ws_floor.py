@@ -10,7 +10,7 @@ import time
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
-from app.main import SERVER_OPTIONS
+from app.main import WS_PER_MESSAGE_DEFLATE
 
 app = FastAPI()
 
@@ -27,11 +27,11 @@ async def floor(ws: WebSocket) -> None:
 
 
 if __name__ == "__main__":
-    # the service's own server options (no websocket compression): the same stack, set the same
+    # the service's own websocket setting (no compression): the same stack, set the same
     uvicorn.run(
         app,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         log_level="warning",
-        **SERVER_OPTIONS,  # type: ignore[arg-type]
+        ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
     )

@@ -150,9 +150,17 @@ def _active(delegations: Sequence[Delegation], today: date) -> list[Delegation]:
     return [d for d in delegations if d.active_on(today)]
 
 
+def _covers(office: Office, today: date) -> dict[str, str]:
+    """Today's delegations, from person to stand-in."""
+    return {d.from_person: d.to_person for d in _active(office.delegations, today)}
+
+
 def stand_in(office: Office, person_id: str, today: date) -> str | None:
     """Who acts for `person_id` today, following cover of cover; None if nobody does."""
-    active = {d.from_person: d.to_person for d in _active(office.delegations, today)}
+    return _stand_in(_covers(office, today), person_id)
+
+
+def _stand_in(active: dict[str, str], person_id: str) -> str | None:
     seen = {person_id}
     current = active.get(person_id)
     while current is not None and current in active and current not in seen:
@@ -175,11 +183,10 @@ def effective_chain(office: Office, chain: Sequence[str], today: date) -> tuple[
     The acting person takes the absent person's place (and so their offers); a person already
     earlier in the chain is not asked twice.
     """
-    if not office.delegations:  # the common case, on every offer of every press: nobody acts
-        return tuple(ChainLink(p) for p in dict.fromkeys(chain))
+    active = _covers(office, today)  # once per chain: this runs on every offer of every press
     links: list[ChainLink] = []
     for person in chain:
-        cover = stand_in(office, person, today)
+        cover = _stand_in(active, person)
         link = ChainLink(person) if cover is None else ChainLink(cover, acting_for=person)
         if all(link.person_id != seen.person_id for seen in links):
             links.append(link)

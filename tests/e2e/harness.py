@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from app.adapters.db.engine import upgrade_async
 from app.adapters.mqtt.ingest import BrokerAddress
-from app.main import SERVER_OPTIONS, create_app
+from app.main import WS_PER_MESSAGE_DEFLATE, create_app
 from app.settings import Settings
 from tests.conftest import DEMO_OFFICE, free_port
 
@@ -75,7 +75,7 @@ async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Run
         host="127.0.0.1",
         port=settings.port,
         log_level="warning",
-        **SERVER_OPTIONS,  # type: ignore[arg-type]
+        ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -113,9 +113,9 @@ class HandsetHub:
     def send(self, conn: Connection, frame: Frame) -> None:
         """Send at once when the handset's connection is idle (an offer leaves before the rest
         of the press's work is done), else queue behind the frames before it."""
-        stamped = {**frame, "event_seq": self._next_seq(conn.key)}
         if conn.gone:
             return
+        stamped = {**frame, "event_seq": self._next_seq(conn.key)}
         if conn.idle:
             try:
                 conn.sending = start_now(conn.send_text(_text(stamped)))
