@@ -38,6 +38,7 @@ from app.core.offering import (
     open_group,
 )
 from app.core.office import Contact, Role, Trigger, TriggerKind
+from app.core.rebase import possible_replay
 from app.core.variants import acting_for
 
 __all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
@@ -117,11 +118,8 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     d.effect(fx.PushUpdate(c.alarm_id))
 
 
-REPLAY_SKEW = timedelta(minutes=5)
-
-
 def _flag_replay(d: Draft, c: cmd.RaiseAlarm) -> None:
-    if c.device_ts is None or abs(d.now - c.device_ts) <= REPLAY_SKEW:
+    if c.device_ts is None or not possible_replay(d.now, c.device_ts):
         return
     d.emit(
         ev.PossibleReplay(

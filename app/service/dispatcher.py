@@ -4,6 +4,9 @@ For a press, the offers go to the handsets as soon as the decision is made, whil
 writes it; the caller (the MQTT intake) awaits the write before it acknowledges, so a crash
 before the commit makes the broker deliver the press again, and the same press always yields
 the same alarm id. Handset answers are written first and acted on after.
+
+A new alarm's decision is usually made before its press (app.service.prepared): the press only
+moves it onto itself (app.core.rebase), and a fresh decision checks it once the alarm is durable.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from app.core.alarm import AlarmState, AlarmStatus, evolve
 from app.core.draft import Decision, InvalidTransition
 from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
+from app.core.rebase import possible_replay, rebase, template_press
 from app.core.transitions import decide
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
@@ -34,6 +38,7 @@ from app.service.metrics import Metrics
 from app.service.notify import DeliveryReport, ExternalNotifier, NoNotifier
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, FeedbackPort, HandsetNotifier, PressKey
+from app.service.prepared import Basis, PreparedRaise, PreparedRaises, minute_of
 from app.service.presence import Presence
 
 log = structlog.get_logger(__name__)
@@ -56,6 +61,28 @@ class _Press:
     started: float  # perf_counter at arrival, for the dispatch and commit histograms
 
 
+@dataclass(frozen=True)
+class _Raised:
+    press: _Press
+    office: Office
+    state: AlarmState
+    decision: Decision
+    now: datetime
+    prepared: PreparedRaise | None  # decided ahead: checked once durable
+
+
+def _command(press: _Press, alarm_id: str) -> cmd.RaiseAlarm:
+    return cmd.RaiseAlarm(
+        alarm_id=alarm_id,
+        device_id=press.key.device_id,
+        seq=press.key.seq,
+        gesture=press.gesture,
+        device_ts=press.device_ts,
+        battery=press.battery,
+        mode=press.mode,
+    )
+
+
 class UnknownAlarm(InvalidTransition):
     def __init__(self, alarm_id: str) -> None:
         super().__init__("unknown_alarm", f"no open alarm {alarm_id!r} in your office")
@@ -75,11 +102,14 @@ class Dispatcher:
         external: ExternalNotifier | None = None,
         acknowledged: Acknowledged | None = None,
         on_closed: Callable[[str], Awaitable[object]] | None = None,
+        prepare_raises: bool = True,
     ) -> None:
         self._offices = offices
         self._store = store
         self._clock = clock
         self._metrics = metrics
+        self._presence = presence
+        self._acknowledged = acknowledged
         self._journal = Journal(store)
         self._cards = AlarmCards(presence, acknowledged, lambda o: offices.offices.get(o))
         self._effects = EffectRunner(
@@ -97,6 +127,17 @@ class Dispatcher:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._on_closed = on_closed
         self._closing: set[asyncio.Task[None]] = set()
+        self._prepared = PreparedRaises(
+            prepare=self._prepare_raise,
+            basis=self._basis,
+            offices=lambda: offices.offices.values(),
+            clock=clock,
+        )
+        if prepare_raises:
+            presence.watch(self._prepared.stale)
+            self._prepared.stale()
+        else:
+            self._prepared.turn_off()
 
     # -- start-up and shutdown ----------------------------------------------------------
 
@@ -110,6 +151,7 @@ class Dispatcher:
         for alarm_id in await self._store.open_alarm_ids():
             await self._recover_one(alarm_id)
         self._metrics.open_alarms.set(len(self._open))
+        self._prepared.stale()
         log.info("recovered", open_alarms=len(self._open), press_keys=len(self._seen))
         return len(self._open)
 
@@ -129,6 +171,7 @@ class Dispatcher:
         self._effects.arm_all(state, office)
 
     async def close(self) -> None:
+        self._prepared.close()
         self._effects.close()
         await self._journal.close()
 
@@ -181,7 +224,7 @@ class Dispatcher:
         press = _Press(office, key, gesture, device_ts, battery, mode, time.perf_counter())
         if self._locks[office.id].locked():
             return self._press_in_turn(press)
-        return self._durable(*self._raise(press))
+        return self._durable(self._raise(press))
 
     async def _press_in_turn(self, press: _Press) -> str | None:
         async with self._locks[press.office.id]:
@@ -190,53 +233,124 @@ class Dispatcher:
         if raised is None:
             await self._duplicate(press.key)
             return None
-        return await self._durable(*raised)
+        return await self._durable(raised)
 
     async def _duplicate(self, key: PressKey) -> None:
         self._metrics.duplicates.inc()
         log.info("duplicate press ignored", device_id=key.device_id, seq=key.seq)
         await asyncio.shield(self._seen[key])
 
-    def _raise(self, press: _Press) -> tuple[_Press, Office, AlarmState, Decision]:
+    def _raise(self, press: _Press) -> _Raised:
         """Decide and push: synchronous, so no other decision of the office interleaves."""
-        key = press.key
+        key, now = press.key, self._clock.now()
         alarm_id = self._open_by_device.get(key.device_id) or alarm_id_for(key)
         current = self._open.get(alarm_id)
-        office = press.office
-        if current is None:
-            office = self._cards.for_new_alarm(
-                office, key.device_id, press.gesture, self._clock.now()
+        prepared = None if current is not None else self._ready_raise(press, now)
+        if prepared is not None:
+            office = prepared.resolved
+            decision = rebase(
+                prepared.decision,
+                now=now,
+                alarm_id=alarm_id,
+                seq=key.seq,
+                gesture=press.gesture,
+                device_ts=press.device_ts,
+                battery=press.battery,
             )
-            self._cards.remember(alarm_id, office)
+            assert decision.state is not None
+            state = decision.state
+            self._remember(state)
         else:
-            alarm_office = self._cards.of(alarm_id, office)
-            now = self._clock.now()
-            office = self._cards.fuller(alarm_office, office, key.device_id, press.gesture, now)
-            if office is not alarm_office:
-                self._cards.remember(alarm_id, office)
-        command = cmd.RaiseAlarm(
-            alarm_id=alarm_id,
-            device_id=key.device_id,
-            seq=key.seq,
-            gesture=press.gesture,
-            device_ts=press.device_ts,
-            battery=press.battery,
-            mode=press.mode,
-        )
-        state, decision = self._decide(office, current, command)
+            office = self._card_for(press, alarm_id, current, now)
+            state, decision = self._decide(office, current, _command(press, alarm_id), now)
+        self._cards.remember(alarm_id, office)
         self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
+        if prepared is None and current is None:
+            self._metrics.prepared_raises.labels("fresh").inc()
         self._seen[key] = self._write(state, decision, key)
-        return press, office, state, decision
+        self._prepared.stale()
+        return _Raised(press, office, state, decision, now, prepared)
 
-    async def _durable(
-        self, press: _Press, office: Office, state: AlarmState, decision: Decision
-    ) -> str:
+    def _card_for(
+        self, press: _Press, alarm_id: str, current: AlarmState | None, now: datetime
+    ) -> Office:
+        """A new alarm's card resolved for its situation; a repeat's, with what a raised level
+        adds (a hold after "come by")."""
+        device_id = press.key.device_id
+        if current is None:
+            return self._cards.for_new_alarm(press.office, device_id, press.gesture, now)
+        alarm_office = self._cards.of(alarm_id, press.office)
+        return self._cards.fuller(alarm_office, press.office, device_id, press.gesture, now)
+
+    # -- raises decided ahead (app.service.prepared) -------------------------------------
+
+    def _ready_raise(self, press: _Press, now: datetime) -> PreparedRaise | None:
+        if possible_replay(now, press.device_ts):
+            return None  # the template has no replay flag
+        key = press.key
+        return self._prepared.take(press.office, key.device_id, press.gesture, press.mode, now)
+
+    def _prepare_raise(
+        self, office: Office, device_id: str, gesture: Gesture, now: datetime
+    ) -> tuple[Office, Decision]:
+        resolved = self._cards.for_new_alarm(office, device_id, gesture, now)
+        ctx = self._cards.context(resolved, now, self._busy(office.id, None))
+        return resolved, decide(None, template_press(device_id, gesture, AlarmMode.REAL), ctx, now)
+
+    def _basis(self, office_id: str, now: datetime) -> Basis:
+        acknowledged = self._acknowledged(office_id) if self._acknowledged else None
+        return Basis(
+            offices=self._offices.generation,
+            presence=self._presence.generation,
+            acknowledged=acknowledged,
+            busy=self._busy(office_id, None),
+            minute=minute_of(now),
+        )
+
+    def _check(self, raised: _Raised, prepared: PreparedRaise) -> None:
+        """Once the alarm is durable (so the check never competes with its offers): a raise
+        decided ahead must equal a fresh decision from the same inputs. If it ever does not, the
+        alarm goes on as pushed (that is what the handsets were told) and every later press is
+        decided on its own path. Inputs changed since the press cannot be checked."""
+        press, office_id = raised.press, raised.press.office.id
+        acknowledged = self._acknowledged(office_id) if self._acknowledged else None
+        then = Basis(
+            offices=self._offices.generation,
+            presence=self._presence.generation,
+            acknowledged=acknowledged,
+            busy=self._busy(office_id, raised.state),  # as before this alarm was raised
+            minute=minute_of(raised.now),
+        )
+        if then != prepared.basis:
+            self._metrics.prepared_raises.labels("unchecked").inc()
+            log.info("prepared raise not checked, inputs changed", alarm_id=raised.state.alarm_id)
+            return
+        device_id, now = press.key.device_id, raised.now
+        resolved = self._cards.for_new_alarm(press.office, device_id, press.gesture, now)
+        ctx = self._cards.context(resolved, now, then.busy)
+        fresh = (resolved, decide(None, _command(press, raised.state.alarm_id), ctx, now))
+        if fresh == (raised.office, raised.decision):
+            self._metrics.prepared_raises.labels("used").inc()
+            return
+        self._metrics.prepared_raises.labels("differed").inc()
+        log.error(
+            "a prepared raise differed from a fresh decision; deciding every press afresh",
+            alarm_id=raised.state.alarm_id,
+            prepared=[type(e).__name__ for e in raised.decision.events],
+            fresh=[type(e).__name__ for e in fresh[1].events],
+        )
+        self._prepared.turn_off()
+
+    async def _durable(self, raised: _Raised) -> str:
+        press, office, state, decision = raised.press, raised.office, raised.state, raised.decision
         await asyncio.shield(self._seen[press.key])
         self._metrics.commit_seconds.observe(time.perf_counter() - press.started)
         if any(isinstance(e, ev.AlarmRaised) for e in decision.events):
             self._metrics.alarms.labels(office.id, state.mode.value).inc()
         self._effects.after_commit(state, office, decision)
+        if raised.prepared is not None:
+            self._check(raised, raised.prepared)
         return state.alarm_id
 
     async def cancel(self, office: Office, key: PressKey) -> str | None:
@@ -318,7 +432,7 @@ class Dispatcher:
             if current is None or current.office_id != office.id:
                 raise UnknownAlarm(alarm_id)
             office = self._cards.of(alarm_id, office)
-            state, decision = self._decide(office, current, command)
+            state, decision = self._decide(office, current, command, self._clock.now())
             if not decision.events:
                 return
             written = self._write(state, decision, press)
@@ -326,6 +440,7 @@ class Dispatcher:
                 self._seen[press] = written
             await asyncio.shield(written)
             self._effects.push(state, office, decision)
+            self._prepared.stale()  # who is busy may have changed
         self._effects.after_commit(state, office, decision)
         if self._on_closed is not None and state.status is not AlarmStatus.OPEN:
             task = asyncio.create_task(self._closed(state.alarm_id))
@@ -343,9 +458,8 @@ class Dispatcher:
     # -- the steps ---------------------------------------------------------------------
 
     def _decide(
-        self, office: Office, state: AlarmState | None, command: cmd.Command
+        self, office: Office, state: AlarmState | None, command: cmd.Command, now: datetime
     ) -> tuple[AlarmState, Decision]:
-        now = self._clock.now()
         ctx = self._cards.context(office, now, self._busy(office.id, state))
         decision = decide(state, command, ctx, now)
         after = decision.state

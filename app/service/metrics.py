@@ -42,6 +42,13 @@ class Metrics:
         self.ws_queue_overflow = Counter(
             "rollekort_ws_queue_overflow_total", "Handsets dropped for a full queue", registry=r
         )
+        self.prepared_raises = Counter(
+            "rollekort_prepared_raises_total",
+            "New alarms by how they were decided: prepared ahead and checked (used), decided on "
+            "the press's path (fresh), or prepared but differing from a fresh decision (differed)",
+            ["outcome"],
+            registry=r,
+        )
         self.dispatch_seconds = Histogram(
             "rollekort_dispatch_seconds",
             "Press taken in to offers queued",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,7 +47,10 @@ class GatedStore(FakeAlarmStore):
 
 class World:
     def __init__(
-        self, store: FakeAlarmStore | None = None, clock: ManualClock | None = None
+        self,
+        store: FakeAlarmStore | None = None,
+        clock: ManualClock | None = None,
+        prepare_raises: bool = True,
     ) -> None:
         loaded = load_office_file(DEMO_OFFICE)
         self.office = loaded.office
@@ -56,6 +59,7 @@ class World:
         self.presence = Presence()
         self.notifier = RecordingNotifier()
         self.feedback = RecordingFeedback()
+        self.metrics = Metrics()
         self.dispatcher = Dispatcher(
             offices=OfficeDirectory([loaded]),
             store=self.store,
@@ -63,7 +67,8 @@ class World:
             presence=self.presence,
             notifier=self.notifier,
             feedback=self.feedback,
-            metrics=Metrics(),
+            metrics=self.metrics,
+            prepare_raises=prepare_raises,
         )
 
     def present(self, *people: str) -> None:
@@ -214,7 +219,8 @@ async def test_answers_are_written_before_they_are_pushed() -> None:
         await w.dispatcher.handle(
             w.office, alarm_id, cmd.AcceptRole(person_id="gro", role_id="guard")
         )
-    assert w.clock.pending == []  # closing disarmed every deadline
+    # closing disarmed every deadline: what is left prepares raises at the next minute
+    assert w.clock.pending == [T0 + timedelta(minutes=1)]
 
 
 async def test_cancel_from_the_presser_closes_the_devices_open_alarm() -> None:
