@@ -52,9 +52,11 @@ class Intake:
         if parsed is None:
             return self._not_native(topic, payload, retained)
         kind, device_id = parsed
-        self._metrics.mqtt_messages.labels(kind).inc()
         if kind == topics.TRIGGER:
-            return self._trigger(device_id, payload, retained)
+            work = self._trigger(device_id, payload, retained)
+            self._metrics.mqtt_messages.labels(kind).inc()  # counted after a press's offers
+            return work
+        self._metrics.mqtt_messages.labels(kind).inc()
         if kind == topics.STATUS:
             self._status(device_id, payload)
         return _nothing()
@@ -75,26 +77,32 @@ class Intake:
         except native.DecodeError as err:
             self._reject(err.reason, device_id=device_id, detail=err.detail)
             return _nothing()
-        for field in dropped:
-            self._metrics.mqtt_repaired.labels(field).inc()
-            log.warning("bad optional field dropped, press kept", device_id=device_id, field=field)
-        if retained:
-            log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
         key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")
-        if self._supervision is not None:
-            self._supervision.observe_press(device_id, trigger.battery)
         if trigger.event == "press":
             mode = self._mode_for(office.id)  # a drill window turns presses into drills
             pressed = self._dispatcher.press(
                 office, key, Gesture(trigger.gesture), trigger.ts, trigger.battery, mode
             )
-            # logged after the offers are out: a log line is not worth a press's latency
-            log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
+            # the offers are out: what is left is bookkeeping, not worth a press's latency
+            self._noted(device_id, trigger, dropped, retained)
             return pressed
-        log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
+        self._noted(device_id, trigger, dropped, retained)
         if trigger.event == "cancel":
             return self._dispatcher.cancel(office, key)
         return self._button_test(key)
+
+    def _noted(
+        self, device_id: str, trigger: native.TriggerEvent, dropped: tuple[str, ...], retained: bool
+    ) -> None:
+        """A trigger message's logs, counters and device health."""
+        for field in dropped:
+            self._metrics.mqtt_repaired.labels(field).inc()
+            log.warning("bad optional field dropped, press kept", device_id=device_id, field=field)
+        if retained:
+            log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
+        if self._supervision is not None:
+            self._supervision.observe_press(device_id, trigger.battery)
+        log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
 
     async def _button_test(self, key: PressKey) -> None:
         await self._dispatcher.button_test(key)
