@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,6 +21,7 @@ import structlog
 
 from app.adapters.ws import outbound
 from app.adapters.ws.eager import start_now
+from app.adapters.ws.encoding import Encoded, OfferTexts, encode, stamped
 from app.core import events as ev
 from app.core.alarm import AlarmState
 from app.core.facts import split_guest
@@ -44,7 +44,7 @@ class Connection:
     office_id: str
     send_text: Callable[[str], Coroutine[Any, Any, None]]
     close: Callable[[int], Coroutine[Any, Any, None]]
-    queue: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     writer: asyncio.Task[None] | None = None
     sending: asyncio.Task[None] | None = None  # a send started at once that had to wait
     writing: bool = False  # the writer task is sending a queued frame
@@ -73,6 +73,7 @@ class HandsetHub:
         self._by_handset: dict[str, Connection] = {}
         self._seq: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self._offer_texts = OfferTexts()
 
     # -- connections -------------------------------------------------------------------
 
@@ -110,15 +111,16 @@ class HandsetHub:
         """Missed pings: the person no longer counts as present through this handset."""
         self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
 
-    def send(self, conn: Connection, frame: Frame) -> None:
+    def send(self, conn: Connection, frame: Frame | Encoded) -> None:
         """Send at once when the handset's connection is idle (an offer leaves before the rest
         of the press's work is done), else queue behind the frames before it."""
         if conn.gone:
             return
-        stamped = {**frame, "event_seq": self._next_seq(conn.key)}
+        encoded = frame if isinstance(frame, Encoded) else encode(frame)
+        text = stamped(encoded, self._next_seq(conn.key))
         if conn.idle:
             try:
-                conn.sending = start_now(conn.send_text(_text(stamped)))
+                conn.sending = start_now(conn.send_text(text))
             except Exception as err:  # the socket is gone; the reader side cleans up
                 self._send_failed(conn, err)
                 return
@@ -126,7 +128,7 @@ class HandsetHub:
                 conn.sending.add_done_callback(partial(self._sent_later, conn))
             return
         try:
-            conn.queue.put_nowait(stamped)
+            conn.queue.put_nowait(text)
         except asyncio.QueueFull:
             self._metrics.ws_queue_overflow.inc()
             log.warning("handset queue full, dropping connection", handset_id=conn.handset_id)
@@ -146,12 +148,12 @@ class HandsetHub:
 
     async def _write(self, conn: Connection) -> None:
         while True:
-            frame = await conn.queue.get()
+            text = await conn.queue.get()
             conn.writing = True
             try:
                 if conn.sending is not None:  # a frame started at once goes first
                     await conn.sending
-                await conn.send_text(_text(frame))
+                await conn.send_text(text)
             except Exception as err:  # the socket is gone; the reader side cleans up
                 self._send_failed(conn, err)
                 return
@@ -178,14 +180,14 @@ class HandsetHub:
         # built only for a connected person: on a press most offers go to handsets not here
         connections = self._of_person(office.id, person_id)
         if connections:
-            frame = outbound.offer_frame(state, office, role_id)
+            frame = self._offer_texts.encoded(state, office, role_id)
             for conn in connections:
                 self.send(conn, frame)
 
     def notice(self, state: AlarmState, office: Office, person_ids: Sequence[str]) -> None:
         connections = [c for p in person_ids for c in self._of_person(office.id, p)]
         if connections:
-            frame = outbound.notice_frame(state, office)
+            frame = encode(outbound.notice_frame(state, office))
             for conn in connections:
                 self.send(conn, frame)
 
@@ -233,9 +235,8 @@ class HandsetHub:
         self._broadcast(office_id, outbound.coverage_frame(coverage))
 
     def _broadcast(self, office_id: str, frame: Frame) -> None:
-        for conn in self.connected(office_id):
-            self.send(conn, frame)
-
-
-def _text(frame: Frame) -> str:
-    return json.dumps(frame, separators=(",", ":"))
+        connections = self.connected(office_id)
+        if connections:
+            encoded = encode(frame)  # once for every handset: only event_seq differs
+            for conn in connections:
+                self.send(conn, encoded)
