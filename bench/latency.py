@@ -161,11 +161,20 @@ async def _ws_hop(port: int, count: int) -> Summary:
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
         for i in range(count + WARMUP):
             await ws.send("go")
-            frame = json.loads(await ws.recv())
-            arrived = time.monotonic_ns()
+            frame, arrived = await _received(ws)
             if i >= WARMUP:
                 samples.append(arrived - frame["sent_ns"])
     return Summary.of("websocket hop", samples)
+
+
+async def _received(ws: Any) -> tuple[dict[str, Any], int]:
+    """The next frame and when it arrived: taken the same way for the floor and for offers
+    (the time as `recv` returns, before the frame is parsed)."""
+    async with asyncio.timeout(10):
+        raw = await ws.recv()
+    arrived = time.monotonic_ns()
+    frame: dict[str, Any] = json.loads(raw)
+    return frame, arrived
 
 
 # -- the real path ---------------------------------------------------------------------------
@@ -186,8 +195,7 @@ async def _press_to_offer(http: str, mqtt_url: str, count: int) -> tuple[list[st
                 payload = json.dumps({"event": "press", "seq": seq, "gesture": "single"})
                 sent = time.monotonic_ns()
                 pub.publish("rollekort/v1/trigger/desk-1", payload.encode(), qos=1)
-                offer = await _until(ws, "alarm")
-                arrived = time.monotonic_ns()
+                offer, arrived = await _until(ws, "alarm")
                 if i >= WARMUP:
                     samples.append(arrived - sent)
                     alarms.append(offer["alarm_id"])
@@ -198,13 +206,16 @@ async def _press_to_offer(http: str, mqtt_url: str, count: int) -> tuple[list[st
     return alarms, Summary.of("press → offer", samples)
 
 
-async def _until(ws: Any, frame_type: str, alarm_id: str | None = None) -> dict[str, Any]:
+async def _until(
+    ws: Any, frame_type: str, alarm_id: str | None = None
+) -> tuple[dict[str, Any], int]:
+    """The next frame of a type (answering pings meanwhile), and when it arrived."""
     while True:
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        frame, arrived = await _received(ws)
         if frame["type"] == "ping":
             await ws.send(json.dumps({"type": "pong", "nonce": frame["nonce"]}))
         if frame["type"] == frame_type and alarm_id in (None, frame.get("alarm_id")):
-            return frame
+            return frame, arrived
 
 
 async def _close_alarm(ws: Any, offer: dict[str, Any]) -> None:
