@@ -137,7 +137,7 @@ class Dispatcher:
             presence.watch(self._prepared.stale)
             self._prepared.stale()
         else:
-            self._prepared.turn_off()
+            self._prepared.close()
 
     # -- start-up and shutdown ----------------------------------------------------------
 
@@ -171,7 +171,7 @@ class Dispatcher:
         self._effects.arm_all(state, office)
 
     async def close(self) -> None:
-        self._prepared.close()
+        await self._prepared.aclose()
         self._effects.close()
         await self._journal.close()
 
@@ -299,13 +299,17 @@ class Dispatcher:
         return resolved, decide(None, template_press(device_id, gesture, AlarmMode.REAL), ctx, now)
 
     def _basis(self, office_id: str, now: datetime) -> Basis:
-        acknowledged = self._acknowledged(office_id) if self._acknowledged else None
+        return self._basis_with(office_id, self._busy(office_id, None), minute_of(now))
+
+    def _basis_with(self, office_id: str, busy: frozenset[str], minute: int) -> Basis:
+        office = self._offices.offices.get(office_id)
+        guests = [s.office_id for s in office.facts.sharing if s.offers_role] if office else []
         return Basis(
             offices=self._offices.generation,
-            presence=self._presence.generation,
-            acknowledged=acknowledged,
-            busy=self._busy(office_id, None),
-            minute=minute_of(now),
+            presence=tuple(self._presence.generation(o) for o in (office_id, *guests)),
+            acknowledged=self._acknowledged(office_id) if self._acknowledged else None,
+            busy=busy,
+            minute=minute,
         )
 
     def _check(self, raised: _Raised, prepared: PreparedRaise) -> None:
@@ -314,14 +318,8 @@ class Dispatcher:
         alarm goes on as pushed (that is what the handsets were told) and every later press is
         decided on its own path. Inputs changed since the press cannot be checked."""
         press, office_id = raised.press, raised.press.office.id
-        acknowledged = self._acknowledged(office_id) if self._acknowledged else None
-        then = Basis(
-            offices=self._offices.generation,
-            presence=self._presence.generation,
-            acknowledged=acknowledged,
-            busy=self._busy(office_id, raised.state),  # as before this alarm was raised
-            minute=minute_of(raised.now),
-        )
+        busy = self._busy(office_id, raised.state)  # as before this alarm was raised
+        then = self._basis_with(office_id, busy, minute_of(raised.now))
         if then != prepared.basis:
             self._metrics.prepared_raises.labels("unchecked").inc()
             log.info("prepared raise not checked, inputs changed", alarm_id=raised.state.alarm_id)

@@ -3,14 +3,15 @@ raise, the decision a press would get now, kept ready so a press only has to mov
 itself (`app.core.rebase`).
 
 A prepared decision is used only when everything it was decided from is still the same: the
-offices and their cards (the directory's generation), who is present (the presence
-generation), who acknowledged the card, who is busy in another alarm, and the minute (time
-windows, guard schedules and acting leaders change at minute boundaries at the finest; zone
-offsets are whole minutes, so a UTC minute is one local minute). That is the `Basis`, read
-again at each press. When something changes, a pass in the background decides again what is
-stale, one decision per loop turn so a press never waits behind a whole pass; a timer starts a
-pass at each minute boundary. A few bases are kept per trigger, so an alarm's accept and
-all-clear (which change who is busy, and back) do not throw the others away.
+offices and their cards (the directory's generation), who is present (the presence generations
+of the office and of offices whose staff it may offer roles), who acknowledged the card, who is
+busy in another alarm, and the minute (time windows, guard schedules and acting leaders change
+at minute boundaries at the finest; zone offsets are whole minutes, so a UTC minute is one
+local minute). That is the `Basis`, read again at each press. When something changes, a pass in
+the background decides again what is stale, one decision per loop turn so a press never waits
+behind a whole pass; a timer starts a pass at each minute boundary. A few bases are kept per
+trigger, so an alarm's accept and all-clear (which change who is busy, and back) do not throw
+the others away.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ log = structlog.get_logger(__name__)
 
 BASES_KEPT = 4
 """Prepared decisions kept per trigger and level, one per basis (the newest ones)."""
+OFFICES_PER_TURN = 10
+"""Offices whose prepared raises a pass looks over before it lets the loop turn."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Basis:
     """What a raise is decided from, beside the office object itself."""
 
     offices: int
-    presence: int
+    presence: tuple[int, ...]  # the office's, and those of offices whose staff it may offer roles
     acknowledged: frozenset[str] | None
     busy: frozenset[str]
     minute: int
@@ -122,7 +125,14 @@ class PreparedRaises:
             self._timer = None
         if self._pass is not None:
             self._pass.cancel()
-            self._pass = None
+
+    async def aclose(self) -> None:
+        """Close, and wait for a pass under way to stop."""
+        running = self._pass
+        self.close()
+        if running is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
 
     async def _refresh(self) -> None:
         try:
@@ -139,7 +149,9 @@ class PreparedRaises:
 
     async def _one_pass(self) -> None:
         wanted: set[tuple[str, str, Level]] = set()
-        for office in list(self._offices()):
+        for n, office in enumerate(list(self._offices())):
+            if n and not n % OFFICES_PER_TURN:
+                await asyncio.sleep(0)
             for device_id, trigger in office.triggers.items():
                 # gestures that raise the same level get the same decision, but for the
                 # gesture named in the press's record, which the press puts in
