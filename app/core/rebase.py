@@ -81,6 +81,7 @@ class PreparedDecision:
     effects: tuple[tuple[fx.Effect, _Patch], ...]
     state: tuple[AlarmState, _Patch]
     slots: tuple[tuple[RoleSlot, _Patch], ...]
+    offers: tuple[tuple[str, str], ...]  # (person, role) of each PushOffer, in order
 
     @classmethod
     def of(cls, decision: Decision, decided_at: datetime) -> PreparedDecision:
@@ -94,7 +95,19 @@ class PreparedDecision:
             effects=tuple((e, _patch_for(e)) for e in decision.effects),
             state=(state, _patch_for(state, nested="slots")),
             slots=tuple((s, _patch_for(s)) for s in state.slots),
+            offers=tuple(
+                (e.person_id, e.role_id) for e in decision.effects if isinstance(e, fx.PushOffer)
+            ),
         )
+
+
+def moved_state(prepared: PreparedDecision, *, now: datetime, alarm_id: str) -> AlarmState:
+    """The alarm's state after this press: all its offers need, so they can go out before
+    the rest of the decision is moved."""
+    shift = now - prepared.decided_at
+    slots = tuple(patch.apply(s, alarm_id, shift) for s, patch in prepared.slots)
+    state, patch = prepared.state
+    return replace(patch.apply(state, alarm_id, shift), slots=slots)
 
 
 def rebase(
@@ -106,21 +119,21 @@ def rebase(
     gesture: Gesture,
     device_ts: datetime | None,
     battery: int | None,
+    state: AlarmState | None = None,
 ) -> Decision:
     """The template decision as the decision for this press at `now`. The caller has checked
     that `possible_replay` is false, that nothing else it was decided from has changed, and
-    that the press's gesture raises the same level as the template's."""
+    that the press's gesture raises the same level as the template's. `state`, when given, is
+    `moved_state` for the same press."""
     shift = now - prepared.decided_at
     events = [patch.apply(e, alarm_id, shift) for e, patch in prepared.events]
     press = events[0]
     if isinstance(press, ev.PressReceived):
         events[0] = replace(press, seq=seq, gesture=gesture, device_ts=device_ts, battery=battery)
-    slots = tuple(patch.apply(s, alarm_id, shift) for s, patch in prepared.slots)
-    state, patch = prepared.state
     return Decision(
         events=tuple(events),
         effects=tuple(patch.apply(e, alarm_id, shift) for e, patch in prepared.effects),
-        state=replace(patch.apply(state, alarm_id, shift), slots=slots),
+        state=moved_state(prepared, now=now, alarm_id=alarm_id) if state is None else state,
     )
 
 

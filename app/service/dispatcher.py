@@ -28,7 +28,7 @@ from app.core.alarm import AlarmState, AlarmStatus, evolve
 from app.core.draft import Decision, InvalidTransition
 from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
-from app.core.rebase import possible_replay, rebase, template_press
+from app.core.rebase import moved_state, possible_replay, rebase, template_press
 from app.core.transitions import decide
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
@@ -247,24 +247,28 @@ class Dispatcher:
         current = self._open.get(alarm_id)
         prepared = None if current is not None else self._ready_raise(press, now)
         if prepared is not None:
-            office = prepared.resolved
+            # the offers first, from the moved state; then the rest of the decision is moved
+            office, ready = prepared.resolved, prepared.decision
+            state = moved_state(ready, now=now, alarm_id=alarm_id)
+            self._remember(state)
+            self._cards.remember(alarm_id, office)
+            self._effects.offer(state, office, ready.offers)
             decision = rebase(
-                prepared.decision,
+                ready,
                 now=now,
                 alarm_id=alarm_id,
                 seq=key.seq,
                 gesture=press.gesture,
                 device_ts=press.device_ts,
                 battery=press.battery,
+                state=state,
             )
-            assert decision.state is not None
-            state = decision.state
-            self._remember(state)
+            self._effects.push(state, office, decision, offered=True)
         else:
             office = self._card_for(press, alarm_id, current, now)
             state, decision = self._decide(office, current, _command(press, alarm_id), now)
-        self._cards.remember(alarm_id, office)
-        self._effects.push(state, office, decision)
+            self._cards.remember(alarm_id, office)
+            self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
         if prepared is None and current is None:
             self._metrics.prepared_raises.labels("fresh").inc()

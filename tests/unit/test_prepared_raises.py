@@ -5,6 +5,7 @@ fresh decision once durable (unless its inputs changed meanwhile), switched off 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ import app.service.dispatcher as dispatcher_module
 from app.core import commands as cmd
 from app.core import events as ev
 from app.core.office import AlarmMode, Gesture
-from app.core.rebase import rebase
+from app.core.rebase import PreparedDecision, moved_state, rebase
 from app.service.dispatcher import alarm_id_for
 from app.service.ports import PressKey
 from app.service.prepared import PreparedRaises
@@ -122,10 +123,14 @@ async def test_drills_and_possible_replays_are_decided_on_the_press_path(why: st
 async def test_a_prepared_raise_that_differs_switches_them_off_and_the_alarm_goes_on_as_told(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def times_not_moved(prepared: object, **press: object) -> object:  # a bug to be caught
-        return rebase(prepared, **{**press, "now": prepared.decided_at})  # type: ignore[arg-type, attr-defined]
+    def times_not_moved(real: Callable[..., object]) -> Callable[..., object]:  # a bug to catch
+        def moved(prepared: PreparedDecision, **press: object) -> object:
+            return real(prepared, **{**press, "now": prepared.decided_at})
 
-    monkeypatch.setattr(dispatcher_module, "rebase", times_not_moved)
+        return moved
+
+    monkeypatch.setattr(dispatcher_module, "rebase", times_not_moved(rebase))
+    monkeypatch.setattr(dispatcher_module, "moved_state", times_not_moved(moved_state))
     # what the suite-wide check (tests/conftest.py) fails on is expected here
     monkeypatch.setattr(PreparedRaises, "turn_off", TURN_OFF)
     w = await settled("lise", "per", "gro")
