@@ -44,8 +44,9 @@ class Metrics:
         )
         self.prepared_raises = Counter(
             "rollekort_prepared_raises_total",
-            "New alarms by how they were decided: prepared ahead and checked (used), decided on "
-            "the press's path (fresh), or prepared but differing from a fresh decision (differed)",
+            "New alarms by how they were decided: prepared ahead and equal to a fresh decision "
+            "(used), prepared but differing from it (differed), prepared with inputs changed "
+            "before the check (unchecked), or decided on the press's path (fresh)",
             ["outcome"],
             registry=r,
         )

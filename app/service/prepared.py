@@ -78,6 +78,7 @@ class PreparedRaises:
         self._offices = offices
         self._clock = clock
         self._ready: dict[tuple[str, str, Level], dict[Basis, PreparedRaise]] = {}
+        self._failed: dict[tuple[tuple[str, str, Level], Basis], Office] = {}
         self._pass: asyncio.Task[None] | None = None
         self._again = False
         self._timer: Cancellable | None = None
@@ -170,12 +171,16 @@ class PreparedRaises:
         kept = self._ready.setdefault(key, {})
         if (found := kept.get(basis)) is not None and found.office is office:
             return False
+        if self._failed.get((key, basis)) is office:
+            return False  # tried on this basis already: presses are decided on their path
         device_id = key[1]
         try:
             resolved, decision = self._prepare(office, device_id, gesture, now)
             ready = PreparedDecision.of(decision, now)
         except Exception as err:  # that press will be decided on its own path
             log.warning("cannot prepare a raise", device_id=device_id, error=repr(err))
+            self._failed = {k: o for k, o in self._failed.items() if k[1].minute == basis.minute}
+            self._failed[(key, basis)] = office
             return True
         kept[basis] = PreparedRaise(office, resolved, ready, basis)
         for old in [b for b in kept if b.minute != basis.minute]:  # from an earlier minute

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NoReturn
 
 import pytest
 from structlog.testing import capture_logs
@@ -14,11 +15,11 @@ from structlog.testing import capture_logs
 import app.service.dispatcher as dispatcher_module
 from app.core import commands as cmd
 from app.core import events as ev
-from app.core.office import AlarmMode, Gesture
+from app.core.office import AlarmMode, Gesture, Office
 from app.core.rebase import PreparedDecision, moved_state, rebase
 from app.service.dispatcher import alarm_id_for
 from app.service.ports import PressKey
-from app.service.prepared import PreparedRaises
+from app.service.prepared import Basis, PreparedRaises, minute_of
 from tests.fakes.clock import ManualClock, settle
 from tests.unit.test_dispatcher import T0, GatedStore, World
 
@@ -168,3 +169,31 @@ async def test_presence_in_an_unrelated_office_leaves_prepared_raises_in_use() -
     w.presence.arrived("another-office", "ola", "hs-ola")  # no loop turn: nothing re-prepared
     await press(w, seq=1)
     assert outcomes(w) == {"used": 1.0}
+
+
+async def test_a_raise_that_cannot_be_prepared_is_tried_once_per_basis() -> None:
+    office = World().office
+    tried: list[str] = []
+
+    def failing(office: Office, device_id: str, gesture: Gesture, now: datetime) -> NoReturn:
+        tried.append(device_id)
+        raise ValueError("cannot")
+
+    basis = Basis(
+        offices=1, presence=(0,), acknowledged=None, busy=frozenset(), minute=minute_of(T0)
+    )
+    raises = PreparedRaises(
+        prepare=failing,
+        basis=lambda office_id, now: basis,
+        offices=lambda: [office],
+        clock=ManualClock(T0),
+    )
+    with capture_logs() as logs:
+        for _ in range(3):
+            raises.stale()
+            await settle()
+    levels = {(d, t.level_for(g)) for d, t in office.triggers.items() for g in Gesture}
+    assert sorted(tried) == sorted(d for d, _ in levels)
+    assert [e["event"] for e in logs] == ["cannot prepare a raise"] * len(levels)
+    assert raises.take(office, "desk-1", Gesture.SINGLE, AlarmMode.REAL, T0) is None
+    await raises.aclose()
