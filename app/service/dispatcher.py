@@ -331,16 +331,33 @@ class Dispatcher:
         device_id, now = press.key.device_id, raised.now
         resolved = self._cards.for_new_alarm(press.office, device_id, press.gesture, now)
         ctx = self._cards.context(resolved, now, then.busy)
-        fresh = (resolved, decide(None, _command(press, raised.state.alarm_id), ctx, now))
-        if fresh == (raised.office, raised.decision):
+        fresh = decide(None, _command(press, raised.state.alarm_id), ctx, now)
+        used = raised.decision
+        differing = [
+            part
+            for part, same in (
+                ("card", resolved == raised.office),
+                ("events", fresh.events == used.events),
+                ("effects", fresh.effects == used.effects),
+                ("state", fresh.state == used.state),
+            )
+            if not same
+        ]
+        if not differing:
             self._metrics.prepared_raises.labels("used").inc()
             return
+        self._differed(
+            raised, " and ".join(differing), fresh=[type(e).__name__ for e in fresh.events]
+        )
+
+    def _differed(self, raised: _Raised, why: str, **detail: object) -> None:
         self._metrics.prepared_raises.labels("differed").inc()
         log.error(
             "a prepared raise differed from a fresh decision; deciding every press afresh",
             alarm_id=raised.state.alarm_id,
+            why=why,
             prepared=[type(e).__name__ for e in raised.decision.events],
-            fresh=[type(e).__name__ for e in fresh[1].events],
+            **detail,
         )
         self._prepared.turn_off()
 
@@ -352,7 +369,10 @@ class Dispatcher:
             self._metrics.alarms.labels(office.id, state.mode.value).inc()
         self._effects.after_commit(state, office, decision)
         if raised.prepared is not None:
-            self._check(raised, raised.prepared)
+            try:
+                self._check(raised, raised.prepared)
+            except Exception as err:  # the alarm is durable and out: never fail its press now
+                self._differed(raised, f"the fresh decision failed: {err!r}")
         return state.alarm_id
 
     async def cancel(self, office: Office, key: PressKey) -> str | None:

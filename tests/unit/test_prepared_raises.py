@@ -197,3 +197,18 @@ async def test_a_raise_that_cannot_be_prepared_is_tried_once_per_basis() -> None
     assert [e["event"] for e in logs] == ["cannot prepare a raise"] * len(levels)
     assert raises.take(office, "desk-1", Gesture.SINGLE, AlarmMode.REAL, T0) is None
     await raises.aclose()
+
+
+async def test_a_check_that_fails_never_fails_the_press(monkeypatch: pytest.MonkeyPatch) -> None:
+    w = await settled("lise", "per", "gro")
+
+    def broken(*args: object) -> NoReturn:
+        raise RuntimeError("broken core")
+
+    monkeypatch.setattr(dispatcher_module, "decide", broken)  # only the check decides now
+    monkeypatch.setattr(PreparedRaises, "turn_off", TURN_OFF)  # expected here
+    with capture_logs() as logs:
+        alarm_id = await press(w, seq=1)
+    assert alarm_id is not None and await w.store.alarm(alarm_id) is not None
+    assert outcomes(w) == {"differed": 1.0}
+    assert any("the fresh decision failed" in str(e.get("why")) for e in logs)
