@@ -28,7 +28,7 @@ from app.core.alarm import AlarmState, AlarmStatus, evolve
 from app.core.draft import Decision, InvalidTransition
 from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
-from app.core.rebase import moved_state, possible_replay, rebase, template_press
+from app.core.rebase import moved_state, possible_replay, rebase
 from app.core.transitions import decide
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
@@ -128,10 +128,11 @@ class Dispatcher:
         self._on_closed = on_closed
         self._closing: set[asyncio.Task[None]] = set()
         self._prepared = PreparedRaises(
-            prepare=self._prepare_raise,
+            decide=self._decide_raise,
             basis=self._basis,
             offices=lambda: offices.offices.values(),
             clock=clock,
+            metrics=metrics,
         )
         if prepare_raises:
             presence.watch(self._prepared.stale)
@@ -271,7 +272,7 @@ class Dispatcher:
             self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
         if prepared is None and current is None:
-            self._metrics.prepared_raises.labels("fresh").inc()
+            self._prepared.decided_fresh()
         self._seen[key] = self._write(state, decision, key)
         self._prepared.stale()
         return _Raised(press, office, state, decision, now, prepared)
@@ -295,12 +296,12 @@ class Dispatcher:
         key = press.key
         return self._prepared.take(press.office, key.device_id, press.gesture, press.mode, now)
 
-    def _prepare_raise(
-        self, office: Office, device_id: str, gesture: Gesture, now: datetime
+    def _decide_raise(
+        self, office: Office, press: cmd.RaiseAlarm, now: datetime, busy: frozenset[str]
     ) -> tuple[Office, Decision]:
-        resolved = self._cards.for_new_alarm(office, device_id, gesture, now)
-        ctx = self._cards.context(resolved, now, self._busy(office.id, None))
-        return resolved, decide(None, template_press(device_id, gesture, AlarmMode.REAL), ctx, now)
+        """A new alarm's card and decision, from nothing but its inputs (no state is touched)."""
+        resolved = self._cards.for_new_alarm(office, press.device_id, press.gesture, now)
+        return resolved, decide(None, press, self._cards.context(resolved, now, busy), now)
 
     def _basis(self, office_id: str, now: datetime) -> Basis:
         return self._basis_with(office_id, self._busy(office_id, None), minute_of(now))
@@ -316,51 +317,6 @@ class Dispatcher:
             minute=minute,
         )
 
-    def _check(self, raised: _Raised, prepared: PreparedRaise) -> None:
-        """Once the alarm is durable (so the check never competes with its offers): a raise
-        decided ahead must equal a fresh decision from the same inputs. If it ever does not, the
-        alarm goes on as pushed (that is what the handsets were told) and every later press is
-        decided on its own path. Inputs changed since the press cannot be checked."""
-        press, office_id = raised.press, raised.press.office.id
-        busy = self._busy(office_id, raised.state)  # as before this alarm was raised
-        then = self._basis_with(office_id, busy, minute_of(raised.now))
-        if then != prepared.basis:
-            self._metrics.prepared_raises.labels("unchecked").inc()
-            log.info("prepared raise not checked, inputs changed", alarm_id=raised.state.alarm_id)
-            return
-        device_id, now = press.key.device_id, raised.now
-        resolved = self._cards.for_new_alarm(press.office, device_id, press.gesture, now)
-        ctx = self._cards.context(resolved, now, then.busy)
-        fresh = decide(None, _command(press, raised.state.alarm_id), ctx, now)
-        used = raised.decision
-        differing = [
-            part
-            for part, same in (
-                ("card", resolved == raised.office),
-                ("events", fresh.events == used.events),
-                ("effects", fresh.effects == used.effects),
-                ("state", fresh.state == used.state),
-            )
-            if not same
-        ]
-        if not differing:
-            self._metrics.prepared_raises.labels("used").inc()
-            return
-        self._differed(
-            raised, " and ".join(differing), fresh=[type(e).__name__ for e in fresh.events]
-        )
-
-    def _differed(self, raised: _Raised, why: str, **detail: object) -> None:
-        self._metrics.prepared_raises.labels("differed").inc()
-        log.error(
-            "a prepared raise differed from a fresh decision; deciding every press afresh",
-            alarm_id=raised.state.alarm_id,
-            why=why,
-            prepared=[type(e).__name__ for e in raised.decision.events],
-            **detail,
-        )
-        self._prepared.turn_off()
-
     async def _durable(self, raised: _Raised) -> str:
         press, office, state, decision = raised.press, raised.office, raised.state, raised.decision
         await asyncio.shield(self._seen[press.key])
@@ -369,10 +325,14 @@ class Dispatcher:
             self._metrics.alarms.labels(office.id, state.mode.value).inc()
         self._effects.after_commit(state, office, decision)
         if raised.prepared is not None:
-            try:
-                self._check(raised, raised.prepared)
-            except Exception as err:  # the alarm is durable and out: never fail its press now
-                self._differed(raised, f"the fresh decision failed: {err!r}")
+            busy = self._busy(office.id, state)  # as before this alarm was raised
+            self._prepared.check(
+                raised.prepared,
+                _command(press, state.alarm_id),
+                raised.now,
+                (office, decision),
+                self._basis_with(office.id, busy, minute_of(raised.now)),
+            )
         return state.alarm_id
 
     async def cancel(self, office: Office, key: PressKey) -> str | None:

@@ -24,10 +24,12 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from app.core import commands as cmd
 from app.core.draft import Decision
 from app.core.office import AlarmMode, Gesture, Level, Office
-from app.core.rebase import PreparedDecision
+from app.core.rebase import PreparedDecision, template_press
 from app.service.clock import Cancellable, Clock
+from app.service.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +62,8 @@ def minute_of(now: datetime) -> int:
     return int(now.timestamp()) // 60
 
 
-Prepare = Callable[[Office, str, Gesture, datetime], tuple[Office, Decision]]
+DecideRaise = Callable[[Office, cmd.RaiseAlarm, datetime, frozenset[str]], tuple[Office, Decision]]
+"""A new alarm's card and decision for a press, at a time, with the people busy elsewhere."""
 BasisOf = Callable[[str, datetime], Basis]
 
 
@@ -68,13 +71,15 @@ class PreparedRaises:
     def __init__(
         self,
         *,
-        prepare: Prepare,
+        decide: DecideRaise,
         basis: BasisOf,
         offices: Callable[[], Iterable[Office]],
         clock: Clock,
+        metrics: Metrics,
     ) -> None:
-        self._prepare = prepare
+        self._decide = decide
         self._basis = basis
+        self._metrics = metrics
         self._offices = offices
         self._clock = clock
         self._ready: dict[tuple[str, str, Level], dict[Basis, PreparedRaise]] = {}
@@ -100,6 +105,57 @@ class PreparedRaises:
             return None
         found = kept.get(self._basis(office.id, now))
         return found if found is not None and found.office is office else None
+
+    def decided_fresh(self) -> None:
+        """A new alarm was decided on its press's path (nothing prepared, or not usable)."""
+        self._metrics.prepared_raises.labels("fresh").inc()
+
+    def check(
+        self,
+        prepared: PreparedRaise,
+        press: cmd.RaiseAlarm,
+        now: datetime,
+        used: tuple[Office, Decision],
+        basis: Basis,
+    ) -> None:
+        """Once the alarm is durable (so the check never competes with its offers), with the
+        basis as it is now: a raise decided ahead must equal a fresh decision from the same
+        inputs. If it ever does not, the alarm goes on as pushed (that is what the handsets were
+        told) and every later press is decided on its own path. A raise whose inputs changed
+        since its press cannot be checked."""
+        if basis != prepared.basis:
+            self._metrics.prepared_raises.labels("unchecked").inc()
+            log.info("prepared raise not checked, inputs changed", alarm_id=press.alarm_id)
+            return
+        try:
+            resolved, fresh = self._decide(prepared.office, press, now, basis.busy)
+        except Exception as err:  # the alarm is durable and out: never fail its press now
+            self._differed(press.alarm_id, f"the fresh decision failed: {err!r}")
+            return
+        card, decision = used
+        differing = [
+            part
+            for part, same in (
+                ("card", resolved == card),
+                ("events", fresh.events == decision.events),
+                ("effects", fresh.effects == decision.effects),
+                ("state", fresh.state == decision.state),
+            )
+            if not same
+        ]
+        if differing:
+            self._differed(press.alarm_id, " and ".join(differing))
+        else:
+            self._metrics.prepared_raises.labels("used").inc()
+
+    def _differed(self, alarm_id: str, why: str) -> None:
+        self._metrics.prepared_raises.labels("differed").inc()
+        log.error(
+            "a prepared raise differed from a fresh decision; deciding every press afresh",
+            alarm_id=alarm_id,
+            why=why,
+        )
+        self.turn_off()
 
     def stale(self) -> None:
         """Something a raise depends on may have changed: decide again what is stale, soon."""
@@ -175,7 +231,8 @@ class PreparedRaises:
             return False  # tried on this basis already: presses are decided on their path
         device_id = key[1]
         try:
-            resolved, decision = self._prepare(office, device_id, gesture, now)
+            template = template_press(device_id, gesture, AlarmMode.REAL)
+            resolved, decision = self._decide(office, template, now, basis.busy)
             ready = PreparedDecision.of(decision, now)
         except Exception as err:  # that press will be decided on its own path
             log.warning("cannot prepare a raise", device_id=device_id, error=repr(err))

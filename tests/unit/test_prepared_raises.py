@@ -18,6 +18,7 @@ from app.core import events as ev
 from app.core.office import AlarmMode, Gesture, Office
 from app.core.rebase import PreparedDecision, moved_state, rebase
 from app.service.dispatcher import alarm_id_for
+from app.service.metrics import Metrics
 from app.service.ports import PressKey
 from app.service.prepared import Basis, PreparedRaises, minute_of
 from tests.fakes.clock import ManualClock, settle
@@ -175,18 +176,21 @@ async def test_a_raise_that_cannot_be_prepared_is_tried_once_per_basis() -> None
     office = World().office
     tried: list[str] = []
 
-    def failing(office: Office, device_id: str, gesture: Gesture, now: datetime) -> NoReturn:
-        tried.append(device_id)
+    def failing(
+        office: Office, press: cmd.RaiseAlarm, now: datetime, busy: frozenset[str]
+    ) -> NoReturn:
+        tried.append(press.device_id)
         raise ValueError("cannot")
 
     basis = Basis(
         offices=1, presence=(0,), acknowledged=None, busy=frozenset(), minute=minute_of(T0)
     )
     raises = PreparedRaises(
-        prepare=failing,
+        decide=failing,
         basis=lambda office_id, now: basis,
         offices=lambda: [office],
         clock=ManualClock(T0),
+        metrics=Metrics(),
     )
     with capture_logs() as logs:
         for _ in range(3):
