@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -61,9 +62,15 @@ async def _run(count: int, broker: str | None, db: str | None) -> dict[str, Any]
         ws_hop = await _ws_hop(floor_port, count)
         alarms, press = await _press_to_offer(http, mqtt_url, count)
         recorded = await asyncio.to_thread(_count_recorded, http, alarms)
+        decided = await asyncio.to_thread(_how_decided, http)
     floor = broker_hop + ws_hop
     report = _report(broker_hop, ws_hop, floor, press, count, recorded)
-    return report
+    console.print(
+        "new alarms (warm-up included) decided ahead and checked equal "
+        f"{decided.get('used', 0):.0f}, on the press's path {decided.get('fresh', 0):.0f}, "
+        f"unchecked {decided.get('unchecked', 0):.0f}, differed {decided.get('differed', 0):.0f}"
+    )
+    return {**report, "decided": decided}
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -238,6 +245,14 @@ def _count_recorded(http: str, alarm_ids: list[str]) -> int:
         except urllib.error.HTTPError as err:
             console.print(f"[red]alarm {alarm_id} not recorded: HTTP {err.code}")
     return found
+
+
+def _how_decided(http: str) -> dict[str, float]:
+    """The service's count of new alarms by how they were decided (app.service.prepared)."""
+    with urllib.request.urlopen(f"{http}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found = re.findall(r'rollekort_prepared_raises_total\{outcome="(\w+)"\} (\S+)', text)
+    return {outcome: float(value) for outcome, value in found}
 
 
 # -- the report ------------------------------------------------------------------------------
