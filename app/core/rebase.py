@@ -61,14 +61,9 @@ class _Patch:
     def apply(self, record: _T, alarm_id: str, shift: timedelta) -> _T:
         if not (self.ids or self.times):
             return record
-        moved = object.__new__(type(record))
-        values = moved.__dict__
-        values.update(record.__dict__)
-        for name in self.ids:
-            values[name] = alarm_id
-        for name in self.times:
-            values[name] = values[name] + shift
-        return moved
+        changes: dict[str, object] = dict.fromkeys(self.ids, alarm_id)
+        changes.update((name, getattr(record, name) + shift) for name in self.times)
+        return replace(record, **changes)
 
 
 @dataclass(frozen=True)

@@ -89,10 +89,6 @@ class PreparedRaises:
         self._timer: Cancellable | None = None
         self._on = True
 
-    @property
-    def on(self) -> bool:
-        return self._on
-
     def take(
         self, office: Office, device_id: str, gesture: Gesture, mode: AlarmMode, now: datetime
     ) -> PreparedRaise | None:
