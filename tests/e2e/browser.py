@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -168,10 +169,48 @@ async def contrast_failures(page: Any, min_ratio: float = 4.5) -> list[str]:
     return failures
 
 
+AXE = ROOT / "tests" / "e2e" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
+
+
+async def axe_report(page: Any, where: str) -> list[dict[str, Any]]:
+    """Run axe-core (npm package, `npm ci --prefix tests/e2e/axe`) in the page, print its
+    summary, and return the serious and critical violations."""
+    if not AXE.is_file():
+        pytest.skip(f"{AXE} not found (npm ci --prefix tests/e2e/axe; .ci/run does it)")
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        # Evaluated over the devtools protocol, not as a <script>: a page's CSP cannot block it.
+        await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result: dict[str, Any] = await page.evaluate(
+        """async () => {
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return { version: axe.version, passes: r.passes.length, incomplete: r.incomplete.length,
+            violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) })) };
+        }"""
+    )
+    violations = result["violations"]
+    impacts = ("critical", "serious", "moderate", "minor")
+    counts = {i: sum(v["impact"] == i for v in violations) for i in impacts}
+    print(
+        f"axe-core {result['version']} · {where}: {len(violations)} violation(s) "
+        + ", ".join(f"{k} {n}" for k, n in counts.items())
+        + f"; rules passed {result['passes']}, to review {result['incomplete']}"
+    )
+    for v in violations:
+        print(f"  {v['impact']:<8} {v['id']}: {v['help']} @ {', '.join(v['nodes'])}")
+    return [v for v in violations if v["impact"] in AXE_BLOCKING]
+
+
 async def check_accessible(page: Any, where: str) -> None:
-    """Every control has a name and all visible text reaches 4.5:1."""
+    """Every control has a name, all visible text reaches 4.5:1, and axe-core finds nothing
+    serious or critical."""
     assert await unnamed_controls(page) == [], f"{where}: controls without an accessible name"
     assert await contrast_failures(page) == [], f"{where}: text below 4.5:1 contrast"
+    if not AXE.is_file():
+        warnings.warn(f"axe-core not installed ({AXE}): {where} not checked by axe", stacklevel=2)
+        return
+    assert await axe_report(page, where) == [], f"{where}: axe-core serious/critical violations"
 
 
 async def focused(page: Any) -> dict[str, Any]:

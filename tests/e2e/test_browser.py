@@ -125,8 +125,9 @@ async def test_press_to_all_clear_on_handsets_while_the_console_watches_then_rep
     await expect(guard_row.get_by_test_id("role-holder")).to_have_text("Gro (vekter)")
 
     await offer(deputy, "police-contact").get_by_test_id("decline").click()
+    await expect(offer(deputy, "police-contact").get_by_test_id("undo-decline")).to_be_visible()
     await expect(offer(deputy, "police-contact").get_by_test_id("offer-status")).to_have_text(
-        re.compile("Du avslo")
+        re.compile("Du avslo"), timeout=TIMEOUT_MS
     )
     await expect(leader.get_by_test_id("need-help")).to_be_visible()
     await check_accessible(leader, "handset accepted")
