@@ -268,3 +268,46 @@ async def shoot(page: Any, path: Path, full_page: bool = False) -> None:
     """What the user sees from the top: a phone's screen, or the console's whole page."""
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(path), full_page=full_page)
+
+
+_FOREIGN_JS = """
+async () => {
+  const { allStrings } = await import('/static/i18n.js');
+  const { keys, codes } = allStrings();
+  const words = (s) => String(s).replace(/\\{\\w+\\}/g, ' ').toLowerCase()
+    .match(/\\p{L}{2,}/gu) || [];
+  const vocab = { nb: new Set(), en: new Set() };
+  for (const [nb, en] of Object.values(keys)) {
+    words(nb ?? '').forEach((w) => vocab.nb.add(w));
+    words(en ?? '').forEach((w) => vocab.en.add(w));
+  }
+  for (const lang of ['nb', 'en']) {
+    for (const text of Object.values(codes[lang])) words(text).forEach((w) => vocab[lang].add(w));
+  }
+  const lang = document.documentElement.lang;
+  const mine = vocab[lang];
+  const foreign = new Set([...vocab[lang === 'nb' ? 'en' : 'nb']].filter((w) => !mine.has(w)));
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('[translate="no"], script, style, noscript')) continue;
+    const marked = el.closest('[lang]');
+    if (marked && marked !== document.documentElement && marked.lang !== lang) continue;
+    if (!el.checkVisibility()) continue;
+    for (const w of words(n.textContent)) {
+      if (foreign.has(w)) found.push(`${w}: "${n.textContent.trim().slice(0, 80)}"`);
+    }
+  }
+  return { lang, foreignWords: foreign.size, found };
+}
+"""
+
+
+async def foreign_words(page: Any) -> list[str]:
+    """Visible words of the other language on the page: words that occur only in the other
+    language's strings and server-text tables (role-card data, marked translate="no", aside)."""
+    result: dict[str, Any] = await page.evaluate(_FOREIGN_JS)
+    assert result["foreignWords"] > 100, "the word lists did not load"
+    found: list[str] = result["found"]
+    return found

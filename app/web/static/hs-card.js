@@ -37,11 +37,9 @@ function facts(alarm, info) {
     h('dd', { 'data-testid': 'location' }, h('strong', { class: 'where', text: where, ...DATA }),
       str(loc.zone) ? h('span', { class: 'zone', 'data-zone': loc.zone, text: t('alarm.zone', { zone: tv('zone', loc.zone) }) }) : null),
     holder ? [h('dt', { text: t('alarm.whose') }), h('dd', { 'data-testid': 'holder', text: holder, ...DATA })] : null,
-    h('dt', { text: t('alarm.level') }),
-    h('dd', { 'data-testid': 'level', 'data-level': info.level || '' }, info.level ? tv('level', info.level) : '–'),
     h('dt', { text: t('alarm.trigger') }),
-    h('dd', { 'data-testid': 'trigger-kind', 'data-kind': str(trig.kind) }, trig.kind ? tv('trigger', trig.kind) : '–'),
-    info.raised_at ? [h('dt', { text: t('alarm.raised') }), h('dd', { text: t('common.at', { time: fmtTime(info.raised_at) }) })] : null,
+    h('dd', {}, h('span', { 'data-testid': 'trigger-kind', 'data-kind': str(trig.kind) }, trig.kind ? tv('trigger', trig.kind) : '–'),
+      info.raised_at ? h('span', { 'data-testid': 'raised-at', text: `, ${t('common.at', { time: fmtTime(info.raised_at) })}` }) : null),
     info.office_id && state.me.officeId && info.office_id !== state.me.officeId
       ? [h('dt', { text: t('alarm.from') }), h('dd', { 'data-testid': 'origin' }, t('alarm.otherOfficeLabel'), h('span', { text: info.office_name || info.office_id, ...DATA }))]
       : null);
@@ -58,16 +56,14 @@ export function renderAlarm(alarm) {
     'data-kind': isNoticeOnly ? 'notice' : 'offer', 'data-state': alarm.closed ? 'closed' : 'open',
     'aria-label': t('alarm.label', { where }),
   });
-  card.append(h('div', { class: `mode-banner mode-${mode}`, 'data-testid': 'mode-label', 'data-mode': mode },
+  card.append(h('h2', { class: `mode-banner mode-${mode}`, 'data-testid': 'mode-label', 'data-mode': mode },
     h('span', { text: tv('mode', mode) }),
-    info.level ? h('span', { class: 'banner-level', text: tv('level', info.level) }) : null));
+    h('span', { class: 'banner-level', 'data-testid': 'level', 'data-level': info.level || '' },
+      info.level ? tv('level', info.level) : '')));
   if (info.shared) {
     card.append(h('p', { class: 'shared-tag', 'data-testid': 'shared' }, t('alarm.sharedLabel'), h('span', { text: info.office_name || info.office_id, ...DATA })));
   }
   card.append(facts(alarm, info));
-  if (!isNoticeOnly && !alarm.closed && silentBecausePublic(alarm)) {
-    card.append(h('p', { class: 'sound-state', 'data-testid': 'sound-state', 'data-sound': 'muted-public', text: t('sound.mutedPublic') }));
-  }
   if (alarm.closed) {
     const outcome = tv('outcome', alarm.closed.outcome);
     card.append(h('p', { class: 'closed-banner', 'data-testid': 'alarm-closed', 'data-outcome': alarm.closed.outcome, role: 'status' },
@@ -76,19 +72,23 @@ export function renderAlarm(alarm) {
   if (alarm.assemble && !alarm.closed) {
     card.append(renderAssemble(alarm.assemble));
   } else if (alarm.noticeText) {
-    card.append(h('p', { class: 'notice-text', 'data-testid': 'alarm-notice', 'data-code': alarm.noticeText.code, text: shownText(alarm.noticeText) }));
+    card.append(h('p', { class: 'notice-text', 'data-testid': 'alarm-notice', 'data-code': alarm.noticeText.code }, shownText(alarm.noticeText)));
   } else if (isNoticeOnly && !alarm.closed) {
     card.append(h('p', { class: 'notice-text', 'data-testid': 'alarm-notice', text: t('alarm.noRole') }));
   }
   for (const offer of offerOrder(alarm)) card.append(renderOffer(alarm, offer));
+  // Said after the offers: the answer comes first on a small screen.
+  if (!isNoticeOnly && !alarm.closed && silentBecausePublic(alarm)) {
+    card.append(h('p', { class: 'sound-state', 'data-testid': 'sound-state', 'data-sound': 'muted-public', text: t('sound.mutedPublic') }));
+  }
   const mine = [...alarm.offers.values()].filter((o) => o.status === 'accepted');
   if (mine.length && !alarm.closed) card.append(renderHolderActions(alarm, mine));
   if (alarm.roles && alarm.roles.length) card.append(renderRoles(alarm));
-  const lastText = describeEvent(alarm.lastEvent);
-  if (lastText) {
+  const lastText = alarm.closed ? [] : describeEvent(alarm.lastEvent); // over: the banner says so
+  if (lastText.length) {
     const help = alarm.lastEvent?.type === 'HelpRequested';
     card.append(h('p', { class: `last-event${help ? ' help' : ''}`, 'data-testid': 'last-event', 'data-event': str(alarm.lastEvent?.type) },
-      t('alarm.latest', { text: lastText })));
+      t('alarm.latestLabel'), ...lastText));
   }
   if (alarm.closed) {
     card.append(btn({
@@ -115,7 +115,8 @@ function renderAssemble(a) {
       h('span', { class: 'step-text', ...DATA }, h('span', { class: 'step-n', text: `${Number.isInteger(x.n) ? x.n : i + 1}. ` }), str(x.text))))) : null);
 }
 
-/** An event's actor ("person:<id>", "device:<id>", "system") as a short name, or ''. */
+/** An event's actor ("person:<id>", "device:<id>", "system") as a short name, or ''. Names
+ * and device ids are data: the caller marks them. */
 function actorName(actor) {
   if (!actor || actor === 'system') return '';
   const device = /^device:(.+)$/.exec(actor);
@@ -128,15 +129,16 @@ function actorName(actor) {
   return id;
 }
 
-/** last_event as a short line: {type, at, actor} from this server, or a plain string. */
+/** last_event as short line parts: {type, at, actor} from this server, or a plain string. */
 function describeEvent(last) {
-  if (typeof last === 'string') return last;
-  if (!last || typeof last !== 'object') return '';
+  if (typeof last === 'string') return last ? [last] : [];
+  if (!last || typeof last !== 'object') return [];
   const what = tv('event', str(last.type)) || str(last.text) || str(last.kind);
-  if (!what) return '';
+  if (!what) return [];
   const who = actorName(str(last.actor));
   const when = str(last.at) ? ` ${t('common.at', { time: fmtTime(last.at) })}` : '';
-  return `${what}${who ? ` (${who})` : ''}${when}`;
+  const name = who === t('actor.you') ? who : h('span', { text: who, ...DATA });
+  return [what, ...(who ? [' (', name, ')'] : []), when];
 }
 
 function renderSteps(alarm, offer, key, working) {

@@ -1,9 +1,10 @@
 // Server texts on the handset: kept as the code and parameters that arrived, and rendered in the
 // page's language each time they are shown (so switching language changes them too). A server
-// without codes (protocol v1 only) still has its plain `text` shown.
+// without codes (protocol v1 only) still has its plain `text` shown. Parameters (role titles,
+// places, device names) are the office's own words: marked translate="no".
 
-import { str } from './dom.js';
-import { t, tc } from './i18n.js';
+import { h, str } from './dom.js';
+import { t, tcParts } from './i18n.js';
 
 /** What a frame's text is: {code, params, problems: [{code, params}], text}. */
 export function codedText(f) {
@@ -16,11 +17,17 @@ export function codedText(f) {
   };
 }
 
-/** The text in the page's language; '' for nothing to say. */
+function nodes(code, params) {
+  const parts = tcParts(code, params);
+  if (!parts.length) return [t('notice.unknownCode', { code })];
+  return parts.map((p) => (typeof p === 'string' ? p : h('span', { translate: 'no', text: p.value })));
+}
+
+/** The text in the page's language, as nodes to append; [] for nothing to say. */
 export function shownText(coded) {
-  if (!coded) return '';
-  if (!coded.code) return coded.text || '';
-  const head = tc(coded.code, coded.params) || t('notice.unknownCode', { code: coded.code });
-  const reasons = coded.problems.map((p) => tc(p.code, p.params) || t('notice.unknownCode', { code: p.code }));
-  return reasons.length ? `${head}: ${reasons.join('; ')}` : head;
+  if (!coded) return [];
+  if (!coded.code) return coded.text ? [coded.text] : [];
+  const out = nodes(coded.code, coded.params);
+  coded.problems.forEach((p, i) => out.push(i ? '; ' : ': ', ...nodes(p.code, p.params)));
+  return out;
 }

@@ -129,7 +129,7 @@ function renderCardAndDuty() {
     $('ack-done').textContent = t('ack.done', { v: ack.version || '–' });
     const policy = $('policy');
     policy.hidden = !ack.policy;
-    policy.replaceChildren(...(ack.policy ? [t('ack.policyLabel'), h('span', { translate: 'no', text: ack.policy })] : []));
+    $('policy-text').textContent = ack.policy || '';
   }
   const duty = $('duty-state');
   duty.textContent = state.duty ? t('duty.on') : t('duty.off');
@@ -208,14 +208,14 @@ export function renderAlarms() {
 export function renderNotices() {
   const banner = $('lockdown-banner');
   banner.hidden = !state.lockdown;
-  const lockText = state.lockdown ? shownText(state.lockdown) : '';
-  banner.textContent = state.lockdown ? `${t('lock.banner')}${lockText ? `: ${lockText}` : ''}` : '';
+  const lockText = state.lockdown ? shownText(state.lockdown) : [];
+  banner.replaceChildren(...(state.lockdown ? [t('lock.banner'), ...(lockText.length ? [': ', ...lockText] : [])] : []));
   $('notices').replaceChildren(...state.notices.map((n) => {
     const text = shownText(n);
     return h('li', {
       class: `notice kind-${n.kind}`, 'data-testid': 'notice', 'data-kind': n.kind, 'data-code': n.code || null,
     }, h('span', { class: 'notice-time', text: fmtTime(new Date(n.at)) }), ' ',
-    h('strong', { text: tv('notice', n.kind) }), text ? `: ${text}` : '');
+    h('strong', { text: tv('notice', n.kind) }), ...(text.length ? [': ', ...text] : []));
   }));
 }
 

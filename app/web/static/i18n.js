@@ -26,6 +26,21 @@ export function tc(code, params = {}) {
   return typeof template === 'string' ? fill(template, params && typeof params === 'object' ? params : {}) : '';
 }
 
+/**
+ * A server code in the current language as parts: strings of the page's language and
+ * {value} for each filled-in parameter (names, places, role titles: the office's words).
+ * [] when this page does not know the code.
+ */
+export function tcParts(code, params = {}) {
+  const template = codes[current][code];
+  if (typeof template !== 'string') return [];
+  const vars = params && typeof params === 'object' ? params : {};
+  return template.split(/(\{\w+\})/).filter((p) => p !== '').map((p) => {
+    const name = /^\{(\w+)\}$/.exec(p)?.[1];
+    return name && name in vars ? { value: String(vars[name]) } : p;
+  });
+}
+
 /** Every string of the page in both languages (for the tests' one-language check). */
 export function allStrings() {
   return {
@@ -204,9 +219,8 @@ addStrings({
   'me.alarms': ['Alarmer', 'Alarms'],
   'me.notices': ['Meldinger', 'Messages'],
   'ack.heading': ['Rollekortet er oppdatert', 'The role card has been updated'],
-  'ack.version': ['Versjon {v}. Les rollene og stegene over når du har tid, og bekreft at du har lest dem.',
-    'Version {v}. Read the roles and steps above when you have time, and confirm that you have.'],
-  'ack.policyLabel': ['Kontorets regel om å gripe inn: ', "The office's rule on intervening: "],
+  'ack.version': ['Versjon {v}: les rollene over når du har tid.', 'Version {v}: read the roles above when you have time.'],
+  'ack.policySummary': ['Kontorets regel om å gripe inn', "The office's rule on intervening"],
   'ack.button': ['Jeg har lest rollekortet', 'I have read the role card'],
   'ack.done': ['Rollekort {v} er lest ✓', 'Role card {v} read ✓'],
   'duty.on': ['Du er på vakt: du kan få roller.', 'You are on duty: you may be offered roles.'],
@@ -231,7 +245,7 @@ addStrings({
   'alarm.otherOfficeLabel': ['annet kontor: ', 'another office: '],
   'alarm.over': ['Alarmen er over – {outcome}', 'The alarm is over – {outcome}'],
   'alarm.noRole': ['Du har ingen rolle i denne alarmen.', 'You have no role in this alarm.'],
-  'alarm.latest': ['Siste: {text}', 'Latest: {text}'],
+  'alarm.latestLabel': ['Siste: ', 'Latest: '],
   'alarm.dismiss': ['Fjern', 'Dismiss'],
   'alarm.clearsAt': ['Forsvinner fra skjermen {time}.', 'Leaves the screen {time}.'],
   'alarm.dismissLabel': ['Fjern denne alarmen fra skjermen', 'Remove this alarm from the screen'],
