@@ -8,7 +8,6 @@
 // Unknown fields and frame types are ignored.
 
 import { idOf, nameOf, str } from './dom.js';
-import { tc } from './i18n.js';
 import { codedText } from './hs-text.js';
 import { MAX_NOTICES, state } from './hs-state.js';
 import { acknowledge, flushOutbox, sendNow } from './hs-conn.js';
@@ -132,9 +131,7 @@ function handleNotice(f) {
 
 function handleError(f) {
   const code = str(f.code) || (typeof f.code === 'number' ? String(f.code) : '');
-  // Never the server's English `message`: a code this page does not know gets a general text.
-  const msg = tc(`error.${code}`) || tc('error.other');
-  showError(code ? `${msg} (${code})` : msg);
+  showError(code);
   // An optimistic answer that the server refused goes back to where it was.
   const ref = str(f.ref);
   const now = Date.now();

@@ -2,7 +2,7 @@
 // screen (person, standing roles, worn trigger battery, sound), notices, errors, countdowns.
 
 import { $, fmtClock, fmtTime, h, str } from './dom.js';
-import { t, tv } from './i18n.js';
+import { t, tc, tv } from './i18n.js';
 import {
   ERROR_SHOW_MS, LOW_BATTERY, activeAlarms, offerOrder, shownStatus, soonestDue, state, waitingOffers,
 } from './hs-state.js';
@@ -220,9 +220,21 @@ export function renderNotices() {
 }
 
 let toastTimer = null;
-export function showError(text) {
+let shownError = null;
+
+function paintError() {
+  // Never the server's English `message`: a code this page does not know gets a general text.
+  const code = shownError;
+  const text = tc(`error.${code}`) || tc('error.other');
+  // The code (for support) is an identifier, not words to translate.
+  $('error').replaceChildren(text, ...(code ? [' (', h('span', { translate: 'no', text: code }), ')'] : []));
+}
+
+/** The server refused something: its error code, shown in the page's language for a while. */
+export function showError(code) {
   const el = $('error');
-  el.textContent = text;
+  shownError = code;
+  paintError();
   el.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, ERROR_SHOW_MS);
@@ -264,6 +276,7 @@ function clearOldAlarms(now) {
 
 export function renderAll() {
   renderStatic();
+  if (!$('error').hidden && shownError !== null) paintError();
   renderConn();
   renderWelcome();
   renderAlarms();
