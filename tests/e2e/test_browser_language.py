@@ -93,7 +93,8 @@ def injected_frames(alarm_id: str) -> list[tuple[str, dict[str, Any]]]:
     ]
     for kind in ("unfilled", "police"):
         note = {"type": "notice", "office_id": "demo", "kind": "reminder", "alarm_id": alarm_id}
-        frames.append((f"reminder {kind}", {**note, **coded(f"reminder.{kind}", {"role": "Vekter"})}))
+        text = coded(f"reminder.{kind}", {"role": "Vekter"})
+        frames.append((f"reminder {kind}", {**note, **text}))
     for on in (True, False):
         note = {"type": "notice", "office_id": "demo", "alarm_id": alarm_id}
         kind = "lockdown" if on else "lockdown_lifted"
@@ -133,7 +134,8 @@ def injected_frames(alarm_id: str) -> list[tuple[str, dict[str, Any]]]:
     frames.append(("unknown error", outbound.error_frame("brand_new", "an English message")))
     frames.append(("duty off", {"type": "duty", "on": False}))
     frames.append(("duty on", {"type": "duty", "on": True}))
-    frames.append(("closed", {"type": "alarm_closed", "alarm_id": "a-notice", "outcome": "resolved"}))
+    closed = {"type": "alarm_closed", "alarm_id": "a-notice", "outcome": "resolved"}
+    frames.append(("closed", closed))
     return frames
 
 
@@ -148,9 +150,7 @@ async def one_language(page: Any, where: str) -> None:
     await expect(page.locator("html")).to_have_attribute("lang", "nb")
 
 
-async def test_every_frame_type_in_one_language_per_screen(
-    running: Running, browser: Any
-) -> None:
+async def test_every_frame_type_in_one_language_per_screen(running: Running, browser: Any) -> None:
     deputy = await open_handset(browser, running, "demo-deputy")
     leader = await open_handset(browser, running, "demo-leader")
     await expect(deputy.get_by_test_id("notice").first).to_be_visible()  # coverage, for real
