@@ -210,6 +210,7 @@ async def exports_download(console: Any, alarm_id: str) -> None:
     assert [r["role_id"] for r in body["role_times"]] == ["leader", "guard", "police-contact"]
     rows = list(csv.reader(io.StringIO(files["csv"])))
     assert rows[0] == [
+        "alarm_id",
         "seq",
         "at",
         "seconds_since_press",
@@ -219,7 +220,8 @@ async def exports_download(console: Any, alarm_id: str) -> None:
         "person",
         "detail",
     ]
-    assert [r[3] for r in rows[1:3]] == ["PressReceived", "AlarmRaised"]
+    assert [r[4] for r in rows[1:3]] == ["PressReceived", "AlarmRaised"]
+    assert {r[0] for r in rows[1:]} == {alarm_id}
     assert len(rows) - 1 == len(body["events"])
     assert "Tider per rolle" in files["html"] and "Lise (leder)" in files["html"]
     async with console.expect_popup() as popup_info:
