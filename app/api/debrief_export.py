@@ -12,7 +12,17 @@ from app.api.debrief_model import Debrief
 
 #: The alarm id is in every row, so files of several alarms can be put together and still say
 #: which alarm a row belongs to (the file name alone is lost on the first copy-paste).
-CSV_COLUMNS = ("alarm_id", "seq", "at", "seconds_since_press", "type", "actor", "role", "person", "detail")
+CSV_COLUMNS = (
+    "alarm_id",
+    "seq",
+    "at",
+    "seconds_since_press",
+    "type",
+    "actor",
+    "role",
+    "person",
+    "detail",
+)
 
 
 def _cell(value: object) -> str:
