@@ -156,7 +156,8 @@ function debriefBox() {
   if (open.length) {
     box.append(h('ol', { class: 'debrief-list', 'data-testid': 'open-debrief-list' }, open.map((d) => h('li', {
       'data-testid': 'open-debrief', 'data-debrief-id': d.debrief_id,
-    }, t('b.debriefLine', { date: fmtDateTime(d.alarm.raised_at), where: d.alarm.location_id || '–' })))));
+    }, h('a', { href: `#/debrief/${encodeURIComponent(d.debrief_id)}`, 'data-testid': 'open-debrief-link',
+      text: t('b.debriefLine', { date: fmtDateTime(d.alarm.raised_at), where: d.alarm.location_id || '–' }) })))));
   }
   return box;
 }
