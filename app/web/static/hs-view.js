@@ -225,7 +225,7 @@ let shownError = null;
 function paintError() {
   // Never the server's English `message`: a code this page does not know gets a general text.
   const code = shownError;
-  const text = tc(`error.${code}`) || tc('error.other');
+  const text = tc(`error.${code}`) || tc('error.other') || t('error.unknown');
   // The code (for support) is an identifier, not words to translate.
   $('error').replaceChildren(text, ...(code ? [' (', h('span', { translate: 'no', text: code }), ')'] : []));
 }

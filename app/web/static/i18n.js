@@ -4,14 +4,23 @@
 // Server texts arrive as codes with parameters (docs/protocol.md, "Texts as codes"); their
 // templates are in one table per language, texts-<lang>.json, which the server reads as well.
 
-import nbCodes from './texts-nb.json' with { type: 'json' };
-import enCodes from './texts-en.json' with { type: 'json' };
+/** The code tables, fetched once before the page starts (JSON module imports are too new for
+ * some phones still in use); without them a code is shown as a general text, never lost. */
+async function loadCodes(lang) {
+  try {
+    const response = await fetch(new URL(`./texts-${lang}.json`, import.meta.url));
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
 
 const LANGS = ['nb', 'en'];
 const KEY = 'rollekort.lang';
 const listeners = [];
 const strings = new Map();
 
+const [nbCodes, enCodes] = await Promise.all([loadCodes('nb'), loadCodes('en')]);
 const codes = { nb: nbCodes, en: enCodes };
 
 let current = 'nb';
