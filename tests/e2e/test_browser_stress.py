@@ -25,7 +25,7 @@ from tests.e2e.browser import (
     screenshot_dir,
     shoot,
 )
-from tests.e2e.harness import Handset, Running, service, settings_for
+from tests.e2e.harness import Handset, Running, office_file, service, settings_for
 
 pytestmark = pytest.mark.timeout(180)
 SMALL = {"width": 360, "height": 640}
@@ -41,9 +41,12 @@ RECORD_SENT = """() => {
 
 
 @pytest.fixture
-async def running(sqlite_url: str) -> AsyncIterator[Running]:
+async def running(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Running]:
+    """The demo office with longer deadlines (guard 40 s, police contact 45 s), so that a slow
+    machine does not run the offers out while the test looks at them."""
     require_browser()
-    async with service(settings_for("embedded", sqlite_url)) as running:
+    card = office_file(tmp_path, guard=40, **{"police-contact": 45})
+    async with service(settings_for("embedded", sqlite_url, config=card)) as running:
         yield running
 
 
@@ -80,8 +83,8 @@ async def test_two_offers_the_soonest_on_top_both_on_the_first_screen_and_declin
         await guard.expect("welcome")
         await asyncio.to_thread(press, running.broker_url, "desk-1", "press", "hold")
         first = await guard.expect("alarm")
-        # The guard declines at once: the deputy gets "Vekter" (15 s) after "Politikontakt"
-        # (20 s from the press), so the newer offer is due first and must be on top.
+        # The guard declines at once: the deputy gets "Vekter" (40 s) after "Politikontakt"
+        # (45 s from the press), so the newer offer is due first and must be on top.
         await guard.send(type="decline", alarm_id=first["alarm_id"], role_id="guard")
         waiting = deputy.locator('[data-testid="offer"][data-status="offered"]')
         await expect(waiting).to_have_count(2)
@@ -108,6 +111,7 @@ async def test_two_offers_the_soonest_on_top_both_on_the_first_screen_and_declin
         vekter = offer(deputy, "guard")
         accept_box = await vekter.get_by_test_id("accept").bounding_box()
         assert accept_box is not None and accept_box["y"] + accept_box["height"] <= SMALL["height"]
+        await shoot(deputy, shots / "handset-two-offers.png")
         # Decline is the smaller target, never the easier one.
         decline = vekter.get_by_test_id("decline")
         assert await area(decline) < 0.6 * await area(vekter.get_by_test_id("accept"))
@@ -124,7 +128,6 @@ async def test_two_offers_the_soonest_on_top_both_on_the_first_screen_and_declin
         await expect(vekter.get_by_test_id("accept")).to_be_focused()
 
         await check_accessible(deputy, "handset two offers")
-        await shoot(deputy, shots / "handset-two-offers.png")
         await jumps.nth(1).click()
         police_accept = offer(deputy, "police-contact").get_by_test_id("accept")
         await expect(police_accept).to_be_focused()
