@@ -27,10 +27,18 @@ class DeviceOut(BaseModel):
     last_tested: datetime | None
 
 
+class CoverageProblemOut(BaseModel):
+    """A reason as a code with parameters (docs/protocol.md, "Texts as codes")."""
+
+    code: str
+    params: dict[str, str | int]
+
+
 class CoverageOut(BaseModel):
     office_id: str
     status: str
     reasons: list[str]
+    problems: list[CoverageProblemOut]
     devices: list[DeviceOut]
     untested: list[str]
     untested_days: int
@@ -74,6 +82,7 @@ async def office_coverage(
         office_id=office_id,
         status=cover.status.value,
         reasons=list(cover.reasons),
+        problems=[CoverageProblemOut(code=p.code, params=dict(p.params)) for p in cover.problems],
         devices=devices,
         untested=untested(office, health, now, untested_days),
         untested_days=untested_days,

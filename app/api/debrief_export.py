@@ -10,7 +10,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.api.debrief_model import Debrief
 
-CSV_COLUMNS = ("seq", "at", "seconds_since_press", "type", "actor", "role", "person", "detail")
+#: The alarm id is in every row, so files of several alarms can be put together and still say
+#: which alarm a row belongs to (the file name alone is lost on the first copy-paste).
+CSV_COLUMNS = (
+    "alarm_id",
+    "seq",
+    "at",
+    "seconds_since_press",
+    "type",
+    "actor",
+    "role",
+    "person",
+    "detail",
+)
 
 
 def _cell(value: object) -> str:
@@ -27,7 +39,7 @@ def to_csv(debrief: Debrief) -> str:
         since = "" if e.since_press_s is None else f"{e.since_press_s:.3f}"
         persons = "; ".join(e.persons)
         writer.writerow(
-            [e.seq, e.at.isoformat(), since, e.type]
+            [debrief.alarm.alarm_id, e.seq, e.at.isoformat(), since, e.type]
             + [_cell(v) for v in (e.actor, e.role_id, persons, e.detail)]
         )
     return out.getvalue()

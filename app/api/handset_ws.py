@@ -286,4 +286,5 @@ def _coverage(services: Services, office_id: str) -> dict[str, object] | None:
     if services.supervision is None:
         return None
     cover = services.supervision.coverage(office_id)
-    return {"status": cover.status.value, "reasons": list(cover.reasons)}
+    coverage: dict[str, object] = outbound.coverage_frame(cover)["coverage"]
+    return coverage

@@ -46,54 +46,82 @@ class DeviceHealth:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One reason the office is not covered, as a code with parameters that a handset renders in
+    its own language (docs/protocol.md, "Texts as codes"), and the English text for old clients
+    and logs."""
+
+    code: str
+    params: tuple[tuple[str, str | int], ...]
+    text: str
+
+    @staticmethod
+    def of(code: str, text: str, **params: str | int) -> Problem:
+        return Problem(code, tuple(params.items()), text.format(**params))
+
+
+@dataclass(frozen=True)
 class Coverage:
     office_id: str
     status: CoverageStatus
-    reasons: tuple[str, ...]
+    problems: tuple[Problem, ...]
 
     @property
     def degraded(self) -> bool:
         return self.status is CoverageStatus.DEGRADED
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(p.text for p in self.problems)
+
 
 def trigger_problems(
     office: Office, health: Mapping[str, DeviceHealth], now: datetime
-) -> list[str]:
-    problems: list[str] = []
+) -> list[Problem]:
+    problems: list[Problem] = []
     for trigger in office.triggers.values():
         h = health.get(trigger.device_id, DeviceHealth(trigger.device_id))
         silent = SILENT_AFTER.get(trigger.family, SILENT_AFTER["native"])
-        name = f"{trigger.device_id} ({office.locations[trigger.location_id].name})"
+        where = office.locations[trigger.location_id].name
+        name = {"device": trigger.device_id, "location": where}
         if h.online is False:
-            problems.append(f"{name} is offline")
+            text = "{device} ({location}) is offline"
+            problems.append(Problem.of("trigger_offline", text, **name))
         elif h.last_seen is None or now - h.last_seen > silent:
-            problems.append(f"{name} has not been heard from for over {_span(silent)}")
+            text = "{device} ({location}) has not been heard from for over " + _span(silent)
+            span = _span_params(silent)
+            code = "trigger_silent_hours" if "hours" in span else "trigger_silent_minutes"
+            problems.append(Problem.of(code, text, **name, **span))
         if h.battery is not None and h.battery < LOW_BATTERY:
-            problems.append(f"{name} battery is low ({h.battery} %)")
+            text = "{device} ({location}) battery is low ({battery} %)"
+            problems.append(Problem.of("trigger_battery_low", text, **name, battery=h.battery))
         if h.tamper:
-            problems.append(f"{name} reports tampering")
+            text = "{device} ({location}) reports tampering"
+            problems.append(Problem.of("trigger_tamper", text, **name))
     return problems
 
 
-def role_problems(office: Office, present: frozenset[str]) -> list[str]:
+def role_problems(office: Office, present: frozenset[str]) -> list[Problem]:
     """A required role whose named people are all absent (a role for everyone needs anyone)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     for role in office.rolecard.roles:
         named = office.named_for(role)
         if role.required and named and not any(p in present for p in named):
-            problems.append(f"nobody present for the required role {role.title!r}")
+            text = "nobody present for the required role '{role}'"
+            problems.append(Problem.of("role_absent", text, role=role.title))
     if office.rolecard.roles and not present:
-        problems.append("no handset is connected: an alarm would reach nobody")
+        text = "no handset is connected: an alarm would reach nobody"
+        problems.append(Problem.of("no_handset", text))
     return problems
 
 
 def lone_reception_problems(
     office: Office, health: Mapping[str, DeviceHealth], present: frozenset[str], local: datetime
-) -> list[str]:
+) -> list[Problem]:
     reception = office.facts.reception
     if not schedule_holds_at(reception.staffed_alone, office.facts.time_windows, local):
         return []
-    problems = []
+    problems: list[Problem] = []
     worn = [
         t
         for t in office.triggers.values()
@@ -102,10 +130,12 @@ def lone_reception_problems(
         and health.get(t.device_id, DeviceHealth(t.device_id)).online is not False
     ]
     if not worn:
-        problems.append("reception is staffed alone and no worn trigger is on the receptionist")
+        text = "reception is staffed alone and no worn trigger is on the receptionist"
+        problems.append(Problem.of("alone_no_worn_trigger", text))
     responders = {p for p in present if p not in {t.holder_id for t in worn}}
     if not responders:
-        problems.append("reception is staffed alone and no responder is present")
+        text = "reception is staffed alone and no responder is present"
+        problems.append(Problem.of("alone_no_responder", text))
     return problems
 
 
@@ -139,5 +169,10 @@ def untested(
 
 
 def _span(delta: timedelta) -> str:
+    """The span as a template on `_span_params` (hours from two hours up)."""
+    return "{hours} h" if delta >= timedelta(minutes=120) else "{minutes} min"
+
+
+def _span_params(delta: timedelta) -> dict[str, int]:
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h" if minutes >= 120 else f"{minutes} min"
+    return {"hours": minutes // 60} if minutes >= 120 else {"minutes": minutes}

@@ -87,9 +87,18 @@ class OfficeDirectory:
                 )
             self._handsets[digest] = (office, office.handsets[handset_id])
         for api in item.api_tokens:
-            principal = Principal(api.role, frozenset(api.offices), api.token_sha256[:8])
-            self._api[api.token_sha256] = principal
+            self._api[api.token_sha256] = self._grant(api.token_sha256, api.role, api.offices)
         self._apply_paired(office.id)
+
+    def _grant(self, digest: str, role: str, offices: Iterable[str]) -> Principal:
+        """A token listed by several offices' files (a county coordinator's) sees all of them;
+        each file can add only its own office to it."""
+        known = self._api.get(digest)
+        if known is None:
+            return Principal(role, frozenset(offices), digest[:8])
+        if known.role != role:
+            raise ValueError(f"API token {digest[:8]} has the roles {known.role!r} and {role!r}")
+        return Principal(role, known.offices | frozenset(offices), digest[:8])
 
     def replace(self, loaded: LoadedOfficeLike) -> None:
         """Make `loaded` the office's current version (or add the office): new presses, sign-ins

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -168,10 +169,48 @@ async def contrast_failures(page: Any, min_ratio: float = 4.5) -> list[str]:
     return failures
 
 
+AXE = ROOT / "tests" / "e2e" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
+
+
+async def axe_report(page: Any, where: str) -> list[dict[str, Any]]:
+    """Run axe-core (npm package, `npm ci --prefix tests/e2e/axe`) in the page, print its
+    summary, and return the serious and critical violations."""
+    if not AXE.is_file():
+        pytest.skip(f"{AXE} not found (npm ci --prefix tests/e2e/axe; .ci/run does it)")
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        # Evaluated over the devtools protocol, not as a <script>: a page's CSP cannot block it.
+        await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result: dict[str, Any] = await page.evaluate(
+        """async () => {
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return { version: axe.version, passes: r.passes.length, incomplete: r.incomplete.length,
+            violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) })) };
+        }"""
+    )
+    violations = result["violations"]
+    impacts = ("critical", "serious", "moderate", "minor")
+    counts = {i: sum(v["impact"] == i for v in violations) for i in impacts}
+    print(
+        f"axe-core {result['version']} · {where}: {len(violations)} violation(s) "
+        + ", ".join(f"{k} {n}" for k, n in counts.items())
+        + f"; rules passed {result['passes']}, to review {result['incomplete']}"
+    )
+    for v in violations:
+        print(f"  {v['impact']:<8} {v['id']}: {v['help']} @ {', '.join(v['nodes'])}")
+    return [v for v in violations if v["impact"] in AXE_BLOCKING]
+
+
 async def check_accessible(page: Any, where: str) -> None:
-    """Every control has a name and all visible text reaches 4.5:1."""
+    """Every control has a name, all visible text reaches 4.5:1, and axe-core finds nothing
+    serious or critical."""
     assert await unnamed_controls(page) == [], f"{where}: controls without an accessible name"
     assert await contrast_failures(page) == [], f"{where}: text below 4.5:1 contrast"
+    if not AXE.is_file():
+        warnings.warn(f"axe-core not installed ({AXE}): {where} not checked by axe", stacklevel=2)
+        return
+    assert await axe_report(page, where) == [], f"{where}: axe-core serious/critical violations"
 
 
 async def focused(page: Any) -> dict[str, Any]:
@@ -229,3 +268,46 @@ async def shoot(page: Any, path: Path, full_page: bool = False) -> None:
     """What the user sees from the top: a phone's screen, or the console's whole page."""
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(path), full_page=full_page)
+
+
+_FOREIGN_JS = """
+async () => {
+  const { allStrings } = await import('/static/i18n.js');
+  const { keys, codes } = allStrings();
+  const words = (s) => String(s).replace(/\\{\\w+\\}/g, ' ').toLowerCase()
+    .match(/\\p{L}{2,}/gu) || [];
+  const vocab = { nb: new Set(), en: new Set() };
+  for (const [nb, en] of Object.values(keys)) {
+    words(nb ?? '').forEach((w) => vocab.nb.add(w));
+    words(en ?? '').forEach((w) => vocab.en.add(w));
+  }
+  for (const lang of ['nb', 'en']) {
+    for (const text of Object.values(codes[lang])) words(text).forEach((w) => vocab[lang].add(w));
+  }
+  const lang = document.documentElement.lang;
+  const mine = vocab[lang];
+  const foreign = new Set([...vocab[lang === 'nb' ? 'en' : 'nb']].filter((w) => !mine.has(w)));
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('[translate="no"], script, style, noscript')) continue;
+    const marked = el.closest('[lang]');
+    if (marked && marked !== document.documentElement && marked.lang !== lang) continue;
+    if (!el.checkVisibility()) continue;
+    for (const w of words(n.textContent)) {
+      if (foreign.has(w)) found.push(`${w}: "${n.textContent.trim().slice(0, 80)}"`);
+    }
+  }
+  return { lang, foreignWords: foreign.size, found };
+}
+"""
+
+
+async def foreign_words(page: Any) -> list[str]:
+    """Visible words of the other language on the page: words that occur only in the other
+    language's strings and server-text tables (role-card data, marked translate="no", aside)."""
+    result: dict[str, Any] = await page.evaluate(_FOREIGN_JS)
+    assert result["foreignWords"] > 100, "the word lists did not load"
+    found: list[str] = result["found"]
+    return found

@@ -125,8 +125,9 @@ async def test_press_to_all_clear_on_handsets_while_the_console_watches_then_rep
     await expect(guard_row.get_by_test_id("role-holder")).to_have_text("Gro (vekter)")
 
     await offer(deputy, "police-contact").get_by_test_id("decline").click()
+    await expect(offer(deputy, "police-contact").get_by_test_id("undo-decline")).to_be_visible()
     await expect(offer(deputy, "police-contact").get_by_test_id("offer-status")).to_have_text(
-        re.compile("Du avslo")
+        re.compile("Du avslo"), timeout=TIMEOUT_MS
     )
     await expect(leader.get_by_test_id("need-help")).to_be_visible()
     await check_accessible(leader, "handset accepted")
@@ -209,6 +210,7 @@ async def exports_download(console: Any, alarm_id: str) -> None:
     assert [r["role_id"] for r in body["role_times"]] == ["leader", "guard", "police-contact"]
     rows = list(csv.reader(io.StringIO(files["csv"])))
     assert rows[0] == [
+        "alarm_id",
         "seq",
         "at",
         "seconds_since_press",
@@ -218,7 +220,8 @@ async def exports_download(console: Any, alarm_id: str) -> None:
         "person",
         "detail",
     ]
-    assert [r[3] for r in rows[1:3]] == ["PressReceived", "AlarmRaised"]
+    assert [r[4] for r in rows[1:3]] == ["PressReceived", "AlarmRaised"]
+    assert {r[0] for r in rows[1:]} == {alarm_id}
     assert len(rows) - 1 == len(body["events"])
     assert "Tider per rolle" in files["html"] and "Lise (leder)" in files["html"]
     async with console.expect_popup() as popup_info:

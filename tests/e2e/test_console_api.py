@@ -93,13 +93,14 @@ async def test_debrief_json_csv_and_html(running: Running) -> None:
     assert f'filename="debrief-{alarm_id}.csv"' in csv_response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(csv_response.text)))
     assert rows[0] == [
-        "seq", "at", "seconds_since_press", "type", "actor", "role", "person", "detail"
+        "alarm_id", "seq", "at", "seconds_since_press", "type", "actor", "role", "person", "detail"
     ]  # fmt: skip
     assert len(rows) == len(body["events"]) + 1
-    decline_row = next(r for r in rows if r[3] == "RoleDeclined")
-    assert decline_row[5:8] == ["police-contact", "Per (vara)", "reason: =1+1"]
-    step_row = next(r for r in rows if r[3] == "StepCompleted")
-    assert step_row[4] == "person:lise" and step_row[7] == "step 2"
+    assert {r[0] for r in rows[1:]} == {alarm_id}  # every row says which alarm it is about
+    decline_row = next(r for r in rows if r[4] == "RoleDeclined")
+    assert decline_row[6:9] == ["police-contact", "Per (vara)", "reason: =1+1"]
+    step_row = next(r for r in rows if r[4] == "StepCompleted")
+    assert step_row[5] == "person:lise" and step_row[8] == "step 2"
 
     assert html.headers["content-type"].startswith("text/html")
     assert "Times per role" in html.text and "Lise (leder)" in html.text

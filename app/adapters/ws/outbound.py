@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.adapters.ws.texts import coded
 from app.core import events as ev
 from app.core.alarm import AlarmState, RoleSlot
 from app.core.office import Office, Role
@@ -63,7 +64,7 @@ def notice_frame(state: AlarmState, office: Office) -> Frame:
     return {
         "type": "alarm_notice",
         **_header(state, office),
-        "text": f"Alarm: {location.name} ({office.name})",
+        **coded("alarm.notice", {"location": location.name, "office": office.name}),
     }
 
 
@@ -72,7 +73,7 @@ def shared_frame(state: AlarmState, office: Office) -> Frame:
     location = office.locations[state.location_id]
     frame = notice_frame(state, office)
     frame["shared"] = True
-    frame["text"] = f"Alarm hos {office.name}: {location.name}"
+    frame.update(coded("alarm.shared", {"location": location.name, "office": office.name}))
     return frame
 
 
@@ -111,7 +112,7 @@ def assembly_frame(state: AlarmState, office: Office, role_id: str) -> Frame:
     role = office.rolecard.role(role_id)
     frame = notice_frame(state, office)
     at = office.locations.get(role.at) if role.at else None
-    frame["text"] = f"{role.title}" + (f": {at.name}" if at else "")
+    frame.update(coded("alarm.assemble", {"place": at.name if at else role.title}))
     frame["assemble"] = {
         "role_id": role.id,
         "title": role.title,
@@ -122,12 +123,6 @@ def assembly_frame(state: AlarmState, office: Office, role_id: str) -> Frame:
     return frame
 
 
-REMINDER_TEXT = {
-    "unfilled": "Ingen har tatt rollen «{title}». Vurder hva som må gjøres; eksterne varsles.",
-    "police": "Politikontakt («{title}») har ikke krysset av at politiet er kontaktet.",
-}
-
-
 def reminder_frame(state: AlarmState, office: Office, role_id: str, kind: str) -> Frame:
     role = office.rolecard.role(role_id)
     return {
@@ -136,7 +131,7 @@ def reminder_frame(state: AlarmState, office: Office, role_id: str, kind: str) -
         "kind": "reminder",
         "reminder": kind,
         "role_id": role_id,
-        "text": REMINDER_TEXT.get(kind, "{title}").format(title=role.title),
+        **coded(f"reminder.{kind}", {"role": role.title}),
         "alarm_id": state.alarm_id,
     }
 
@@ -155,7 +150,7 @@ def lockdown_frame(state: AlarmState, on: bool) -> Frame:
         "type": "notice",
         "office_id": state.office_id,
         "kind": "lockdown" if on else "lockdown_lifted",
-        "text": "Lockdown: keep doors locked" if on else "Lockdown lifted",
+        **coded("lockdown.on" if on else "lockdown.off"),
         "alarm_id": state.alarm_id,
     }
 
@@ -184,11 +179,20 @@ def error_frame(code: str, message: str, ref: str | None = None) -> Frame:
 
 
 def coverage_frame(coverage: Coverage) -> Frame:
-    text = "DEKNING REDUSERT: " + "; ".join(coverage.reasons) if coverage.degraded else "Dekning OK"
+    """`code` says OK or DEGRADED; `coverage.problems` are the reasons as codes (a handset
+    renders `coverage.<code>`), `coverage.reasons` the same in English."""
+    head = coded("coverage.degraded" if coverage.degraded else "coverage.ok")
+    if coverage.reasons:
+        head["text"] += ": " + "; ".join(coverage.reasons)
+    problems = [{"code": p.code, "params": dict(p.params)} for p in coverage.problems]
     return {
         "type": "notice",
         "office_id": coverage.office_id,
         "kind": "coverage",
-        "text": text,
-        "coverage": {"status": coverage.status.value, "reasons": list(coverage.reasons)},
+        **head,
+        "coverage": {
+            "status": coverage.status.value,
+            "reasons": list(coverage.reasons),
+            "problems": problems,
+        },
     }

@@ -6,6 +6,7 @@
 import { h } from './dom.js';
 import { lang, t } from './i18n.js';
 import './i18n-office.js';
+import './i18n-learning.js';
 import { WRITERS } from './console-write.js';
 import { mountHandsets } from './console-handsets.js';
 import { mountRolecards } from './console-rolecards.js';
@@ -36,6 +37,7 @@ export function renderOffice(view, me, officeId) {
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/', 'data-testid': 'back', text: t('c.back') })),
     h('h2', { class: 'office-title', 'data-testid': 'office-title', text: t('o.title', { office: office.name }) }),
+    h('p', {}, h('a', { href: `#/learning/${encodeURIComponent(officeId)}`, 'data-testid': 'learning-link', text: t('l.link') })),
     readiness,
     handsets,
     rolecards,

@@ -6,7 +6,7 @@
 // POST …/drills/{drill_id}/end.
 
 import { fmtDateTime, fmtSeconds, fmtTime, h } from './dom.js';
-import { locale, t, tv } from './i18n.js';
+import { locale, t, tcParts, tv } from './i18n.js';
 import { getJson } from './console-api.js';
 import { failure, msg, say, send } from './console-write.js';
 
@@ -26,6 +26,12 @@ function fmtDate(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleDateString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit' });
+}
+
+/** A coverage problem in the page's language; its parameters (devices, places, roles) as given. */
+function problemText(p) {
+  const parts = tcParts(`coverage.${p.code}`, p.params);
+  return parts.length ? parts.map((x) => (typeof x === 'string' ? x : h('span', { translate: 'no', text: x.value }))) : p.code;
 }
 
 /** Draw the panel into `root`; (re)load when the office or the signed-in token changed. */
@@ -92,9 +98,11 @@ function coverageBox() {
       tv('b.cov', c.status)),
     ' ', h('span', { text: ok ? t('b.coverageOk') : t('b.coverageDegraded') })));
   if (c.reasons.length) {
-    // the reasons come from the service in English
-    box.append(h('ul', { class: 'reasons', 'data-testid': 'coverage-reasons', lang: 'en' },
-      c.reasons.map((r) => h('li', { 'data-testid': 'coverage-reason', text: r }))));
+    // as codes in the page's language (docs/protocol.md, "Texts as codes"); English from an old service
+    const coded = Array.isArray(c.problems) && c.problems.length === c.reasons.length;
+    box.append(h('ul', { class: 'reasons', 'data-testid': 'coverage-reasons', lang: coded ? null : 'en' },
+      c.reasons.map((r, i) => h('li', { 'data-testid': 'coverage-reason', 'data-code': coded ? c.problems[i].code : null },
+        coded ? problemText(c.problems[i]) : r))));
   }
   if (c.untested.length) {
     box.append(
@@ -156,7 +164,8 @@ function debriefBox() {
   if (open.length) {
     box.append(h('ol', { class: 'debrief-list', 'data-testid': 'open-debrief-list' }, open.map((d) => h('li', {
       'data-testid': 'open-debrief', 'data-debrief-id': d.debrief_id,
-    }, t('b.debriefLine', { date: fmtDateTime(d.alarm.raised_at), where: d.alarm.location_id || '–' })))));
+    }, h('a', { href: `#/debrief/${encodeURIComponent(d.debrief_id)}`, 'data-testid': 'open-debrief-link',
+      text: t('b.debriefLine', { date: fmtDateTime(d.alarm.raised_at), where: d.alarm.location_id || '–' }) })))));
   }
   return box;
 }

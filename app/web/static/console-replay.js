@@ -5,6 +5,7 @@
 
 import { fmtDateTime, fmtSeconds, fmtTime, h } from './dom.js';
 import { t, tv } from './i18n.js';
+import './i18n-learning.js';
 import { download, openPage } from './console-api.js';
 import { modeTag } from './console-live.js';
 
@@ -189,6 +190,13 @@ function summary(debrief) {
 }
 
 /** Draw the whole alarm page; a refresh of an open alarm keeps the position unless at the end. */
+/** A real alarm that is over has a debrief; its id is derived from the alarm's (aftercare.py). */
+function debriefLink(a) {
+  if (a.mode !== 'real' || a.status === 'open') return null;
+  const id = `d-${a.alarm_id.replace(/^a-/, '')}`;
+  return h('p', {}, h('a', { href: `#/debrief/${encodeURIComponent(id)}`, 'data-testid': 'open-debrief-page', text: t('d.openPage') }));
+}
+
 export function renderAlarmPage(debrief, root) {
   const atEnd = !view.debrief || view.debrief.alarm.alarm_id !== debrief.alarm.alarm_id || view.pos >= view.max;
   view.debrief = debrief;
@@ -222,7 +230,8 @@ export function renderAlarmPage(debrief, root) {
           h('span', { class: 'num', text: `T+${fmtSeconds(e.since_press_s)}` }), ' ', eventText(e))))))),
     h('section', { class: 'panel', 'aria-labelledby': 'times-h' }, h('h2', { id: 'times-h', text: t('c.times') }), timesTable(debrief)),
     h('section', { class: 'panel', 'aria-labelledby': 'dev-h' }, h('h2', { id: 'dev-h', text: t('c.deviations') }), deviationList(debrief)),
-    h('section', { class: 'panel', 'aria-labelledby': 'exp-h' }, h('h2', { id: 'exp-h', text: t('c.export') }), exportButtons(debrief)));
+    h('section', { class: 'panel', 'aria-labelledby': 'exp-h' }, h('h2', { id: 'exp-h', text: t('c.export') }), exportButtons(debrief),
+      debriefLink(a)));
   paintState();
   if (focused) root.querySelector(`[data-testid="${focused}"]`)?.focus();
 }

@@ -10,11 +10,19 @@ import { ApiError, getJson, setToken, token, tokenFromUrl } from './console-api.
 import { renderLive } from './console-live.js';
 import { renderAlarmPage, stopReplay } from './console-replay.js';
 import { renderOffice, renderOfficeLinks } from './console-office.js';
+import { mountDebrief } from './console-debrief.js';
+import { mountLearning } from './console-learning.js';
+import { mountCounty } from './console-county.js';
+
+// Pages that fetch what they show themselves: #/debrief/<id>, #/learning/<office>, #/county.
+const PAGES = { debrief: mountDebrief, learning: mountLearning, county: (root, me) => mountCounty(root, me) };
 
 const POLL_MS = 2000;
 const app = { me: null, timer: null, alarms: null, debrief: null, seq: 0 };
 
 function route() {
+  const page = /^#\/(debrief|learning|county)(?:\/(.+))?$/.exec(window.location.hash);
+  if (page) return { view: page[1], id: page[2] ? decodeURIComponent(page[2]) : null };
   const office = /^#\/office\/(.+)$/.exec(window.location.hash);
   if (office) return { view: 'office', id: decodeURIComponent(office[1]) };
   const m = /^#\/alarm\/(.+)$/.exec(window.location.hash);
@@ -48,7 +56,9 @@ function render() {
   $('live-view').hidden = !signedIn || r.view !== 'live';
   $('alarm-view').hidden = !signedIn || r.view !== 'alarm';
   $('office-view').hidden = !signedIn || r.view !== 'office';
+  $('page-view').hidden = !signedIn || !(r.view in PAGES);
   if (!signedIn) return;
+  if (r.view in PAGES) PAGES[r.view]($('page-view'), app.me, r.id);
   renderOfficeLinks($('office-links'), app.me);
   if (r.view === 'office') renderOffice($('office-view'), app.me, r.id);
   if (r.view === 'live' && app.alarms) renderLive(app.alarms, $('live-list'), $('recent-list'));
@@ -59,7 +69,7 @@ async function poll() {
   clearTimeout(app.timer);
   const seq = ++app.seq;
   const r = route();
-  if (r.view === 'office') return; // the office page fetches what it shows itself
+  if (r.view === 'office' || r.view in PAGES) return; // these pages fetch what they show
   let again = true;
   try {
     if (r.view === 'live') {

@@ -1,7 +1,7 @@
 // What the holder's taps send (protocol v1 client frames). Answers are shown at once and
 // corrected by the server's next alarm_update or error.
 
-import { CONFIRM_MS, isArmed, state } from './hs-state.js';
+import { CONFIRM_MS, UNDO_MS, isArmed, state } from './hs-state.js';
 import { sendAction } from './hs-conn.js';
 import { renderAlarms, renderWelcome } from './hs-view.js';
 
@@ -13,11 +13,32 @@ export function accept(alarm, offer) {
   renderAlarms();
 }
 
+/** A decline is only sent after UNDO_MS: a tap by mistake under stress can be taken back. */
 export function decline(alarm, offer) {
+  offer.status = 'declining';
+  offer.declineAt = Date.now() + UNDO_MS;
+  clearTimeout(offer.undoTimer);
+  offer.undoTimer = setTimeout(() => sendDecline(alarm, offer), UNDO_MS);
+  renderAlarms();
+}
+
+function sendDecline(alarm, offer) {
+  if (offer.status !== 'declining' || alarm.closed) return;
+  if ([...alarm.offers.values()].some((o) => o.status === 'accepted')) {
+    offer.status = 'offered'; // the server withdrew it when the other was accepted: shown so
+    renderAlarms();
+    return;
+  }
   offer.status = 'declined';
   offer.pending = 'decline';
   offer.pendingAt = Date.now();
   offer.pendingConn = sendAction({ type: 'decline', alarm_id: alarm.id, role_id: offer.role_id });
+  renderAlarms();
+}
+
+export function undoDecline(alarm, offer) {
+  clearTimeout(offer.undoTimer);
+  if (offer.status === 'declining') offer.status = alarm.closed ? 'closed' : 'offered';
   renderAlarms();
 }
 

@@ -5,6 +5,7 @@ import { idOf, nameOf, str } from './dom.js';
 import { state } from './hs-state.js';
 import { acknowledge, sendAction } from './hs-conn.js';
 import { newOffer } from './hs-alert.js';
+import { codedText } from './hs-text.js';
 import { renderAlarms, renderNotices } from './hs-view.js';
 
 function ensureAlarm(id) {
@@ -41,6 +42,8 @@ function alarmInfo(f) {
   };
 }
 
+let arrivals = 0;
+
 function standingRole(roleId) {
   return state.standingRoles.find((r) => r && typeof r === 'object' && (r.role_id === roleId || r.id === roleId));
 }
@@ -53,6 +56,7 @@ function newOfferRecord(o, steps) {
     steps,
     leader: o.leader === true || standingRole(o.role_id)?.leader === true,
     accept_within_s: Number.isFinite(o.accept_within_s) ? o.accept_within_s : null,
+    arrival: arrivals++,
     deadline: offerDeadline(o),
     status: 'offered',   // offered | accepted | declined | taken | closed
     confirmed: false,    // accepted according to an alarm_update
@@ -93,7 +97,7 @@ export function handleAlarm(f) {
   if (known.pending && known.pendingConn !== state.connNo
       && !state.outbox.some((q) => q.alarm_id === alarmId && q.role_id === roleId)) {
     known.pendingConn = sendAction({ type: known.pending, alarm_id: alarmId, role_id: roleId });
-  } else if (!known.pending && known.status !== 'accepted') {
+  } else if (!known.pending && known.status !== 'accepted' && known.status !== 'declining') {
     // Declined (and the server moved on), or taken by someone who let it go: the server
     // offers it to us again, e.g. in the "everyone present" stage. A fresh offer.
     known.status = 'offered';
@@ -129,7 +133,7 @@ export function handleAlarmNotice(f) {
   if (!alarmId || state.closedIds.has(alarmId)) return;
   const alarm = ensureAlarm(alarmId);
   alarm.info = alarmInfo(f);
-  alarm.noticeText = str(f.text) || alarm.noticeText;
+  if (str(f.code) || str(f.text)) alarm.noticeText = codedText(f);
   if (f.assemble && typeof f.assemble === 'object') alarm.assemble = f.assemble;
   renderAlarms();
 }
@@ -189,7 +193,7 @@ export function handleUpdate(f) {
   alarm.lastEvent = f.last_event ?? alarm.lastEvent;
   if (alarm.info && str(f.level)) alarm.info.level = f.level;
   if (f.lockdown === true && !state.lockdown) {
-    state.lockdown = { kind: 'lockdown', text: '', alarmId, at: Date.now() };
+    state.lockdown = { kind: 'lockdown', code: '', text: '', alarmId, at: Date.now() };
     renderNotices();
   } else if (f.lockdown === false && state.lockdown && state.lockdown.alarmId === alarmId) {
     state.lockdown = null; // lifted while we were away: the snapshot after a reconnect says so
@@ -203,9 +207,10 @@ export function handleUpdate(f) {
 }
 
 export function closeAlarm(alarm, outcome, closedAt) {
-  alarm.closed = { outcome: outcome || 'unknown', at: closedAt };
+  alarm.closed = { outcome: outcome || 'unknown', at: closedAt, seenAt: Date.now() };
   for (const offer of alarm.offers.values()) {
-    if (offer.status === 'offered') offer.status = 'closed';
+    clearTimeout(offer.undoTimer);
+    if (offer.status === 'offered' || offer.status === 'declining') offer.status = 'closed';
     offer.pending = null;
   }
   state.closedIds.add(alarm.id);

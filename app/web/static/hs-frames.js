@@ -8,7 +8,7 @@
 // Unknown fields and frame types are ignored.
 
 import { idOf, nameOf, str } from './dom.js';
-import { t } from './i18n.js';
+import { codedText } from './hs-text.js';
 import { MAX_NOTICES, state } from './hs-state.js';
 import { acknowledge, flushOutbox, sendNow } from './hs-conn.js';
 import {
@@ -111,11 +111,12 @@ function handleNotice(f) {
   const key = typeof f.event_seq === 'number' ? `seq:${f.event_seq}` : `${kind}:${str(f.text)}:${str(f.alarm_id)}`;
   if (state.noticeKeys.has(key)) return;
   state.noticeKeys.add(key);
-  const notice = { kind, text: str(f.text), alarmId: str(f.alarm_id), at: Date.now() };
+  const notice = { kind, ...codedText(f), alarmId: str(f.alarm_id), at: Date.now() };
   if (kind === 'lockdown' || kind === 'lockdown_lifted') {
     acknowledge('lockdown');
     // The server repeats an active lockdown after every reconnect: list it only when it changes.
-    const changes = kind === 'lockdown' ? !state.lockdown || !state.lockdown.text : !!state.lockdown;
+    const changes = kind === 'lockdown' ? !state.lockdown || !state.lockdown.announced : !!state.lockdown;
+    notice.announced = true;
     state.lockdown = kind === 'lockdown' ? notice : null;
     if (!changes) {
       renderNotices();
@@ -130,9 +131,7 @@ function handleNotice(f) {
 
 function handleError(f) {
   const code = str(f.code) || (typeof f.code === 'number' ? String(f.code) : '');
-  const known = code && t(`error.${code}`) !== `error.${code}` ? t(`error.${code}`) : '';
-  const msg = known || str(f.message) || t('error.unknown');
-  showError(code ? `${msg} (${code})` : msg);
+  showError(code);
   // An optimistic answer that the server refused goes back to where it was.
   const ref = str(f.ref);
   const now = Date.now();

@@ -9,6 +9,7 @@ export const STABLE_MS = 10000;          // a connection that lived this long re
 export const WATCHDOG_MIN_MS = 35000;    // no frame at all for this long: the socket is dead
 export const CONNECT_TIMEOUT_MS = 15000; // opening plus hello/welcome must take less than this
 export const CONFIRM_MS = 5000;          // a two-tap confirmation stays armed this long
+export const UNDO_MS = 5000;             // a decline is sent this long after the tap, unless undone
 export const ERROR_SHOW_MS = 6000;
 export const MAX_NOTICES = 20;
 export const LOW_BATTERY = 20;
@@ -45,6 +46,7 @@ export const state = {
   outbox: [],           // action frames waiting for a connection
   inflight: [],         // {frame, connNo}: sent, and no later frame shows the server got it
   armed: new Map(),     // "alarm|action" -> time a two-tap confirmation was armed
+  closedKeepMs: 120000, // a closed alarm's card clears itself this long after it closed
 };
 
 export function resetSession() {
@@ -87,6 +89,24 @@ export function shownStatus(alarm, offer) {
     if (other !== offer && other.status === 'accepted') return 'withdrawn';
   }
   return 'offered';
+}
+
+/**
+ * The order a person should answer in: waiting offers first, the one due soonest on top (no
+ * deadline last), then the card's role order; answered ones after them, in role order.
+ */
+export function offerOrder(alarm) {
+  const roleIndex = new Map((alarm.roles || []).map((r, i) => [r.role_id, i]));
+  const rank = (o) => (roleIndex.has(o.role_id) ? roleIndex.get(o.role_id) : 1000 + o.arrival);
+  const due = (o) => (o.deadline === null ? Infinity : o.deadline);
+  const waiting = (o) => (shownStatus(alarm, o) === 'offered' ? 0 : 1);
+  return [...alarm.offers.values()].sort((a, b) => waiting(a) - waiting(b)
+    || (waiting(a) === 0 ? due(a) - due(b) : 0) || rank(a) - rank(b));
+}
+
+/** The soonest deadline of an alarm's waiting offers (Infinity for none). */
+export function soonestDue(alarm) {
+  return Math.min(...waitingOffers(alarm).map((o) => (o.deadline === null ? Infinity : o.deadline)), Infinity);
 }
 
 export function waitingOffers(alarm) {

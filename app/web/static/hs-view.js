@@ -2,11 +2,12 @@
 // screen (person, standing roles, worn trigger battery, sound), notices, errors, countdowns.
 
 import { $, fmtClock, fmtTime, h, str } from './dom.js';
-import { t, tv } from './i18n.js';
+import { t, tc, tv } from './i18n.js';
 import {
-  ERROR_SHOW_MS, LOW_BATTERY, activeAlarms, state, waitingOffers,
+  ERROR_SHOW_MS, LOW_BATTERY, activeAlarms, offerOrder, shownStatus, soonestDue, state, waitingOffers,
 } from './hs-state.js';
-import { renderAlarm } from './hs-card.js';
+import { leaderBadge, renderAlarm } from './hs-card.js';
+import { shownText } from './hs-text.js';
 import { setSoundEnabled, soundEnabled, syncWakeLock } from './hs-alert.js';
 
 export function setPhase(phase) {
@@ -108,8 +109,8 @@ export function renderWelcome() {
     } else if (r && typeof r === 'object') {
       const title = str(r.title) || str(r.role_id) || str(r.id);
       list.append(h('li', { 'data-testid': 'standing-role', 'data-role-id': str(r.role_id) || str(r.id) || null },
-        h('strong', { text: title }),
-        r.leader === true ? h('span', { class: 'badge', text: t('common.leader') }) : null,
+        h('strong', { text: title, translate: 'no' }),
+        r.leader === true ? leaderBadge(title) : null,
         r.stance ? h('span', { class: 'stance-line', text: tv('stance', r.stance) }) : null,
         r.deputy === true || str(r.as) === 'deputy' ? h('span', { class: 'small', text: ` ${t('me.deputy')}` }) : null));
     }
@@ -128,7 +129,7 @@ function renderCardAndDuty() {
     $('ack-done').textContent = t('ack.done', { v: ack.version || '–' });
     const policy = $('policy');
     policy.hidden = !ack.policy;
-    policy.textContent = ack.policy ? t('ack.policy', { text: ack.policy }) : '';
+    $('policy-text').textContent = ack.policy || '';
   }
   const duty = $('duty-state');
   duty.textContent = state.duty ? t('duty.on') : t('duty.off');
@@ -145,16 +146,58 @@ function alarmRank(alarm) {
   return 2;
 }
 
+/** All offers waiting for this person's answer, in the order to answer them. */
+function allWaiting(alarms) {
+  return alarms.flatMap((a) => offerOrder(a).filter((o) => shownStatus(a, o) === 'offered').map((o) => [a, o]));
+}
+
+export function waitingCount() {
+  return allWaiting([...state.alarms.values()]).length;
+}
+
+function focusOffer(alarm, offer) {
+  const el = $('alarms').querySelector(`[data-focus-key="${CSS.escape(`${alarm.id}|${offer.role_id}|accept`)}"]`);
+  if (!el) return;
+  el.scrollIntoView({ block: 'center' });
+  el.focus();
+}
+
+/** Two or more offers waiting: all of them named at the top, the soonest first, one tap away. */
+function waitingSummary(alarms) {
+  const list = allWaiting(alarms);
+  if (list.length < 2) return null;
+  const head = t('offer.waitingMany', { n: list.length });
+  return h('nav', { class: 'waiting', 'data-testid': 'waiting-offers', 'aria-label': head },
+    h('p', { class: 'waiting-head', text: head }),
+    h('ul', {}, list.map(([a, o]) => h('li', {}, h('button', {
+      type: 'button', class: 'btn btn-jump', 'data-testid': 'jump-offer', 'data-role-id': o.role_id,
+      'data-focus-key': `${a.id}|${o.role_id}|jump`, onclick: () => focusOffer(a, o),
+    }, h('span', { class: 'jump-title', translate: 'no', text: o.title }),
+    h('span', { class: 'jump-left', 'data-deadline': o.deadline === null ? '' : String(o.deadline) }))))));
+}
+
+/** Where the focus goes when the control that had it is replaced (decline ↔ undo). */
+const FOCUS_NEXT = { decline: 'undo', undo: 'accept' };
+
+function restoreFocus(container, focusKey) {
+  const again = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+  if (again) return again.focus();
+  const parts = focusKey.split('|');
+  const next = FOCUS_NEXT[parts.at(-1)];
+  if (!next) return undefined;
+  parts[parts.length - 1] = next;
+  container.querySelector(`[data-focus-key="${CSS.escape(parts.join('|'))}"]`)?.focus();
+  return undefined;
+}
+
 export function renderAlarms() {
   const container = $('alarms');
   const focusKey = document.activeElement?.dataset?.focusKey;
-  const alarms = [...state.alarms.values()].sort((a, b) => alarmRank(a) - alarmRank(b) || b.firstSeen - a.firstSeen);
-  container.replaceChildren(...alarms.map(renderAlarm));
+  const alarms = [...state.alarms.values()].sort((a, b) => alarmRank(a) - alarmRank(b)
+    || soonestDue(a) - soonestDue(b) || b.firstSeen - a.firstSeen);
+  container.replaceChildren(...[waitingSummary(alarms), ...alarms.map(renderAlarm)].filter(Boolean));
   $('idle').hidden = state.alarms.size > 0;
-  if (focusKey) {
-    const again = container.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
-    if (again) again.focus();
-  }
+  if (focusKey) restoreFocus(container, focusKey);
   const waiting = alarms.reduce((n, a) => n + waitingOffers(a).length, 0);
   document.title = waiting ? t('hs.titleAlarm', { n: waiting }) : t('hs.title');
   document.body.dataset.alarm = activeAlarms().length ? 'open' : 'none';
@@ -165,18 +208,33 @@ export function renderAlarms() {
 export function renderNotices() {
   const banner = $('lockdown-banner');
   banner.hidden = !state.lockdown;
-  banner.textContent = state.lockdown
-    ? `${t('lock.banner')}${state.lockdown.text ? `: ${state.lockdown.text}` : ''}` : '';
-  $('notices').replaceChildren(...state.notices.map((n) => h('li', {
-    class: `notice kind-${n.kind}`, 'data-testid': 'notice', 'data-kind': n.kind,
-  }, h('span', { class: 'notice-time', text: fmtTime(new Date(n.at)) }), ' ',
-  h('strong', { text: tv('notice', n.kind) }), n.text ? `: ${n.text}` : '')));
+  const lockText = state.lockdown ? shownText(state.lockdown) : [];
+  banner.replaceChildren(...(state.lockdown ? [t('lock.banner'), ...(lockText.length ? [': ', ...lockText] : [])] : []));
+  $('notices').replaceChildren(...state.notices.map((n) => {
+    const text = shownText(n);
+    return h('li', {
+      class: `notice kind-${n.kind}`, 'data-testid': 'notice', 'data-kind': n.kind, 'data-code': n.code || null,
+    }, h('span', { class: 'notice-time', text: fmtTime(new Date(n.at)) }), ' ',
+    h('strong', { text: tv('notice', n.kind) }), ...(text.length ? [': ', ...text] : []));
+  }));
 }
 
 let toastTimer = null;
-export function showError(text) {
+let shownError = null;
+
+function paintError() {
+  // Never the server's English `message`: a code this page does not know gets a general text.
+  const code = shownError;
+  const text = tc(`error.${code}`) || tc('error.other') || t('error.unknown');
+  // The code (for support) is an identifier, not words to translate.
+  $('error').replaceChildren(text, ...(code ? [' (', h('span', { translate: 'no', text: code }), ')'] : []));
+}
+
+/** The server refused something: its error code, shown in the page's language for a while. */
+export function showError(code) {
   const el = $('error');
-  el.textContent = text;
+  shownError = code;
+  paintError();
   el.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, ERROR_SHOW_MS);
@@ -192,11 +250,33 @@ export function tick() {
     el.classList.toggle('urgent', left <= 10000);
     el.dataset.expired = left > 0 ? 'false' : 'true';
   }
+  for (const el of document.querySelectorAll('.jump-left')) {
+    const text = el.dataset.deadline ? fmtClock(Number(el.dataset.deadline) - now) : t('offer.noDeadlineShort');
+    if (el.textContent !== text) el.textContent = text;
+  }
+  for (const el of document.querySelectorAll('[data-testid="undo-countdown"]')) {
+    const text = t('offer.undoIn', { s: Math.max(0, Math.ceil((Number(el.dataset.until) - now) / 1000)) });
+    if (el.textContent !== text) el.textContent = text;
+  }
+  clearOldAlarms(now);
   if (state.phase === 'reconnecting') renderConn();
+}
+
+/** A closed alarm's card leaves the screen by itself after state.closedKeepMs. */
+function clearOldAlarms(now) {
+  let cleared = false;
+  for (const alarm of [...state.alarms.values()]) {
+    if (alarm.closed?.seenAt && now - alarm.closed.seenAt >= state.closedKeepMs) {
+      state.alarms.delete(alarm.id);
+      cleared = true;
+    }
+  }
+  if (cleared) renderAlarms();
 }
 
 export function renderAll() {
   renderStatic();
+  if (!$('error').hidden && shownError !== null) paintError();
   renderConn();
   renderWelcome();
   renderAlarms();

@@ -1,13 +1,62 @@
 // Strings of the handset and the console: Norwegian (bokmål) by default, English on request.
 // Each key holds [bokmål, English]; `{name}` in a string is filled from `vars`.
 // The choice is kept in localStorage ('rollekort.lang'); `?lang=en` in the URL also sets it.
+// Server texts arrive as codes with parameters (docs/protocol.md, "Texts as codes"); their
+// templates are in one table per language, texts-<lang>.json, which the server reads as well.
+
+/** The code tables, fetched once before the page starts (JSON module imports are too new for
+ * some phones still in use); without them a code is shown as a general text, never lost. */
+async function loadCodes(lang) {
+  try {
+    const response = await fetch(new URL(`./texts-${lang}.json`, import.meta.url));
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}
 
 const LANGS = ['nb', 'en'];
 const KEY = 'rollekort.lang';
 const listeners = [];
 const strings = new Map();
 
+const [nbCodes, enCodes] = await Promise.all([loadCodes('nb'), loadCodes('en')]);
+const codes = { nb: nbCodes, en: enCodes };
+
 let current = 'nb';
+
+function fill(text, vars) {
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+/** A server code in the current language, or '' when this page does not know it. */
+export function tc(code, params = {}) {
+  const template = codes[current][code];
+  return typeof template === 'string' ? fill(template, params && typeof params === 'object' ? params : {}) : '';
+}
+
+/**
+ * A server code in the current language as parts: strings of the page's language and
+ * {value} for each filled-in parameter (names, places, role titles: the office's words).
+ * [] when this page does not know the code.
+ */
+export function tcParts(code, params = {}) {
+  const template = codes[current][code];
+  if (typeof template !== 'string') return [];
+  const vars = params && typeof params === 'object' ? params : {};
+  return template.split(/(\{\w+\})/).filter((p) => p !== '').map((p) => {
+    const name = /^\{(\w+)\}$/.exec(p)?.[1];
+    return name && name in vars ? { value: String(vars[name]) } : p;
+  });
+}
+
+/** Every string of the page in both languages (for the tests' one-language check). */
+export function allStrings() {
+  return {
+    keys: Object.fromEntries(strings),
+    codes,
+  };
+}
 
 export function addStrings(table) {
   for (const [k, v] of Object.entries(table)) strings.set(k, v);
@@ -25,7 +74,7 @@ export function locale() {
 export function t(key, vars = {}) {
   const entry = strings.get(key);
   const text = entry ? entry[LANGS.indexOf(current)] ?? entry[0] : key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return fill(text, vars);
 }
 
 /** A translated label for a value of a known set (`stance.approach`), or the value itself. */
@@ -107,6 +156,7 @@ addStrings({
   'roleState.offered': ['tilbudt', 'offered'],
   'roleState.accepted': ['tatt', 'taken'],
   'roleState.unfilled': ['IKKE BESATT', 'NOT FILLED'],
+  'roleState.not_taken': ['ikke tatt', 'not taken'],
   'alarmState.open': ['pågår', 'open'],
   'alarmState.resolved': ['løst', 'resolved'],
   'alarmState.cancelled': ['avlyst', 'cancelled'],
@@ -177,22 +227,22 @@ addStrings({
   'me.idle': ['Ingen aktive alarmer.', 'No active alarms.'],
   'me.alarms': ['Alarmer', 'Alarms'],
   'me.notices': ['Meldinger', 'Messages'],
-  'ack.heading': ['Les rollekortet ditt', 'Read your role card'],
-  'ack.version': ['Rollekortet er nytt eller endret (versjon {v}). Les rollene og stegene under, og bekreft.',
-    'The role card is new or changed (version {v}). Read the roles and steps below, and confirm.'],
-  'ack.policy': ['Kontorets regel om å gripe inn: {text}', "The office's rule on intervening: {text}"],
+  'ack.heading': ['Rollekortet er oppdatert', 'The role card has been updated'],
+  'ack.version': ['Versjon {v}: les rollene over når du har tid.', 'Version {v}: read the roles above when you have time.'],
+  'ack.policySummary': ['Kontorets regel om å gripe inn', "The office's rule on intervening"],
   'ack.button': ['Jeg har lest rollekortet', 'I have read the role card'],
   'ack.done': ['Rollekort {v} er lest ✓', 'Role card {v} read ✓'],
   'duty.on': ['Du er på vakt: du kan få roller.', 'You are on duty: you may be offered roles.'],
   'duty.off': ['Du er AV VAKT: du får varsler, men ingen roller.', 'You are OFF DUTY: you get notices but no roles.'],
   'duty.goOff': ['Gå av vakt', 'Go off duty'],
   'duty.goOn': ['Gå på vakt', 'Go on duty'],
-  'alarm.shared': ['Delt varsel fra {office}', 'Shared notice from {office}'],
-  'alarm.assemble': ['Møt opp: {where}', 'Go to: {where}'],
+  'alarm.sharedLabel': ['Delt varsel fra ', 'Shared notice from '],
+  'alarm.assembleLabel': ['Møt opp: ', 'Go to: '],
   'sound.on': ['Lyd på', 'Sound on'],
   'sound.off': ['Lyd av', 'Sound off'],
   'sound.label': ['Lyd ved nytt tilbud', 'Sound on a new offer'],
-  'sound.mutedPublic': ['Lydløs: alarmen er i et publikumsområde', 'Silent: the alarm is in a public area'],
+  'sound.mutedPublic': ['Denne telefonen vibrerer bare, uten lyd: alarmen er i et publikumsområde, og en lyd kan røpe at hjelp er på vei.',
+    'This phone only vibrates, without sound: the alarm is in a public area, and a sound could give away that help is coming.'],
   'alarm.label': ['Alarm: {where}', 'Alarm: {where}'],
   'alarm.where': ['Hvor', 'Where'],
   'alarm.zone': ['sone: {zone}', 'zone: {zone}'],
@@ -201,17 +251,26 @@ addStrings({
   'alarm.trigger': ['Utløser', 'Trigger'],
   'alarm.raised': ['Utløst', 'Raised'],
   'alarm.from': ['Fra', 'From'],
-  'alarm.otherOffice': ['annet kontor: {id}', 'another office: {id}'],
+  'alarm.otherOfficeLabel': ['annet kontor: ', 'another office: '],
   'alarm.over': ['Alarmen er over – {outcome}', 'The alarm is over – {outcome}'],
   'alarm.noRole': ['Du har ingen rolle i denne alarmen.', 'You have no role in this alarm.'],
-  'alarm.latest': ['Siste: {text}', 'Latest: {text}'],
+  'alarm.latestLabel': ['Siste: ', 'Latest: '],
   'alarm.dismiss': ['Fjern', 'Dismiss'],
+  'alarm.clearsAt': ['Forsvinner fra skjermen {time}.', 'Leaves the screen {time}.'],
   'alarm.dismissLabel': ['Fjern denne alarmen fra skjermen', 'Remove this alarm from the screen'],
   'actor.button': ['knapp {id}', 'button {id}'],
   'actor.you': ['deg', 'you'],
   'offer.label': ['Rolle: {title}', 'Role: {title}'],
   'offer.offer': ['Tilbud: ', 'Offer: '],
-  'offer.stance': ['Din holdning: ', 'Your stance: '],
+  'offer.stance': ['Du skal: ', 'What you do: '],
+  'offer.showSteps': ['Vis stegene ({n})', 'Show the steps ({n})'],
+  'offer.declining': ['Du avslår denne rollen.', 'You are declining this role.'],
+  'offer.undoIn': ['Sendes om {s} s', 'Sent in {s} s'],
+  'offer.undo': ['Angre', 'Undo'],
+  'offer.undoLabel': ['Angre avslaget av {title}', 'Undo declining {title}'],
+  'offer.waitingMany': ['{n} tilbud venter på svar', '{n} offers are waiting for your answer'],
+  'offer.jumpLabel': ['Gå til tilbudet {title}, {left}', 'Go to the offer {title}, {left}'],
+  'offer.noDeadlineShort': ['ingen frist', 'no deadline'],
   'offer.answerWithin': ['Svar innen {t}', 'Answer within {t}'],
   'offer.expired': ['Fristen er ute – du kan fortsatt godta', 'The deadline has passed – you can still accept'],
   'offer.noDeadline': ['Svar så snart du kan', 'Answer as soon as you can'],
@@ -249,7 +308,7 @@ addStrings({
   'lock.banner': ['INNELÅSING', 'LOCKDOWN'],
   'roles.heading': ['Hvem har hvilken rolle', 'Who has which role'],
   'roles.nobodyYet': ['ingen ennå', 'nobody yet'],
-  'roles.you': ['{who} (deg)', '{who} (you)'],
+  'roles.youSuffix': [' (deg)', ' (you)'],
   'roles.stepsDone': [' · steg utført: {list}', ' · steps done: {list}'],
   'notice.lockdown': ['INNELÅSING', 'LOCKDOWN'],
   'notice.lockdown_lifted': ['Innelåsing opphevet', 'Lockdown lifted'],
@@ -257,10 +316,5 @@ addStrings({
   'notice.reminder': ['Påminnelse', 'Reminder'],
   'notice.info': ['Info', 'Info'],
   'error.unknown': ['Ukjent feil', 'Unknown error'],
-  'error.taken': ['Rollen er allerede tatt av en annen.', 'Someone else has already taken the role.'],
-  'error.not_leader': ['Bare den som har lederrollen kan gjøre dette.', 'Only the holder of the leader role can do this.'],
-  'error.alarm_closed': ['Alarmen er allerede over.', 'The alarm is already over.'],
-  'error.not_offered': ['Rollen er ikke tilbudt deg (lenger).', 'The role is not (or no longer) offered to you.'],
-  'error.already_holding': ['Du har allerede en rolle i denne alarmen.', 'You already hold a role in this alarm.'],
-  'error.unknown_alarm': ['Ukjent alarm.', 'Unknown alarm.'],
+  'notice.unknownCode': ['melding {code} fra tjenesten', 'message {code} from the service'],
 });

@@ -3,7 +3,7 @@
 // with scope /handset. Network first: a connected handset always runs the newest page; the
 // cache is only the fallback. The websocket and the API are never cached.
 
-const CACHE = 'rollekort-handset-shell-v2';
+const CACHE = 'rollekort-handset-shell-v3';
 const SHELL = [
   '/handset',
   '/static/handset.css',
@@ -18,6 +18,9 @@ const SHELL = [
   '/static/hs-alert.js',
   '/static/hs-pair.js',
   '/static/i18n.js',
+  '/static/texts-nb.json',
+  '/static/texts-en.json',
+  '/static/hs-text.js',
   '/static/dom.js',
   '/static/manifest.webmanifest',
   '/static/icon.svg',
