@@ -152,7 +152,14 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         await learning.start()
         stack.push_async_callback(learning.close)
         # Supervision: device health and coverage, told to handsets when it changes.
-        supervision = Supervision(offices, presence, clock, hub.coverage, metrics.coverage_degraded)
+        supervision = Supervision(
+            offices,
+            presence,
+            clock,
+            hub.coverage,
+            metrics.coverage_degraded,
+            places=dispatcher.places,
+        )
         supervision.start(await store.last_button_tests())
         stack.callback(supervision.close)
         # Device families (Zigbee2MQTT, Tasmota, Shelly, ESPHome) through their codecs.

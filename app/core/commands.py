@@ -99,3 +99,15 @@ class GiveAllClear(Command):
 class SetLockdown(Command):
     person_id: str
     on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkArrived(Command):
+    """ "I am there": the person is at the alarm's place."""
+
+    person_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkPoliceContacted(Command):
+    person_id: str

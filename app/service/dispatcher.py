@@ -40,6 +40,7 @@ from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, FeedbackPort, HandsetNotifier, PressKey
 from app.service.prepared import Basis, PreparedRaise, PreparedRaises, minute_of
 from app.service.presence import Presence
+from app.service.whereabouts import Places
 
 log = structlog.get_logger(__name__)
 
@@ -103,6 +104,7 @@ class Dispatcher:
         acknowledged: Acknowledged | None = None,
         on_closed: Callable[[str], Awaitable[object]] | None = None,
         prepare_raises: bool = True,
+        places: Places | None = None,
     ) -> None:
         self._offices = offices
         self._store = store
@@ -111,7 +113,9 @@ class Dispatcher:
         self._presence = presence
         self._acknowledged = acknowledged
         self._journal = Journal(store)
-        self._cards = AlarmCards(presence, acknowledged, lambda o: offices.offices.get(o))
+        self._cards = AlarmCards(
+            presence, acknowledged, lambda o: offices.offices.get(o), places or Places(presence)
+        )
         self._effects = EffectRunner(
             notifier=notifier,
             feedback=feedback,
@@ -196,6 +200,11 @@ class Dispatcher:
     def office_of(self, state: AlarmState) -> Office:
         """The office with the card this alarm was dispatched with."""
         return self._cards.of(state.alarm_id, self._offices.office(state.office_id))
+
+    @property
+    def places(self) -> Places:
+        """Check-ins and checked-out worn triggers: who pressed a fixed button, and where."""
+        return self._cards.places
 
     @property
     def journal_backlog(self) -> int:

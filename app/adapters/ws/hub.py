@@ -217,6 +217,11 @@ class HandsetHub:
             for conn in self._of_person(office.id, person_id):
                 self.send(conn, frame)
 
+    def presser(self, state: AlarmState, office: Office, person_id: str, feedback: str) -> None:
+        frame = outbound.presser_frame(state, office, feedback)
+        for conn in self._of_person(office.id, person_id):
+            self.send(conn, frame)
+
     def reminder(
         self,
         state: AlarmState,

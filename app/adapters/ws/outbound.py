@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.adapters.ws.texts import text
 from app.core import events as ev
 from app.core.alarm import AlarmState, RoleSlot
+from app.core.arrival import goes_to_presser
 from app.core.office import Office, Role
 from app.core.supervision import Coverage
 
@@ -122,12 +124,6 @@ def assembly_frame(state: AlarmState, office: Office, role_id: str) -> Frame:
     return frame
 
 
-REMINDER_TEXT = {
-    "unfilled": "Ingen har tatt rollen «{title}». Vurder hva som må gjøres; eksterne varsles.",
-    "police": "Politikontakt («{title}») har ikke krysset av at politiet er kontaktet.",
-}
-
-
 def reminder_frame(state: AlarmState, office: Office, role_id: str, kind: str) -> Frame:
     role = office.rolecard.role(role_id)
     return {
@@ -136,9 +132,42 @@ def reminder_frame(state: AlarmState, office: Office, role_id: str, kind: str) -
         "kind": "reminder",
         "reminder": kind,
         "role_id": role_id,
-        "text": REMINDER_TEXT.get(kind, "{title}").format(title=role.title),
+        **text(f"reminder.{kind}", title=role.title),
         "alarm_id": state.alarm_id,
     }
+
+
+def presser_frame(state: AlarmState, office: Office, feedback: str) -> Frame:
+    """To the presser's own handset, quietly: that the alarm is in, what to do, that help is
+    coming (someone who goes to her accepted) and that help is there (they marked arrival)."""
+    presser = office.rolecard.presser
+    at = office.locations.get(presser.at) if presser.at else None
+    helper = _helper_name(state, office)
+    instruction = " ".join(s.text for s in presser.steps[:1])
+    return {
+        "type": "presser",
+        "alarm_id": state.alarm_id,
+        "state": feedback,
+        "discreet": True,
+        **text(f"presser.{feedback}", name=helper or "", instruction=instruction),
+        "stance": presser.stance.value,
+        "at": {"id": at.id, "name": at.name} if at else None,
+        "steps": [{"n": s.n, "text": s.text} for s in presser.steps],
+        "location": {"id": state.location_id, "name": office.locations[state.location_id].name},
+    }
+
+
+def _helper_name(state: AlarmState, office: Office) -> str | None:
+    """Who is coming: the latest to arrive, else the first to take a role toward the presser."""
+    people = [*reversed(state.arrived)] + [
+        s.holder_id
+        for s in state.slots
+        if s.holder_id is not None and goes_to_presser(office.rolecard.role(s.role_id))
+    ]
+    for person in people:
+        if person in office.people:
+            return office.people[person].name
+    return None
 
 
 def closed_frame(state: AlarmState) -> Frame:
