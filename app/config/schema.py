@@ -171,7 +171,7 @@ class HandsetSpec(Spec):
         return Handset(id=self.id, person_id=self.person)
 
 
-FeedbackState = Literal["received", "accepted", "resolved", "cancelled"]
+FeedbackState = Literal["received", "accepted", "arrived", "resolved", "cancelled"]
 
 
 def _default_feedback_states() -> list[FeedbackState]:
