@@ -97,9 +97,18 @@ def update_frame(state: AlarmState, office: Office, last: ev.Event | None) -> Fr
         "state": state.status.value,
         "level": state.level.value,
         "lockdown": state.lockdown,
+        "police_contacted_by": _name(office, state.police_contacted_by),
+        "arrived": [_name(office, p) for p in state.arrived],
         "roles": roles,
         "last_event": _event_view(last),
     }
+
+
+def _name(office: Office, person_id: str | None) -> str | None:
+    if person_id is None:
+        return None
+    person = office.people.get(person_id)
+    return person.name if person else person_id
 
 
 def _event_view(event: ev.Event | None) -> Frame | None:

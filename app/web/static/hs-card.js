@@ -6,6 +6,7 @@ import { fmtTime, h, nameOf, str } from './dom.js';
 import { t, tv } from './i18n.js';
 import { isArmed, isQueued, shownStatus, state } from './hs-state.js';
 import { accept, allClear, decline, needHelp, stepDone, toggleLockdown } from './hs-actions.js';
+import { placeActions } from './hs-place.js';
 import { holderIsMe } from './hs-alarm.js';
 import { renderAlarms } from './hs-view.js';
 import { silentBecausePublic } from './hs-alert.js';
@@ -200,6 +201,7 @@ function renderHolderActions(alarm, mine) {
   if (alarm.helpAt) {
     box.append(h('p', { class: 'small', 'data-testid': 'help-sent', role: 'status', text: t('help.sent', { time: fmtTime(new Date(alarm.helpAt)) }) }));
   }
+  box.append(...placeActions(alarm));
   if (!mine.some((o) => o.leader)) return box;
   const armedClear = isArmed(`${alarm.id}|all-clear`);
   box.append(btn({
