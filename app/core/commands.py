@@ -24,6 +24,7 @@ class RaiseAlarm(Command):
     mode: AlarmMode = AlarmMode.REAL
     device_ts: datetime | None = None
     battery: int | None = None
+    presser_id: str | None = None  # known from elsewhere (an outreach session's worker)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -47,7 +47,7 @@ from app.core.offering import (
 from app.core.office import Contact, Role, Trigger
 from app.core.rebase import possible_replay
 from app.core.variants import acting_for
-from app.core.whereabouts import find_presser, placed
+from app.core.whereabouts import PresserFound, PresserSource, find_presser, placed
 
 __all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
 
@@ -82,6 +82,8 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     office = d.ctx.office
     trigger = placed(_trigger(d, c.device_id), d.ctx.whereabouts)
     presser = find_presser(office, trigger, d.ctx.whereabouts, d.ctx.local)
+    if c.presser_id is not None:  # an outreach session names its worker
+        presser = PresserFound(c.presser_id, PresserSource.OUTREACH, trigger.location_id)
     d.emit(
         ev.PressReceived(
             at=d.now,

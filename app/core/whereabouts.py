@@ -73,6 +73,7 @@ class PresserSource(StrEnum):
     CARRIED = "carried"  # the worn trigger was checked out to her
     CHECKED_IN = "checked_in"  # she checked in at the fixed button's desk or room
     ROSTER = "roster"  # nobody checked in: the office file's roster for that place and hour
+    OUTREACH = "outreach"  # the worker of the outreach session that raised the alarm
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class _Press:
     battery: int | None
     mode: AlarmMode
     started: float  # perf_counter at arrival, for the dispatch and commit histograms
+    presser_id: str | None = None  # an outreach session's worker: her own alarm, never a repeat
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def _command(press: _Press, alarm_id: str) -> cmd.RaiseAlarm:
         device_ts=press.device_ts,
         battery=press.battery,
         mode=press.mode,
+        presser_id=press.presser_id,
     )
 
 
@@ -220,6 +222,7 @@ class Dispatcher:
         device_ts: datetime | None = None,
         battery: int | None = None,
         mode: AlarmMode = AlarmMode.REAL,
+        presser_id: str | None = None,
     ) -> Coroutine[Any, Any, str | None]:
         """Raise (or repeat) an alarm; the coroutine returned completes once it is durable, with
         its id (None for a duplicate). `mode` labels a new alarm as a drill or a test on every
@@ -231,7 +234,8 @@ class Dispatcher:
         otherwise the coroutine waits for the office's turn first."""
         if key in self._seen:
             return self._duplicate(key)
-        press = _Press(office, key, gesture, device_ts, battery, mode, time.perf_counter())
+        started = time.perf_counter()
+        press = _Press(office, key, gesture, device_ts, battery, mode, started, presser_id)
         if self._locks[office.id].locked():
             return self._press_in_turn(press)
         return self._durable(self._raise(press))
@@ -253,7 +257,8 @@ class Dispatcher:
     def _raise(self, press: _Press) -> _Raised:
         """Decide and push: synchronous, so no other decision of the office interleaves."""
         key, now = press.key, self._clock.now()
-        alarm_id = self._open_by_device.get(key.device_id) or alarm_id_for(key)
+        own = press.presser_id is not None  # a named worker's alarm is never another's repeat
+        alarm_id = (None if own else self._open_by_device.get(key.device_id)) or alarm_id_for(key)
         current = self._open.get(alarm_id)
         prepared = None if current is not None else self._ready_raise(press, now)
         if prepared is not None:
@@ -300,8 +305,8 @@ class Dispatcher:
     # -- raises decided ahead (app.service.prepared) -------------------------------------
 
     def _ready_raise(self, press: _Press, now: datetime) -> PreparedRaise | None:
-        if possible_replay(now, press.device_ts):
-            return None  # the template has no replay flag
+        if possible_replay(now, press.device_ts) or press.presser_id is not None:
+            return None  # the template has no replay flag, and no presser named from outside
         key = press.key
         return self._prepared.take(press.office, key.device_id, press.gesture, press.mode, now)
 

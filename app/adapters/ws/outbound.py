@@ -30,6 +30,8 @@ def _header(state: AlarmState, office: Office) -> Frame:
         trigger_part["kind"] = trigger.kind.value
         if trigger.holder_id is not None and trigger.holder_id in office.people:
             trigger_part["holder"] = office.people[trigger.holder_id].name
+    if state.presser_id is not None:  # who pressed: a check-in, a carried trigger, outreach
+        trigger_part["presser"] = _name(office, state.presser_id)
     return {
         "alarm_id": state.alarm_id,
         "office_id": state.office_id,
