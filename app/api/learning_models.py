@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from app.core.briefing import Briefing
 from app.core.learning.drills import Comparison, Scorecard
 from app.core.learning.figures import DeviationCount, Spread
 from app.core.learning.statistics import ModeFigures, OfficeStatistics, RoleFigures
@@ -207,13 +208,19 @@ class ReadinessOut(BaseModel):
     overdue_outreach: int
     outreach_alarm_problem: str | None
     free_text_days: int
+    unbriefed: list[str] = []  # person ids who have not acknowledged the card in force
+    briefing_gaps: list[str] = []  # required roles the briefed staff cannot fill (req. 33)
 
     @classmethod
-    def of(cls, r: Readiness) -> ReadinessOut:
-        fields = {k: getattr(r, k) for k in cls.model_fields if k != "drill_open"}
+    def of(cls, r: Readiness, brief: Briefing | None = None) -> ReadinessOut:
+        skip = ("drill_open", "unbriefed", "briefing_gaps")
+        fields = {k: getattr(r, k) for k in cls.model_fields if k not in skip}
         w = r.drill_open
         return cls(
-            **fields, drill_open=None if w is None else OpenDrill(drill_id=w.drill_id, until=w.end)
+            **fields,
+            drill_open=None if w is None else OpenDrill(drill_id=w.drill_id, until=w.end),
+            unbriefed=list(brief.unbriefed) if brief else [],
+            briefing_gaps=list(brief.gaps) if brief else [],
         )
 
 
