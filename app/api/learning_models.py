@@ -59,6 +59,7 @@ class ModeOut(BaseModel):
     cancelled: int
     open: int
     time_to_first_accept: SpreadOut
+    time_to_location: SpreadOut  # press → the first responder marked arrival (req. 32)
     time_to_all_clear: SpreadOut
     roles_unclaimed: dict[str, int]
     roles: list[RoleFiguresOut]
@@ -71,6 +72,7 @@ class ModeOut(BaseModel):
             cancelled=m.cancelled,
             open=m.open,
             time_to_first_accept=SpreadOut.of(m.first_accept),
+            time_to_location=SpreadOut.of(m.first_arrival),
             time_to_all_clear=SpreadOut.of(m.all_clear),
             roles_unclaimed=m.roles_unclaimed,
             roles=[RoleFiguresOut.of(r) for r in m.roles],

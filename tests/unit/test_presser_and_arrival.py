@@ -225,3 +225,17 @@ def test_a_never_alone_site_warns_when_one_person_is_checked_in_there() -> None:
     )
     two = Whereabouts(check_ins=(*one.check_ins, CheckIn("lise", "sat-desk", T0)))
     assert _reasons(o, {"kari", "lise"}, two) == ()
+
+
+def test_time_to_location_is_in_the_statistics_per_office_never_per_person() -> None:
+    from app.core.learning.figures import figures
+    from app.core.learning.statistics import office_statistics
+
+    run = Run(ctx(office(LEADER), "lise", "per", whereabouts=AT_DESK))
+    run.do(press())
+    run.do(cmd.AcceptRole(person_id="per", role_id="leader"))
+    run.do(cmd.MarkArrived(person_id="per"), T0 + timedelta(seconds=40))
+    fig = figures("a-1", run.log, ["leader"])
+    assert fig is not None and fig.first_arrival_s == 40.0
+    stats = office_statistics([fig], [], T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert stats.real.first_arrival.count == 1 and stats.real.first_arrival.median_s == 40.0
