@@ -75,6 +75,7 @@ class AlarmReport:
     shared: tuple[str, ...] = ()  # other offices the alarm was shown to
     lockdown: list[Mark] = field(default_factory=list)  # detail: "on" or "off"
     arrived: list[Mark] = field(default_factory=list)  # "I am there", in order
+    police: Mark | None = None  # who ticked "police contacted", and when
 
     def role(self, role_id: str) -> RoleReport | None:
         return next((r for r in self.roles if r.role_id == role_id), None)
@@ -131,6 +132,9 @@ def _fold(report: AlarmReport, e: ev.Event, t: float) -> None:
         return
     if isinstance(e, ev.ArrivalMarked):
         report.arrived.append(Mark(t, (e.person_id,), e.via))
+        return
+    if isinstance(e, ev.PoliceContacted):
+        report.police = Mark(t, (e.person_id,))
         return
     role_id = getattr(e, "role_id", None)
     r = report.role(role_id) if isinstance(role_id, str) else None

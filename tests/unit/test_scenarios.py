@@ -209,3 +209,14 @@ def test_fault_mistakes_point_at_the_field(
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert where in str(err.value) and message in str(err.value), str(err.value)
+
+
+def test_the_simulator_says_the_police_are_not_called_until_someone_ticks_it(
+    tmp_path: Path,
+) -> None:
+    body = WRONG.replace("holder: per", "holder: lise")
+    silent = CliRunner().invoke(cli, ["sim", "scenario", str(_write(tmp_path, body, "a.yaml"))])
+    assert "police NOT called by Rollekort: call 112" in silent.output
+    ticked = body + "then:\n  - {at_s: 5, person: lise, action: police_contacted}\n"
+    run = CliRunner().invoke(cli, ["sim", "scenario", str(_write(tmp_path, ticked, "b.yaml"))])
+    assert "police contacted, ticked by lise at 5 s" in run.output, run.output
