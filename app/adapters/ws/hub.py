@@ -235,6 +235,13 @@ class HandsetHub:
             for conn in self._of_person(office.id, person_id):
                 self.send(conn, frame)
 
+    def roles_changed(self, office: Office) -> None:
+        """A new card is active: every connected handset of the office gets its person's
+        standing roles from it, so the idle screen never shows a role from an old card."""
+        for conn in self.connected(office.id):
+            if conn.person_id in office.people:
+                self.send(conn, outbound.standing_roles_frame(conn.person_id, office))
+
     def coverage(self, office_id: str, coverage: Coverage) -> None:
         """Coverage changed: every handset of the office is told, the leader's included."""
         self._broadcast(office_id, outbound.coverage_frame(coverage))

@@ -209,11 +209,25 @@ def welcome_frame(handset_id: str, person_id: str, office: Office) -> Frame:
         "person_id": person_id,
         "office_id": office.id,
         "office_name": office.name,
-        "standing_roles": [
-            {"role_id": r.id, "title": r.title, "stance": r.stance.value, "leader": r.leader}
-            for r in office.standing_roles(person_id)
-        ],
+        "standing_roles": _standing(person_id, office),
     }
+
+
+def standing_roles_frame(person_id: str, office: Office) -> Frame:
+    """[ext] The roles this person holds on the card now in force (sent when a card is
+    activated), with the version, so the idle screen is never stale."""
+    return {
+        "type": "standing_roles",
+        "standing_roles": _standing(person_id, office),
+        "rolecard_version": office.rolecard.version,
+    }
+
+
+def _standing(person_id: str, office: Office) -> list[Frame]:
+    return [
+        {"role_id": r.id, "title": r.title, "stance": r.stance.value, "leader": r.leader}
+        for r in office.standing_roles(person_id)
+    ]
 
 
 def error_frame(code: str, message: str, ref: str | None = None) -> Frame:

@@ -34,6 +34,7 @@ export function handleFrame(f) {
     case 'acknowledged': return handleAcknowledged(f);
     case 'duty': return handleDuty(f);
     case 'places': return handlePlaces(f);
+    case 'standing_roles': return handleStandingRoles(f);
     case 'presser': return handlePresser(f);
     case 'error': return handleError(f);
     case 'ping': return handlePing(f);
@@ -76,6 +77,16 @@ function handleWelcome(f) {
   setPhase('connected');
   renderWelcome();
   renderAlarms();
+}
+
+function handleStandingRoles(f) {
+  if (!Array.isArray(f.standing_roles)) return;
+  state.standingRoles = f.standing_roles;
+  // a new card is in force: it has to be read (acknowledged) again
+  if (state.ack && str(f.rolecard_version) && f.rolecard_version !== state.ack.version) {
+    state.ack = { ...state.ack, version: str(f.rolecard_version), acknowledged: false };
+  }
+  renderWelcome();
 }
 
 function handleAcknowledged(f) {
