@@ -15,6 +15,7 @@ from app.adapters.ws import inbound, outbound
 from app.adapters.ws.hub import Connection
 from app.api.handset_places import PlaceError, handle_place, places_view
 from app.core import commands as cmd
+from app.core.arrival import presser_news
 from app.core.facts import guest_id
 from app.core.office import Handset, Office
 from app.core.transitions import InvalidTransition
@@ -157,7 +158,10 @@ class _Session:
             mine = [*state.live_offers(person), *([held] if held else [])]
             for slot in mine:
                 hub.send(self.conn, outbound.offer_frame(state, office, slot.role_id))
-            if not mine:
+            if state.presser_id == person:  # her own alarm: the quiet card, never a notice
+                news = presser_news(state, office.rolecard).value
+                hub.send(self.conn, outbound.presser_frame(state, office, news))
+            elif not mine:
                 hub.send(self.conn, outbound.notice_frame(state, office))
             hub.send(self.conn, outbound.update_frame(state, office, None))
             if state.lockdown:

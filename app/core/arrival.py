@@ -12,14 +12,28 @@ from __future__ import annotations
 from app.core import commands as cmd
 from app.core import effects as fx
 from app.core import events as ev
+from app.core.alarm import AlarmState
 from app.core.draft import Draft, InvalidTransition
-from app.core.office import GuardAssignment, Role, Stance
+from app.core.office import GuardAssignment, Role, RoleCard, Stance
 
 TOWARD_PRESSER = frozenset({Stance.APPROACH, Stance.ASSESS_FROM_DOOR})
 
 
 def goes_to_presser(role: Role) -> bool:
     return role.stance in TOWARD_PRESSER or isinstance(role.assignment, GuardAssignment)
+
+
+def presser_news(state: AlarmState, card: RoleCard) -> fx.FeedbackState:
+    """What the presser has been told so far (sent again when her handset reconnects)."""
+    helpers = {
+        p
+        for s in state.slots
+        if s.holder_id is not None and goes_to_presser(card.role(s.role_id))
+        for p in (s.holder_id, *s.responders)
+    }
+    if any(p in helpers for p in state.arrived):
+        return fx.FeedbackState.ARRIVED
+    return fx.FeedbackState.ACCEPTED if helpers else fx.FeedbackState.RECEIVED
 
 
 def tell_presser(d: Draft, state: fx.FeedbackState) -> None:

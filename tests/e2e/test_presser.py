@@ -91,6 +91,11 @@ async def test_the_person_checked_in_at_the_desk_is_the_presser(sqlite_url: str)
             assert row["police_contacted_by"] == "Per (vara)" and row["arrived"] == ["Gro (vekter)"]
             # no offer of any role ever reached the presser in her own alarm
             assert not [f for f in lise.inbox if f["type"] == "alarm"]
+        async with Handset.connect(running, "demo-leader") as lise:
+            await lise.expect("welcome")  # a reconnect: her own alarm is the quiet card again
+            again = await lise.expect("presser", alarm_id=alarm_id)
+            assert again["state"] == "arrived"
+            assert not [f for f in lise.inbox if f["type"] in ("alarm", "alarm_notice")]
         for _ in range(100):
             if feedback[-1:] == ["arrived"]:
                 break
