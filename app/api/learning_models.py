@@ -210,7 +210,9 @@ class ReadinessOut(BaseModel):
     overdue_outreach: int
     outreach_alarm_problem: str | None
     free_text_days: int
-    unbriefed: list[str] = []  # person ids who have not acknowledged the card in force
+    # how many have not acknowledged the card in force: a count (readiness names nobody; each
+    # handset tells its own person that the card is unread)
+    unbriefed: int = 0
     briefing_gaps: list[str] = []  # required roles the briefed staff cannot fill (req. 33)
 
     @classmethod
@@ -221,7 +223,7 @@ class ReadinessOut(BaseModel):
         return cls(
             **fields,
             drill_open=None if w is None else OpenDrill(drill_id=w.drill_id, until=w.end),
-            unbriefed=list(brief.unbriefed) if brief else [],
+            unbriefed=len(brief.unbriefed) if brief else 0,
             briefing_gaps=list(brief.gaps) if brief else [],
         )
 
