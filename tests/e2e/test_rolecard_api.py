@@ -201,6 +201,8 @@ async def test_an_activated_card_changes_the_role_on_an_idle_handset_at_once(
         number = uploaded.json()["number"]
         activated = await http.post(f"{ROLECARDS}/{number}/activate", headers=COORDINATOR)
         assert activated.status_code == 200, activated.text
+        detail = (await http.get(f"{ROLECARDS}/{number}", headers=COORDINATOR)).json()
+        assert detail["people_per_alarm"] == {"required": 3, "with_optional": 3}  # req. 45
         roles = await gro.expect("standing_roles")
         assert "leader" in [r["role_id"] for r in roles["standing_roles"]]
         assert roles["rolecard_version"].endswith("2026-12-01")

@@ -239,3 +239,12 @@ def test_time_to_location_is_in_the_statistics_per_office_never_per_person() -> 
     assert fig is not None and fig.first_arrival_s == 40.0
     stats = office_statistics([fig], [], T0 - timedelta(days=1), T0 + timedelta(days=1))
     assert stats.real.first_arrival.count == 1 and stats.real.first_arrival.median_s == 40.0
+
+
+def test_people_per_alarm_counts_required_roles_and_optional_ones_apart() -> None:
+    from app.core.briefing import people_per_alarm
+
+    optional = replace(role("bystanders", NamedAssignment("ola")), required=False)
+    o = office(LEADER, role("guard", NamedAssignment("gro")), optional)
+    count = people_per_alarm(o)
+    assert (count.required, count.with_optional) == (2, 3)
