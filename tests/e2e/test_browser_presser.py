@@ -14,6 +14,8 @@ import pytest
 
 from simulator.button import press
 from tests.e2e.browser import (
+    DESKTOP,
+    TIMEOUT_MS,
     check_accessible,
     chromium,
     expect,
@@ -45,6 +47,9 @@ async def test_the_presser_checks_in_presses_and_hears_help_coming_and_arriving(
     running: Running, browser: Any, tmp_path: Path
 ) -> None:
     shots = screenshot_dir(tmp_path)
+    console = await (await browser.new_context(viewport=DESKTOP)).new_page()
+    console.set_default_timeout(TIMEOUT_MS)
+    await console.goto(f"{running.base}/console?token=demo-coordinator")
     lise = await open_handset(browser, running, "demo-leader")
     gro = await open_handset(browser, running, "demo-guard")
 
@@ -59,6 +64,13 @@ async def test_the_presser_checks_in_presses_and_hears_help_coming_and_arriving(
     await expect(card).to_have_attribute("data-state", "received")
     await expect(lise.get_by_test_id("presser-text")).to_contain_text("Alarmen er mottatt.")
     await expect(offer(lise, "leader")).to_have_count(0)  # never asked in her own alarm
+    live = console.get_by_test_id("live-list").get_by_test_id("alarm-row")
+    await expect(live.get_by_test_id("presser")).to_have_text(
+        "Trykket av: Lise (leder) (innsjekket)"
+    )
+    await expect(live.get_by_test_id("police-line")).to_have_text(
+        "Politiet er IKKE varslet av Rollekort: ring 112."
+    )
 
     await offer(gro, "guard").get_by_test_id("accept").click()
     await expect(card).to_have_attribute("data-state", "accepted")
@@ -74,6 +86,12 @@ async def test_the_presser_checks_in_presses_and_hears_help_coming_and_arriving(
     await expect(lise.get_by_test_id("presser-text")).to_have_text("Gro (vekter) er fremme.")
     await gro.get_by_test_id("police-contacted").click()
     await expect(police).to_have_text("Politiet er kontaktet (Gro (vekter)).")
+    await expect(live.get_by_test_id("police-line")).to_have_text(
+        "Politiet er kontaktet (Gro (vekter))."
+    )
+    await expect(live.get_by_test_id("arrived")).to_have_text("Fremme: Gro (vekter)")
+    await check_accessible(console, "console live card with the presser")
+    await shoot(console, shots / "console-presser.png")
     await check_accessible(lise, "handset presser card")
     await shoot(lise, shots / "handset-presser.png")
 
