@@ -31,7 +31,7 @@ addStrings({
   'error.presser': ['Du trykket alarmen: du er allerede der.', 'You pressed the alarm: you are already there.'],
 });
 
-const place = { current: null, locations: [], presser: null };
+const place = { current: null, locations: [], presser: null, wanted: null };
 
 onLangChange(() => {
   renderPlace();
@@ -42,6 +42,11 @@ onLangChange(() => {
 export function handlePlaces(f) {
   if (Array.isArray(f.locations)) place.locations = f.locations.filter((x) => x && str(x.id));
   if ('place' in f) place.current = f.place && str(f.place.id) ? f.place : null;
+  if (f.type === 'places') place.wanted = place.current?.id || null; // what I asked for, confirmed
+  // The service keeps check-ins in memory: after its restart, say again where I am.
+  if (f.type === 'welcome' && !place.current && place.wanted) {
+    sendAction({ type: 'check_in', location_id: place.wanted });
+  }
   renderPlace();
 }
 
