@@ -1,8 +1,8 @@
 """Where people are, as their handsets said: check-in at a desk or room (until check-out, off
 duty, a check-in elsewhere or the shift's end) and worn triggers checked out to a person.
 
-Kept in memory like presence: after a restart the handset sends its check-in again with its
-hello (docs/protocol.md), and until then the office file's roster answers for fixed places.
+Kept in memory like presence: after a restart the handset page checks in again once it is
+welcomed (docs/protocol.md), and until then the office file's roster answers for fixed places.
 Every change counts as a presence change of the office (decisions read both together).
 """
 
