@@ -115,7 +115,9 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         stack.push_async_callback(store.close)
         # Role-card versions: the active stored card replaces the file's before anything
         # dispatches; the cards of open alarms stay loaded for office_version.
-        versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)
+        versions = RoleCardVersions(
+            SqlAlchemyVersionStore(engine), offices, clock.now, on_activated=hub.roles_changed
+        )
         by_office = {loaded.office.id: text for loaded, text in zip(every, texts, strict=True)}
         await versions.start(by_office, await open_alarm_versions(store))
         # Paired handsets (app.service.pairing): they sign in from here on, and a role-card
@@ -152,7 +154,14 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         await learning.start()
         stack.push_async_callback(learning.close)
         # Supervision: device health and coverage, told to handsets when it changes.
-        supervision = Supervision(offices, presence, clock, hub.coverage, metrics.coverage_degraded)
+        supervision = Supervision(
+            offices,
+            presence,
+            clock,
+            hub.coverage,
+            metrics.coverage_degraded,
+            places=dispatcher.places,
+        )
         supervision.start(await store.last_button_tests())
         stack.callback(supervision.close)
         # Device families (Zigbee2MQTT, Tasmota, Shelly, ESPHome) through their codecs.

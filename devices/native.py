@@ -26,7 +26,7 @@ from pydantic import (
 
 EventName = Literal["press", "cancel", "test"]
 GestureName = Literal["single", "double", "triple", "hold"]
-FeedbackState = Literal["received", "accepted", "resolved", "cancelled"]
+FeedbackState = Literal["received", "accepted", "arrived", "resolved", "cancelled"]
 DecodeReason = Literal["too_large", "not_utf8", "not_json", "not_object", "invalid"]
 
 MAX_PAYLOAD_BYTES = 4096

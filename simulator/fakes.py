@@ -143,6 +143,9 @@ class RecordingNotifier:
     ) -> None:
         self._record(f"reminder:{kind}", state, person_ids, role_id)
 
+    def presser(self, state: AlarmState, office: Office, person_id: str, feedback: str) -> None:
+        self._record(f"presser:{feedback}", state, (person_id,))
+
 
 class RecordingFeedback:
     """The FeedbackPort: what the presser's device would have been told."""

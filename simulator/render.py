@@ -67,6 +67,13 @@ def _marks(marks: Sequence[Mark], with_detail: bool = False) -> str:
     return "\n".join(out)
 
 
+def police_line(alarm: AlarmReport) -> str:
+    """Rollekort alerts outside contacts by notification; it never calls the police."""
+    if alarm.police is None:
+        return "police NOT called by Rollekort: call 112 (nobody ticked police contacted)"
+    return f"police contacted, ticked by {alarm.police.people[0]} at {alarm.police.at_s:g} s"
+
+
 def role_table(alarm: AlarmReport) -> Table:
     table = Table(show_lines=True, expand=False)
     table.add_column("role", no_wrap=True)
@@ -118,7 +125,7 @@ def render(result: ScenarioRun, console: Console) -> None:
             f"\n[bold]Alarm {n}[/bold]: {alarm.device_id} at {alarm.location_id}, {alarm.level}, "
             f"card {alarm.rolecard_version}"
             + (f", variant {alarm.variant_id}" if alarm.variant_id else "")
-            + (f", presser {alarm.presser_id}" if alarm.presser_id else "")
+            + f", presser {alarm.presser_id or 'unknown'}"
             + f": {alarm.status}{closed}"
         )
         console.print(role_table(alarm))
@@ -131,6 +138,8 @@ def render(result: ScenarioRun, console: Console) -> None:
         done += [f"pressed again at {m.at_s:g} s ({m.detail})" for m in alarm.presses]
         done += [f"{m.people[0]}: lockdown {m.detail} at {m.at_s:g} s" for m in alarm.lockdown]
         done += [f"shown to {', '.join(alarm.shared)}"] if alarm.shared else []
+        done += [f"{m.people[0]} arrived at {m.at_s:g} s ({m.detail})" for m in alarm.arrived]
+        done += [police_line(alarm)]
         for line in done:
             console.print(f"  {line}")
     if not result.alarms:

@@ -74,6 +74,8 @@ class AlarmReport:
     presses: list[Mark] = field(default_factory=list)  # repeats: detail is the level
     shared: tuple[str, ...] = ()  # other offices the alarm was shown to
     lockdown: list[Mark] = field(default_factory=list)  # detail: "on" or "off"
+    arrived: list[Mark] = field(default_factory=list)  # "I am there", in order
+    police: Mark | None = None  # who ticked "police contacted", and when
 
     def role(self, role_id: str) -> RoleReport | None:
         return next((r for r in self.roles if r.role_id == role_id), None)
@@ -127,6 +129,12 @@ def _fold(report: AlarmReport, e: ev.Event, t: float) -> None:
         return
     if isinstance(e, ev.AlarmShared):
         report.shared = e.office_ids
+        return
+    if isinstance(e, ev.ArrivalMarked):
+        report.arrived.append(Mark(t, (e.person_id,), e.via))
+        return
+    if isinstance(e, ev.PoliceContacted):
+        report.police = Mark(t, (e.person_id,))
         return
     role_id = getattr(e, "role_id", None)
     r = report.role(role_id) if isinstance(role_id, str) else None
@@ -200,6 +208,12 @@ def evaluate(exp: Expectation, alarms: Sequence[AlarmReport]) -> list[Outcome]:
 
 
 def _subject(exp: Expectation, alarm: AlarmReport) -> list[Outcome]:
+    if exp.presser is not None:
+        who = alarm.presser_id or "unknown"
+        return [Outcome(f"pressed by {exp.presser}", who, who == exp.presser)]
+    if exp.arrived is not None:
+        came = [p for m in alarm.arrived for p in m.people]
+        return [Outcome(f"arrived {_names(exp.arrived)}", _names(came), came == exp.arrived)]
     if exp.alarm is not None:
         closed = f" at {_secs(alarm.closed_at_s)} by {alarm.closed_by}" if alarm.closed_by else ""
         return [Outcome(f"alarm {exp.alarm}", alarm.status + closed, alarm.status == exp.alarm)]

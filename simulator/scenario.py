@@ -193,6 +193,9 @@ class _Run:
     def _connect(self, h: _Handset) -> None:
         h.connected = True
         self.presence.arrived(self.office.id, h.person, h.handset_id)
+        if h.spec.checked_in is not None:  # the handset says where its person sits
+            now = self.clock.now()
+            self.dispatcher.places.check_in(self.office.id, h.person, h.spec.checked_in, now, None)
 
     async def _arrive(self, h: _Handset) -> None:
         self._connect(h)
@@ -221,6 +224,10 @@ class _Run:
             command = cmd.GiveAllClear(person_id=a.person)
         elif a.action == "need_help":
             command = cmd.RequestHelp(person_id=a.person)
+        elif a.action == "arrived":
+            command = cmd.MarkArrived(person_id=a.person)
+        elif a.action == "police_contacted":
+            command = cmd.MarkPoliceContacted(person_id=a.person)
         else:
             command = cmd.SetLockdown(person_id=a.person, on=True)
         await self._command(a.person, alarm_id, command, a.action)

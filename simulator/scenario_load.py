@@ -115,6 +115,9 @@ def cross_check(s: Scenario, office: Office) -> Iterator[tuple[Loc, str]]:
         if pid in people and comes and not office.handsets_of(pid):
             yield ("people", pid), f"{pid!r} has no handset in the office, so cannot be present"
         yield from role(("people", pid, "behaviour", "accept_role"), spec.behaviour.accept_role)
+        if spec.checked_in is not None and spec.checked_in not in office.locations:
+            loc = ("people", pid, "checked_in")
+            yield loc, _unknown("location", spec.checked_in, office.locations)
     for i, fault in enumerate(s.faults):
         if fault.device is not None and fault.device not in office.triggers:
             yield ("faults", i, "device"), _unknown("device", fault.device, office.triggers)

@@ -65,6 +65,7 @@ class PersonSpec(_Strict):
     drops_after_s: float | None = Field(None, ge=0)
     back_after_s: float | None = Field(None, ge=0)
     behaviour: Behaviour = SILENT
+    checked_in: str | None = None  # a location id: checked in there from the handset at start
 
     @model_validator(mode="after")
     def _times(self) -> PersonSpec:
@@ -119,7 +120,9 @@ class Action(_Strict):
 
     at_s: float = Field(ge=0)
     person: str
-    action: Literal["step_done", "all_clear", "need_help", "lockdown"]
+    action: Literal[
+        "step_done", "all_clear", "need_help", "lockdown", "arrived", "police_contacted"
+    ]
     role: str | None = None
     step: int | None = Field(None, ge=1)
     alarm: int = Field(1, ge=1)
@@ -164,7 +167,7 @@ _ROLE_CHECKS = (
     "reminded",
 )
 
-_SUBJECTS = ("alarm", "variant", "acting_for", "assembled", "alarms_raised")
+_SUBJECTS = ("alarm", "variant", "acting_for", "assembled", "alarms_raised", "presser", "arrived")
 
 
 class Expectation(_Strict):
@@ -188,6 +191,8 @@ class Expectation(_Strict):
     variant: str | None = None  # the card variant the alarm was dispatched with; `base`: none
     acting_for: ActingFor | None = None
     alarms_raised: int | None = Field(None, ge=0)  # how many alarms the run raised in all
+    presser: str | None = None  # who the service says pressed; `unknown`: nobody known
+    arrived: list[str] | None = None  # who marked arrival, in order
 
     @model_validator(mode="after")
     def _one_subject(self) -> Expectation:
@@ -197,7 +202,8 @@ class Expectation(_Strict):
             raise ValueError(f"one expectation checks one thing: split {' and '.join(subjects)}")
         if subjects and checks:
             raise ValueError(f"{subjects[0]} cannot be combined with {', '.join(checks)}")
-        if subjects and subjects[0] in ("alarm", "variant", "alarms_raised") and self.role:
+        alarm_wide = ("alarm", "variant", "alarms_raised", "presser", "arrived")
+        if subjects and subjects[0] in alarm_wide and self.role:
             raise ValueError(f"`{subjects[0]}` checks the alarm, not a role: drop `role`")
         if not subjects and self.role is None:
             raise ValueError(f"say what to check: role, {', '.join(_SUBJECTS)}")

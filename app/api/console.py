@@ -4,7 +4,7 @@ of one alarm as JSON, CSV and a printable page. Every route is scoped to the tok
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -15,7 +15,7 @@ from app.api.auth import PrincipalDep, ServicesDep
 from app.api.debrief_model import Debrief, Names, build, head, role_info
 from app.api.errors import ApiError, not_found
 from app.core import events as ev
-from app.core.alarm import fold
+from app.core.alarm import AlarmState, fold
 from app.core.office import Office
 from app.service.offices import Principal
 from app.service.ports import AlarmSummary
@@ -63,6 +63,11 @@ class LiveAlarm(BaseModel):
     roles: list[LiveRole]
     help_requested: bool
     lockdown: bool
+    presser_id: str | None = None  # who pressed, when known (see presser_via)
+    presser: str | None = None
+    presser_via: str | None = None  # checked_in, carried, roster, holder; None: unknown
+    arrived: list[str] = []  # names of those who marked arrival, in order
+    police_contacted_by: str | None = None  # None: Rollekort has NOT called the police
 
 
 @router.get("/whoami", response_model=WhoAmI)
@@ -105,12 +110,15 @@ async def _live(services: Services, summary: AlarmSummary) -> LiveAlarm:
     alarm = head(summary, office)
     roles: list[LiveRole] = []
     help_requested = lockdown = False
+    who: dict[str, Any] = {}
     if summary.status == "open":
         events = [s.event for s in await services.store.events(summary.alarm_id)]
         state = fold(events)
         help_requested = any(isinstance(e, ev.HelpRequested) for e in events)
         lockdown = bool(state and state.lockdown)
         names = Names(office)
+        if state is not None:
+            who = _presser_and_arrivals(state, names)
         for slot in state.slots if state else ():
             role = role_info(slot.role_id, names)
             holder = office.people.get(slot.holder_id) if office and slot.holder_id else None
@@ -128,8 +136,23 @@ async def _live(services: Services, summary: AlarmSummary) -> LiveAlarm:
                 )
             )
     return LiveAlarm(
-        **alarm.model_dump(), roles=roles, help_requested=help_requested, lockdown=lockdown
+        **alarm.model_dump(),
+        roles=roles,
+        help_requested=help_requested,
+        lockdown=lockdown,
+        **who,
     )
+
+
+def _presser_and_arrivals(state: AlarmState, names: Names) -> dict[str, Any]:
+    police = state.police_contacted_by
+    return {
+        "presser_id": state.presser_id,
+        "presser": names.person(state.presser_id) if state.presser_id else None,
+        "presser_via": state.presser_via,
+        "arrived": [names.person(p) for p in state.arrived],
+        "police_contacted_by": names.person(police) if police else None,
+    }
 
 
 async def _debrief(services: Services, who: Principal, alarm_id: str) -> Debrief:

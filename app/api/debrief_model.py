@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from app.core import debrief as db
-from app.core.office import Office, Role
+from app.core.office import Office, Role, Stance
 from app.core.records import to_record
 from app.service.ports import AlarmSummary, StoredEvent
 
@@ -57,6 +57,13 @@ class SummaryOut(BaseModel):
     press_to_first_accept_s: float | None
     duration_s: float | None
     help_requests: int
+    presser_id: str | None = None  # who pressed; None: unknown (nobody checked in or rostered)
+    presser: str | None = None
+    presser_via: str | None = None  # checked_in, carried, roster, holder
+    first_arrival_at: datetime | None = None
+    press_to_arrival_s: float | None = None  # time to location
+    police_contacted_by: str | None = None
+    police_contacted_at: datetime | None = None
 
 
 class RoleTimesOut(BaseModel):
@@ -116,6 +123,9 @@ class Debrief(BaseModel):
     people: dict[str, str]
 
 
+STAYING = frozenset({Stance.WITHDRAW_TO, Stance.ASSEMBLE_AT})
+
+
 class Names:
     def __init__(self, office: Office | None) -> None:
         self.office = office
@@ -146,6 +156,15 @@ def head(summary: AlarmSummary, office: Office | None) -> AlarmHead:
         location_name=location.name if location else summary.location_id,
         zone=location.zone if location else None,
     )
+
+
+def _arrival_rules(names: Names) -> tuple[list[str], float | None]:
+    """The roles told to stay away (withdraw, assemble) and when the first arrival is due."""
+    if names.office is None:
+        return [], None
+    card = names.office.rolecard
+    staying = [r.id for r in card.roles if r.stance in STAYING]
+    return staying, float(card.arrive_within_s)
 
 
 def role_info(role_id: str, names: Names) -> RoleInfo:
@@ -188,6 +207,13 @@ def build(summary: AlarmSummary, office: Office | None, stored: Sequence[StoredE
             press_to_first_accept_s=s.press_to_first_accept_s,
             duration_s=s.duration_s,
             help_requests=s.help_requests,
+            presser_id=s.presser_id,
+            presser=names.person(s.presser_id) if s.presser_id else None,
+            presser_via=s.presser_via,
+            first_arrival_at=s.first_arrival_at,
+            press_to_arrival_s=s.press_to_arrival_s,
+            police_contacted_by=s.police_contacted_by,
+            police_contacted_at=s.police_contacted_at,
         ),
         roles=roles,
         role_times=[_times(t, by_id[t.role_id], names) for t in db.role_times(events, required)],
@@ -202,7 +228,7 @@ def build(summary: AlarmSummary, office: Office | None, stored: Sequence[StoredE
                 persons=[names.person(p) for p in d.person_ids],
                 late_by_s=d.late_by_s,
             )
-            for d in db.deviations(events, required)
+            for d in db.deviations(events, required, *_arrival_rules(names))
         ],
         events=[_row(st, row, names) for st, row in zip(stored, db.rows(events), strict=True)],
         people=people,

@@ -13,10 +13,13 @@ from starlette.websockets import WebSocketState
 
 from app.adapters.ws import inbound, outbound
 from app.adapters.ws.hub import Connection
+from app.api.handset_places import PlaceError, handle_place, places_view
 from app.core import commands as cmd
+from app.core.arrival import presser_news
 from app.core.facts import guest_id
 from app.core.office import Handset, Office
 from app.core.transitions import InvalidTransition
+from app.core.whereabouts import Whereabouts
 from app.services import Services
 
 log = structlog.get_logger(__name__)
@@ -135,7 +138,12 @@ class _Session:
             "acknowledged": versions is None or person in versions.acknowledged(office.id),
             "intervention_policy": _policy_text(office),
             "coverage": _coverage(self.services, office.id),
+            **places_view(office, self._whereabouts(), person),
         }
+
+    def _whereabouts(self) -> Whereabouts:
+        now = self.services.clock.now()
+        return self.services.dispatcher.places.snapshot(self._office_id, now)
 
     def _send_snapshot(self) -> None:
         """Open offers (and the role already held, with its steps) are sent again on every
@@ -150,7 +158,10 @@ class _Session:
             mine = [*state.live_offers(person), *([held] if held else [])]
             for slot in mine:
                 hub.send(self.conn, outbound.offer_frame(state, office, slot.role_id))
-            if not mine:
+            if state.presser_id == person:  # her own alarm: the quiet card, never a notice
+                news = presser_news(state, office.rolecard).value
+                hub.send(self.conn, outbound.presser_frame(state, office, news))
+            elif not mine:
                 hub.send(self.conn, outbound.notice_frame(state, office))
             hub.send(self.conn, outbound.update_frame(state, office, None))
             if state.lockdown:
@@ -195,7 +206,23 @@ class _Session:
         if isinstance(frame, inbound.Hello):
             self._error("already_authenticated", "hello was already accepted")
             return
+        if isinstance(frame, inbound.CheckIn | inbound.CheckOut | inbound.Carry | inbound.GiveBack):
+            self._place(frame)
+            return
         await self._command(frame)
+
+    def _place(
+        self, frame: inbound.CheckIn | inbound.CheckOut | inbound.Carry | inbound.GiveBack
+    ) -> None:
+        places = self.services.dispatcher.places
+        now = self.services.clock.now()
+        send = lambda f: self.services.hub.send(self.conn, f)  # noqa: E731
+        try:
+            handle_place(frame, self.office, self.handset.person_id, places, now, send)
+        except PlaceError as err:
+            self._error(err.code, err.message)
+            return
+        self._presence_changed()  # lone reception and "never alone" depend on check-ins
 
     async def _command(self, frame: inbound.ClientFrame) -> None:
         alarm_id = getattr(frame, "alarm_id", None)
@@ -225,6 +252,10 @@ class _Session:
                 return cmd.GiveAllClear(person_id=person, note=n), a
             case inbound.Lockdown(on=on):
                 return cmd.SetLockdown(person_id=person, on=on), alarm_id or self._led_alarm()
+            case inbound.Arrived(alarm_id=a):
+                return cmd.MarkArrived(person_id=person), a
+            case inbound.PoliceContacted(alarm_id=a):
+                return cmd.MarkPoliceContacted(person_id=person), a
         raise InvalidTransition("bad_frame", f"{frame.type} is not a command")
 
     async def _acknowledge(self) -> None:
@@ -242,6 +273,8 @@ class _Session:
         presence = self.services.presence
         was = presence.is_present(self._office_id, self.handset.person_id)
         presence.set_duty(self._office_id, self.handset.id, on)
+        if not on:  # the shift is over: off duty checks out of the desk or room
+            self.services.dispatcher.places.check_out(self._office_id, self.handset.person_id)
         self._presence_changed()
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)
         self.services.hub.send(self.conn, {"type": "duty", "on": on})

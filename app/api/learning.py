@@ -22,6 +22,7 @@ from app.api.learning_auth import (
     for_office,
 )
 from app.api.learning_models import DrillOut, DrillReportOut, ReadinessOut
+from app.core.briefing import briefing
 from app.core.learning.drills import DEFAULT_DURATION_MIN, MAX_DURATION_MIN
 from app.core.learning.readiness import (
     MAX_CADENCE_MONTHS,
@@ -121,7 +122,11 @@ async def set_cadence(
 @router.get("/offices/{office_id}/readiness", response_model=ReadinessOut)
 async def readiness(office_id: OfficeId, services: ServicesDep, who: CallerDep) -> ReadinessOut:
     learning = for_office(services, who, office_id, READERS)
-    return ReadinessOut.of(await learning.readiness(office_id))
+    brief = None
+    if services.versions is not None:  # who acknowledged the card in force
+        office = services.offices.office(office_id)
+        brief = briefing(office, services.versions.acknowledged(office_id))
+    return ReadinessOut.of(await learning.readiness(office_id), brief)
 
 
 @router.get("/offices/{office_id}/retention", response_model=RetentionOut)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from app.core.briefing import Briefing
 from app.core.learning.drills import Comparison, Scorecard
 from app.core.learning.figures import DeviationCount, Spread
 from app.core.learning.statistics import ModeFigures, OfficeStatistics, RoleFigures
@@ -58,6 +59,7 @@ class ModeOut(BaseModel):
     cancelled: int
     open: int
     time_to_first_accept: SpreadOut
+    time_to_location: SpreadOut  # press → the first responder marked arrival (req. 32)
     time_to_all_clear: SpreadOut
     roles_unclaimed: dict[str, int]
     roles: list[RoleFiguresOut]
@@ -70,6 +72,7 @@ class ModeOut(BaseModel):
             cancelled=m.cancelled,
             open=m.open,
             time_to_first_accept=SpreadOut.of(m.first_accept),
+            time_to_location=SpreadOut.of(m.first_arrival),
             time_to_all_clear=SpreadOut.of(m.all_clear),
             roles_unclaimed=m.roles_unclaimed,
             roles=[RoleFiguresOut.of(r) for r in m.roles],
@@ -207,13 +210,21 @@ class ReadinessOut(BaseModel):
     overdue_outreach: int
     outreach_alarm_problem: str | None
     free_text_days: int
+    # how many have not acknowledged the card in force: a count (readiness names nobody; each
+    # handset tells its own person that the card is unread)
+    unbriefed: int = 0
+    briefing_gaps: list[str] = []  # required roles the briefed staff cannot fill (req. 33)
 
     @classmethod
-    def of(cls, r: Readiness) -> ReadinessOut:
-        fields = {k: getattr(r, k) for k in cls.model_fields if k != "drill_open"}
+    def of(cls, r: Readiness, brief: Briefing | None = None) -> ReadinessOut:
+        skip = ("drill_open", "unbriefed", "briefing_gaps")
+        fields = {k: getattr(r, k) for k in cls.model_fields if k not in skip}
         w = r.drill_open
         return cls(
-            **fields, drill_open=None if w is None else OpenDrill(drill_id=w.drill_id, until=w.end)
+            **fields,
+            drill_open=None if w is None else OpenDrill(drill_id=w.drill_id, until=w.end),
+            unbriefed=len(brief.unbriefed) if brief else 0,
+            briefing_gaps=list(brief.gaps) if brief else [],
         )
 
 

@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from app.api.auth import PrincipalDep, ServicesDep
 from app.api.errors import ApiError
 from app.config.loader import Problem
+from app.core.briefing import people_per_alarm
+from app.core.office import Office
 from app.service.offices import Principal
 from app.service.rolecard_checks import Checked
 from app.service.versions import (
@@ -108,10 +110,16 @@ class VersionOut(BaseModel):
         return cls(rolecard_version=row.key, **fields)
 
 
+class PeopleOut(BaseModel):
+    required: int  # people one alarm pulls from work with the required roles
+    with_optional: int  # and with the optional roles taken too
+
+
 class VersionDetail(VersionOut):
     content: str
     activatable: bool
     problems: list[ProblemOut]
+    people_per_alarm: PeopleOut | None = None  # None when the file does not load
 
 
 @router.get("/offices", response_model=list[OfficeOut])
@@ -157,7 +165,13 @@ async def version(
         content=row.content,
         activatable=checked.activatable,
         problems=[ProblemOut.of(p) for p in checked.problems],
+        people_per_alarm=_people(checked.loaded.office) if checked.loaded else None,
     )
+
+
+def _people(office: Office) -> PeopleOut:
+    count = people_per_alarm(office)
+    return PeopleOut(required=count.required, with_optional=count.with_optional)
 
 
 @router.post(

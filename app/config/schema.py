@@ -20,12 +20,14 @@ from app.config.spec_base import (
     Spec,
     Zone,
     hash_token,
+    schedule,
 )
 from app.config.spec_facts import (
     AgencySpec,
     DelegationSpec,
     GuardServiceSpec,
     InterventionPolicySpec,
+    OnDuty,
     PoliceSpec,
     PoolDeclSpec,
     PoolEntry,
@@ -52,7 +54,7 @@ from app.config.spec_roles import (
     RoleSpec,
     VariantSpec,
 )
-from app.core.facts import DEFAULT_TIMEZONE, OfficeFacts
+from app.core.facts import DEFAULT_TIMEZONE, OfficeFacts, Rostered
 from app.core.office import (
     DEFAULT_GESTURES,
     Gesture,
@@ -126,14 +128,27 @@ class OfficeSpec(Spec):
     max_people_per_alarm: StrictInt | None = None  # the most one alarm should pull from work
 
 
+class RosterSpec(Spec):
+    """Who sits at a fixed place when nobody has checked in there: the presser's fallback."""
+
+    person: StrictStr
+    when: OnDuty = "always"  # always, or a list of window names and periods
+
+    def to_core(self) -> Rostered:
+        items = [] if isinstance(self.when, str) else self.when
+        return Rostered(self.person, schedule(items, always=self.when == "always"))
+
+
 class LocationSpec(Spec):
     id: StrictStr
     name: StrictStr
     zone: Zone
     site: StrictStr | None = None
+    staffed_by: list[RosterSpec] = Field(default_factory=list)
 
     def to_core(self) -> Location:
-        return Location(id=self.id, name=self.name, zone=self.zone.value, site=self.site)
+        roster = tuple(r.to_core() for r in self.staffed_by)
+        return Location(self.id, self.name, self.zone.value, self.site, roster)
 
 
 class PersonSpec(Spec):
@@ -156,7 +171,7 @@ class HandsetSpec(Spec):
         return Handset(id=self.id, person_id=self.person)
 
 
-FeedbackState = Literal["received", "accepted", "resolved", "cancelled"]
+FeedbackState = Literal["received", "accepted", "arrived", "resolved", "cancelled"]
 
 
 def _default_feedback_states() -> list[FeedbackState]:

@@ -93,9 +93,10 @@ class ReceptionSpec(Spec):
 class SiteSpec(Spec):
     id: StrictStr
     name: StrictStr
+    never_alone: StrictBool = False  # "not to be used by a single person" (req. 35)
 
     def to_core(self) -> Site:
-        return Site(self.id, self.name)
+        return Site(self.id, self.name, self.never_alone)
 
 
 class DelegationSpec(Spec):

@@ -128,6 +128,7 @@ class RoleSpec(Spec):
     at: StrictStr | None = None  # a location id: where to assemble, withdraw to or guard
     agencies: list[StrictStr] = Field(default_factory=list)  # whose contacts the holder calls
     applies_to: ConditionSpec | None = None
+    arrival_step: StrictInt | None = None  # ticking this step also marks arrival
 
     def to_core(self) -> Role:
         if self.stance is None:
@@ -145,6 +146,7 @@ class RoleSpec(Spec):
             at=self.at,
             agency_ids=tuple(self.agencies),
             applies_to=None if self.applies_to is None else self.applies_to.to_core(),
+            arrival_step=self.arrival_step,
         )
 
 
@@ -197,6 +199,12 @@ class RoleCardSpec(Spec):
     presser: PresserSpec | None = None  # None: the presser withdraws (take care of yourself)
     roles: list[RoleSpec]
     variants: list[VariantSpec] = Field(default_factory=list)
+    # req. 33: only staff who acknowledged this version are offered a role (false: anyone)
+    briefed_only: StrictBool = True
+    # Case 6: only the people the card names respond; no stage "everyone present"
+    receivers_only: StrictBool = False
+    # a deviation when nobody who goes to the presser has arrived this long after the press
+    arrive_within_s: StrictInt = 120
 
     def to_core(self) -> RoleCard:
         return RoleCard(
@@ -204,4 +212,7 @@ class RoleCardSpec(Spec):
             roles=tuple(r.to_core() for r in self.roles),
             presser=Presser() if self.presser is None else self.presser.to_core(),
             variants=tuple(v.to_core() for v in self.variants),
+            briefed_only=self.briefed_only,
+            receivers_only=self.receivers_only,
+            arrive_within_s=self.arrive_within_s,
         )

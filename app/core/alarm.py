@@ -89,6 +89,9 @@ class AlarmState:
     status: AlarmStatus = AlarmStatus.OPEN
     closed_at: datetime | None = None
     lockdown: bool = False
+    presser_via: str | None = None
+    arrived: tuple[str, ...] = ()  # people who marked arrival, in order
+    police_contacted_by: str | None = None
 
     def slot(self, role_id: str) -> RoleSlot:
         for s in self.slots:
@@ -132,6 +135,7 @@ def evolve(state: AlarmState | None, event: ev.Event) -> AlarmState | None:
             raised_at=event.at,
             rolecard_version=event.rolecard_version,
             presser_id=event.presser_id,
+            presser_via=event.presser_via,
             slots=tuple(RoleSlot(role_id=r) for r in event.role_ids),
         )
     if state is None:
@@ -279,6 +283,16 @@ def _(event: ev.AllClearGiven, state: AlarmState) -> AlarmState:
 @_apply.register
 def _(event: ev.AlarmCancelled, state: AlarmState) -> AlarmState:
     return replace(state, status=AlarmStatus.CANCELLED, closed_at=event.at)
+
+
+@_apply.register
+def _(event: ev.ArrivalMarked, state: AlarmState) -> AlarmState:
+    return replace(state, arrived=(*state.arrived, event.person_id))
+
+
+@_apply.register
+def _(event: ev.PoliceContacted, state: AlarmState) -> AlarmState:
+    return replace(state, police_contacted_by=event.person_id)
 
 
 @_apply.register

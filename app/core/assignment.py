@@ -11,7 +11,7 @@ another in the same alarm, and the person who pressed is never asked to respond.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from app.core.alarm import AlarmState, RoleSlot, Stage
 from app.core.facts import split_guest
@@ -28,6 +28,7 @@ from app.core.office import (
     RoleCard,
 )
 from app.core.variants import ChainLink, effective_chain
+from app.core.whereabouts import NOWHERE, Whereabouts
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class DispatchContext:
     guard_on_duty: bool = False
     acknowledged: frozenset[str] | None = None
     busy: frozenset[str] = frozenset()  # holding a role in another open alarm of the office
+    whereabouts: Whereabouts = NOWHERE  # check-ins and checked-out worn triggers
+    local: datetime | None = None  # office-local time, for the roster of a fixed place
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,23 @@ class Candidates:
 
 def is_eligible(person_id: str, state: AlarmState, ctx: DispatchContext) -> bool:
     return (
-        person_id in ctx.present
-        and person_id != state.presser_id
-        and person_id not in ctx.busy
+        is_available(person_id, state, ctx)
+        and is_briefed(person_id, ctx)
         and state.role_held_by(person_id) is None
     )
+
+
+def is_available(person_id: str, state: AlarmState, ctx: DispatchContext) -> bool:
+    """Present, not the presser and not busy in another alarm: may at least be told to assemble."""
+    return person_id in ctx.present and person_id != state.presser_id and person_id not in ctx.busy
+
+
+def is_briefed(person_id: str, ctx: DispatchContext) -> bool:
+    """Acknowledged the card version in force (req. 33), unless the card or the service does not
+    ask for it; staff of another office sharing a role are briefed on their own office's card."""
+    if ctx.acknowledged is None or not ctx.office.rolecard.briefed_only:
+        return True
+    return person_id in ctx.acknowledged or split_guest(person_id) is not None
 
 
 # -- what kind of role ------------------------------------------------------------------------
@@ -135,9 +150,13 @@ def next_candidates(
 def everyone(
     slot: RoleSlot, state: AlarmState, ctx: DispatchContext, stage: Stage = Stage.EVERYONE
 ) -> Candidates | None:
+    people = sorted(ctx.office.people)
+    if ctx.office.rolecard.receivers_only:  # Case 6: only those who carry a role respond
+        named = {p for r in ctx.office.rolecard.roles for p in ctx.office.named_for(r)}
+        people = [p for p in people if p in named]
     persons = tuple(
         p
-        for p in sorted(ctx.office.people)
+        for p in people
         if p not in slot.asked and is_eligible(p, state, ctx) and split_guest(p) is None
     )
     return Candidates(stage, persons) if persons else None

@@ -24,6 +24,7 @@ class RaiseAlarm(Command):
     mode: AlarmMode = AlarmMode.REAL
     device_ts: datetime | None = None
     battery: int | None = None
+    presser_id: str | None = None  # known from elsewhere (an outreach session's worker)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,3 +100,15 @@ class GiveAllClear(Command):
 class SetLockdown(Command):
     person_id: str
     on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkArrived(Command):
+    """ "I am there": the person is at the alarm's place."""
+
+    person_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkPoliceContacted(Command):
+    person_id: str

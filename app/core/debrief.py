@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from app.core import events as ev
@@ -23,6 +23,8 @@ class DeviationKind(StrEnum):
     DECLINED = "declined"
     TIMED_OUT = "timed_out"  # an offer nobody answered before its deadline
     CANCELLED = "cancelled"  # the presser withdrew the alarm
+    NO_ARRIVAL = "no_arrival"  # nobody who goes to the presser arrived within the card's time
+    RAN_IN = "ran_in"  # someone told to withdraw or assemble marked arrival at the alarm
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ class Summary:
     press_to_first_accept_s: float | None
     duration_s: float | None
     help_requests: int
+    presser_id: str | None = None
+    presser_via: str | None = None  # checked_in, carried, roster, holder; None: unknown
+    first_arrival_at: datetime | None = None
+    press_to_arrival_s: float | None = None  # time to location (req. 10, 32)
+    police_contacted_by: str | None = None  # a person ticked it; Rollekort never calls police
+    police_contacted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -180,10 +188,17 @@ def closing(events: Iterable[ev.Event]) -> ev.AllClearGiven | ev.AlarmCancelled 
     return None
 
 
-def deviations(events: Sequence[ev.Event], required_role_ids: Iterable[str]) -> list[Deviation]:
-    """What departed from the card, in time order."""
+def deviations(
+    events: Sequence[ev.Event],
+    required_role_ids: Iterable[str],
+    staying_role_ids: Iterable[str] = (),
+    arrive_within_s: float | None = None,
+) -> list[Deviation]:
+    """What departed from the card, in time order. `staying_role_ids`: roles told to withdraw
+    or assemble elsewhere (their holders marking arrival ran in); `arrive_within_s`: when the
+    first arrival is due."""
     required = frozenset(required_role_ids)
-    found: list[Deviation] = []
+    found = _arrival_deviations(events, frozenset(staying_role_ids), arrive_within_s)
     for e in events:
         if isinstance(e, ev.RoleDeclined):
             found.append(Deviation(DeviationKind.DECLINED, e.at, e.role_id, (e.person_id,)))
@@ -209,12 +224,44 @@ def deviations(events: Sequence[ev.Event], required_role_ids: Iterable[str]) -> 
     return sorted(found, key=lambda d: d.at)
 
 
+def _arrival_deviations(
+    events: Sequence[ev.Event], staying: frozenset[str], arrive_within_s: float | None
+) -> list[Deviation]:
+    found: list[Deviation] = []
+    assembled = {p for e in events if isinstance(e, ev.AssemblyCalled) for p in e.person_ids}
+    arrivals = [e for e in events if isinstance(e, ev.ArrivalMarked)]
+    for a in arrivals:
+        told_to_stay = a.role_id in staying or (a.role_id is None and a.person_id in assembled)
+        if told_to_stay:
+            found.append(Deviation(DeviationKind.RAN_IN, a.at, a.role_id, (a.person_id,)))
+    press = press_time(events)
+    if arrive_within_s is None or press is None:
+        return found
+    due = press + timedelta(seconds=arrive_within_s)
+    helpers = [a for a in arrivals if a.role_id is not None and a.role_id not in staying]
+    end = closing(events)
+    until = end.at if end is not None else max((e.at for e in events), default=press)
+    if helpers and helpers[0].at > due:
+        late_by = seconds(due, helpers[0].at)
+        found.append(Deviation(DeviationKind.NO_ARRIVAL, due, late_by_s=late_by))
+    elif not helpers and until > due:
+        found.append(Deviation(DeviationKind.NO_ARRIVAL, due))
+    return found
+
+
+def first_arrival(events: Iterable[ev.Event]) -> ev.ArrivalMarked | None:
+    return next((e for e in events if isinstance(e, ev.ArrivalMarked)), None)
+
+
 def summary(events: Sequence[ev.Event]) -> Summary:
     press = press_time(events)
     raised = next((e.at for e in events if isinstance(e, ev.AlarmRaised)), None)
     first_offer = next((e.at for e in events if isinstance(e, ev.RoleOffered)), None)
     first_accept = next((e.at for e in events if isinstance(e, ev.RoleAccepted)), None)
     end = closing(events)
+    raised_event = next((e for e in events if isinstance(e, ev.AlarmRaised)), None)
+    arrival = first_arrival(events)
+    police = next((e for e in events if isinstance(e, ev.PoliceContacted)), None)
     outcome = "open"
     if isinstance(end, ev.AllClearGiven):
         outcome = "resolved"
@@ -230,6 +277,12 @@ def summary(events: Sequence[ev.Event]) -> Summary:
         press_to_first_accept_s=seconds(press, first_accept),
         duration_s=seconds(press, end.at if end else None),
         help_requests=sum(1 for e in events if isinstance(e, ev.HelpRequested)),
+        presser_id=raised_event.presser_id if raised_event else None,
+        presser_via=raised_event.presser_via if raised_event else None,
+        first_arrival_at=arrival.at if arrival else None,
+        press_to_arrival_s=seconds(press, arrival.at if arrival else None),
+        police_contacted_by=police.person_id if police else None,
+        police_contacted_at=police.at if police else None,
     )
 
 
@@ -262,8 +315,9 @@ def detail(e: ev.Event) -> str:
     match e:
         case ev.PressReceived(gesture=g, seq=s, battery=b):
             return f"gesture {g.value}, seq {s}" + (f", battery {b}%" if b is not None else "")
-        case ev.AlarmRaised(level=lv, mode=m, location_id=loc, rolecard_version=v):
-            return f"level {lv.value}, mode {m.value}, at {loc}, role card {v}"
+        case ev.AlarmRaised(level=lv, mode=m, location_id=loc, rolecard_version=v, presser_id=p):
+            who = f", pressed by {p}" if p else ", presser unknown"
+            return f"level {lv.value}, mode {m.value}, at {loc}, role card {v}{who}"
         case ev.RoleOffered(stage=st, offer_no=n, due_at=due):
             return f"offer {n} ({st}), due {due.isoformat()}"
         case ev.RoleDeclined(reason=why):
@@ -282,6 +336,10 @@ def detail(e: ev.Event) -> str:
             return f"level {lv.value}"
         case ev.LockdownChanged(on=on):
             return "lockdown on" if on else "lockdown lifted"
+        case ev.ArrivalMarked(via=via):
+            return "arrived (one tap)" if via == "tap" else "arrived (the role's arrival step)"
+        case ev.PoliceContacted():
+            return "police contacted (ticked by a person)"
         case ev.CancelRefused(seq=s) | ev.AlarmCancelled(seq=s):
             return f"seq {s}"
     return ""

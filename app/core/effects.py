@@ -9,7 +9,8 @@ from enum import StrEnum
 
 class FeedbackState(StrEnum):
     RECEIVED = "received"
-    ACCEPTED = "accepted"
+    ACCEPTED = "accepted"  # someone who goes to the presser accepted: help is coming
+    ARRIVED = "arrived"  # that person marked arrival: help is here
     RESOLVED = "resolved"
     CANCELLED = "cancelled"
 
@@ -100,4 +101,13 @@ class ArmDeadline(Effect):
 @dataclass(frozen=True)
 class SendFeedback(Effect):
     device_id: str
+    state: FeedbackState
+
+
+@dataclass(frozen=True)
+class PushPresser(Effect):
+    """Discreet word to the presser's own handset: her instructions, then that help is coming
+    and that it is there (the same moments as her button's feedback)."""
+
+    person_id: str
     state: FeedbackState

@@ -49,6 +49,7 @@ class AlarmRaised(Event):
     role_ids: tuple[str, ...]
     presser_id: str | None = None
     variant_id: str | None = None  # the card variant chosen for this alarm, if any
+    presser_via: str | None = None  # how the presser is known (app.core.whereabouts)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +212,22 @@ class AlarmCancelled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ArrivalMarked(Event):
+    """Someone is at the alarm's place: a one-tap "I am there", or the role's arrival step."""
+
+    person_id: str
+    role_id: str | None = None
+    via: str = "tap"  # tap | step
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoliceContacted(Event):
+    """A person says the police have been called (Rollekort itself never calls them)."""
+
+    person_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LockdownChanged(Event):
     on: bool
     person_id: str
@@ -243,5 +260,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ExternalAlerted,
         ExternalDeliveryReported,
         ReminderSent,
+        ArrivalMarked,
+        PoliceContacted,
     )
 }

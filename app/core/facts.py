@@ -42,9 +42,18 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Rostered:
+    """The office file's fallback for a fixed place: who sits there, and when."""
+
+    person_id: str
+    when: Schedule = Schedule(always=True)
+
+
+@dataclass(frozen=True)
 class Site:
     id: str
     name: str
+    never_alone: bool = False  # req. 35: one person checked in here alone is a warning
 
 
 @dataclass(frozen=True)

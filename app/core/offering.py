@@ -17,7 +17,7 @@ from app.core.assignment import (
     group_members,
     group_roles,
     is_assembly,
-    is_eligible,
+    is_available,
     next_candidates,
 )
 from app.core.draft import Draft
@@ -143,7 +143,8 @@ def assemble_idle(d: Draft) -> None:
             if p in d.ctx.office.people
             and split_guest(p) is None
             and p not in slot.asked
-            and is_eligible(p, d.alarm, d.ctx)
+            and is_available(p, d.alarm, d.ctx)  # the unbriefed assemble too
+            and d.alarm.role_held_by(p) is None
             and is_idle(d, p)
         )
         if idle:

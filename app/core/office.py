@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.core.facts import Delegation, OfficeFacts
+from app.core.facts import Delegation, OfficeFacts, Rostered
 
 
 class Stance(StrEnum):
@@ -81,6 +81,7 @@ class Location:
     name: str
     zone: str
     site: str | None = None
+    roster: tuple[Rostered, ...] = ()  # who sits here when nobody has checked in
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ class Role:
     at: str | None = None  # location id: where to assemble, withdraw to or guard
     agency_ids: tuple[str, ...] = ()  # the agencies whose contacts the holder calls
     applies_to: Condition | None = None  # None: every alarm this card is used for
+    arrival_step: int | None = None  # ticking this step also marks the holder arrived
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,9 @@ class RoleCard:
     presser: Presser = Presser()
     variants: tuple[Variant, ...] = ()
     variant_id: str | None = None  # set on a resolved card: the variant chosen, if any
+    briefed_only: bool = True  # only staff who acknowledged this version are offered a role
+    receivers_only: bool = False  # only people the card names respond: never "everyone present"
+    arrive_within_s: int = 120  # later than this with nobody at the presser is a deviation
 
     def role(self, role_id: str) -> Role:
         for role in self.roles:

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from app.core.office import Office, TriggerKind
 from app.core.schedule import schedule_holds_at
+from app.core.whereabouts import NOWHERE, Whereabouts, placed, rostered_at
 
 LOW_BATTERY = 20
 
@@ -116,27 +117,62 @@ def role_problems(office: Office, present: frozenset[str]) -> list[Problem]:
 
 
 def lone_reception_problems(
-    office: Office, health: Mapping[str, DeviceHealth], present: frozenset[str], local: datetime
+    office: Office,
+    health: Mapping[str, DeviceHealth],
+    present: frozenset[str],
+    local: datetime,
+    where: Whereabouts = NOWHERE,
 ) -> list[Problem]:
+    """Req. 19: during "staffed alone" hours, whoever sits at the reception desk (checked in, or
+    on the roster) must carry a worn trigger that works, and someone else must be present to
+    respond. With nobody known at the desk, any worn trigger on a holder will do."""
     reception = office.facts.reception
     if not schedule_holds_at(reception.staffed_alone, office.facts.time_windows, local):
         return []
-    problems: list[Problem] = []
-    worn = [
-        t
-        for t in office.triggers.values()
-        if t.kind is TriggerKind.WORN
+    desks = [x.id for x in office.locations.values() if x.zone == "public"]
+    at_desk = list(
+        dict.fromkeys(p for d in desks for p in (where.at(d) or rostered_at(office, d, local)))
+    )
+    carriers = {
+        t.holder_id
+        for raw in office.triggers.values()
+        if (t := placed(raw, where)).kind is TriggerKind.WORN
         and t.holder_id is not None
         and health.get(t.device_id, DeviceHealth(t.device_id)).online is not False
-    ]
-    if not worn:
+    }
+    problems: list[Problem] = []
+    if at_desk:
+        for person in at_desk:
+            if person not in carriers:
+                name = office.people[person].name if person in office.people else person
+                text = "reception is staffed alone and {name} carries no worn trigger"
+                problems.append(Problem.of("alone_desk_without_worn", text, name=name))
+    elif not carriers:
         text = "reception is staffed alone and no worn trigger is on the receptionist"
         problems.append(Problem.of("alone_no_worn_trigger", text))
-    responders = {p for p in present if p not in {t.holder_id for t in worn}}
-    if not responders:
+    alone = set(at_desk) or carriers
+    if not {p for p in present if p not in alone}:
         text = "reception is staffed alone and no responder is present"
         problems.append(Problem.of("alone_no_responder", text))
     return problems
+
+
+def never_alone_problems(office: Office, where: Whereabouts) -> list[Problem]:
+    """Req. 35: a site marked "never alone" with exactly one person checked in there."""
+    problems: list[Problem] = []
+    for site in office.facts.sites:
+        if not site.never_alone:
+            continue
+        here = {c.person_id for c in where.check_ins if _site_of(office, c.location_id) == site.id}
+        if len(here) == 1:
+            text = "{site} is never to be staffed alone, and one person is there"
+            problems.append(Problem.of("site_alone", text, site=site.name))
+    return problems
+
+
+def _site_of(office: Office, location_id: str) -> str | None:
+    location = office.locations.get(location_id)
+    return location.site if location else None
 
 
 def coverage(
@@ -145,11 +181,13 @@ def coverage(
     present: frozenset[str],
     now: datetime,
     local: datetime,
+    where: Whereabouts = NOWHERE,
 ) -> Coverage:
     reasons = (
         trigger_problems(office, health, now)
         + role_problems(office, present)
-        + lone_reception_problems(office, health, present, local)
+        + lone_reception_problems(office, health, present, local, where)
+        + never_alone_problems(office, where)
     )
     status = CoverageStatus.DEGRADED if reasons else CoverageStatus.OK
     return Coverage(office.id, status, tuple(reasons))

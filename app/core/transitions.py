@@ -15,6 +15,13 @@ from app.core import commands as cmd
 from app.core import effects as fx
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, RoleSlot, SlotStatus, Stage
+from app.core.arrival import (
+    arrival_step,
+    helper_accepted,
+    mark_arrived,
+    police_contacted,
+    tell_presser,
+)
 from app.core.assignment import (
     Candidates,
     DispatchContext,
@@ -37,9 +44,10 @@ from app.core.offering import (
     offer,
     open_group,
 )
-from app.core.office import Contact, Role, Trigger, TriggerKind
+from app.core.office import Contact, Role, Trigger
 from app.core.rebase import possible_replay
 from app.core.variants import acting_for
+from app.core.whereabouts import PresserFound, PresserSource, find_presser, placed
 
 __all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
 
@@ -72,7 +80,10 @@ def _trigger(d: Draft, device_id: str) -> Trigger:
 
 def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     office = d.ctx.office
-    trigger = _trigger(d, c.device_id)
+    trigger = placed(_trigger(d, c.device_id), d.ctx.whereabouts)
+    presser = find_presser(office, trigger, d.ctx.whereabouts, d.ctx.local)
+    if c.presser_id is not None:  # an outreach session names its worker
+        presser = PresserFound(c.presser_id, PresserSource.OUTREACH, trigger.location_id)
     d.emit(
         ev.PressReceived(
             at=d.now,
@@ -92,16 +103,17 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
             alarm_id=c.alarm_id,
             office_id=office.id,
             device_id=c.device_id,
-            location_id=trigger.location_id,
+            location_id=presser.location_id,
             level=trigger.level_for(c.gesture),
             mode=c.mode,
             rolecard_version=card.version,
             role_ids=tuple(r.id for r in card.roles),
-            presser_id=trigger.holder_id if trigger.kind is TriggerKind.WORN else None,
+            presser_id=presser.person_id,
             variant_id=card.variant_id,
+            presser_via=presser.via.value if presser.via else None,
         )
     )
-    d.effect(fx.SendFeedback(c.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
+    tell_presser(d, fx.FeedbackState.RECEIVED)
     _flag_replay(d, c)
     _offer_every_role(d)
     _offer_to_guests(d)
@@ -174,7 +186,10 @@ def _offer_to_guests(d: Draft, only: str | None = None) -> None:
 
 
 def _notify_the_rest(d: Draft) -> None:
+    """Everyone else with a handset hears of the alarm; the presser hears of it on her own."""
     involved = {p for s in d.alarm.slots for p in s.offered | s.asked}
+    if d.alarm.presser_id is not None:
+        involved.add(d.alarm.presser_id)
     rest = tuple(
         p for p in sorted(d.ctx.office.people) if p not in involved and d.ctx.office.handsets_of(p)
     )
@@ -271,7 +286,6 @@ def _accept(d: Draft, c: cmd.AcceptRole) -> None:
         raise InvalidTransition("already_holding", f"you already hold the role {held.role_id!r}")
     target = _slot_to_take(d, d.role(c.role_id), c.person_id)
     role = d.role(target.role_id)
-    first_accept = not any(s.status is SlotStatus.ACCEPTED for s in d.alarm.slots)
     others = () if target.stage is Stage.RESPOND else tuple(sorted(target.offered - {c.person_id}))
     d.emit(
         ev.RoleAccepted(
@@ -292,8 +306,7 @@ def _accept(d: Draft, c: cmd.AcceptRole) -> None:
     continue_group(d, role, others)
     assemble_idle(d)
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
-    if first_accept:
-        d.effect(fx.SendFeedback(d.alarm.alarm_id, d.alarm.device_id, fx.FeedbackState.ACCEPTED))
+    helper_accepted(d, role)
 
 
 def _acting_for(d: Draft, role: Role, person: str) -> str | None:
@@ -408,6 +421,7 @@ def _step(d: Draft, c: cmd.CompleteStep) -> None:
             step=c.step,
         )
     )
+    arrival_step(d, role, c.person_id, c.step)
     d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
@@ -422,8 +436,8 @@ def _help(d: Draft, c: cmd.RequestHelp) -> None:
 
 def _remind(d: Draft, c: cmd.RemindLeader) -> None:
     slot = d.alarm.slot(d.role(c.role_id).id)
-    if slot.reminded or slot.steps_done:
-        return  # police contacted (a step is ticked), or already reminded
+    if slot.reminded or slot.steps_done or d.alarm.police_contacted_by is not None:
+        return  # police contacted (ticked, or a step of the role), or already reminded
     people = leader_people(d)
     d.emit(ev.ReminderSent(at=d.now, actor=ev.SYSTEM, role_id=c.role_id, person_ids=people))
     d.effect(fx.PushReminder(d.alarm.alarm_id, c.role_id, people, fx.ReminderKind.POLICE))
@@ -456,7 +470,7 @@ def _all_clear(d: Draft, c: cmd.GiveAllClear) -> None:
         )
     )
     d.effect(fx.PushClosed(d.alarm.alarm_id))
-    d.effect(fx.SendFeedback(d.alarm.alarm_id, d.alarm.device_id, fx.FeedbackState.RESOLVED))
+    tell_presser(d, fx.FeedbackState.RESOLVED)
 
 
 def _lockdown(d: Draft, c: cmd.SetLockdown) -> None:
@@ -480,7 +494,7 @@ def _cancel(d: Draft, c: cmd.CancelAlarm) -> None:
         return
     d.emit(ev.AlarmCancelled(at=d.now, actor=actor, device_id=c.device_id, seq=c.seq))
     d.effect(fx.PushClosed(d.alarm.alarm_id))
-    d.effect(fx.SendFeedback(d.alarm.alarm_id, c.device_id, fx.FeedbackState.CANCELLED))
+    tell_presser(d, fx.FeedbackState.CANCELLED)
 
 
 def _stale(d: Draft, c: cmd.Command) -> None:
@@ -503,6 +517,8 @@ TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (_OPEN, cmd.JoinAlarm): _join,
     (_OPEN, cmd.RemindLeader): _remind,
     (_OPEN, cmd.RecordDelivery): _delivery,
+    (_OPEN, cmd.MarkArrived): mark_arrived,
+    (_OPEN, cmd.MarkPoliceContacted): police_contacted,
     **{(closed, cmd.ExpireOffer): _stale for closed in _CLOSED},
     **{(closed, cmd.RemindLeader): _stale for closed in _CLOSED},
     **{(closed, cmd.RecordDelivery): _delivery for closed in _CLOSED},

@@ -114,10 +114,11 @@ def resolve_in(card: RoleCard, s: Situation) -> RoleCard:
     variant: Variant | None = None if index is None else card.variants[index]
     roles = card.roles if variant is None else merge_roles(card.roles, variant.roles, variant.drop)
     presser = card.presser if variant is None or variant.presser is None else variant.presser
-    return RoleCard(
-        version=card.version,
+    return replace(  # the card's own settings (briefed only, ...) carry over
+        card,
         roles=tuple(r for r in roles if _applies(r, s)),
         presser=resolve_presser(presser, s),
+        variants=(),
         variant_id=None if variant is None else variant.id,
     )
 
@@ -209,9 +210,10 @@ def card_from_record(
         by_id = {**{r.id: r for r in roles}, **by_id}  # the first card to name a role keeps it
     variant = next((v for v in card.variants if v.id == variant_id), None)
     presser = card.presser if variant is None or variant.presser is None else variant.presser
-    return RoleCard(
-        version=card.version,
+    return replace(
+        card,
         roles=tuple(by_id[r] for r in role_ids if r in by_id),
         presser=presser,
+        variants=(),
         variant_id=variant_id,
     )

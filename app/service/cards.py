@@ -14,7 +14,9 @@ from app.core.assignment import DispatchContext
 from app.core.facts import guest_id
 from app.core.office import Gesture, Office, Person
 from app.core.variants import card_from_record, guard_on_duty_at, resolve_rolecard
+from app.core.whereabouts import placed
 from app.service.presence import Presence
+from app.service.whereabouts import Places
 
 Acknowledged = Callable[[str], frozenset[str] | None]
 
@@ -25,8 +27,10 @@ class AlarmCards:
         presence: Presence,
         acknowledged: Acknowledged | None = None,
         neighbours: Callable[[str], Office | None] | None = None,
+        places: Places | None = None,
     ) -> None:
         self._presence = presence
+        self.places = places or Places(presence)
         self._acknowledged = acknowledged
         self._neighbours = neighbours or (lambda office_id: None)
         self._by_alarm: dict[str, Office] = {}
@@ -38,6 +42,7 @@ class AlarmCards:
         trigger = office.triggers.get(device_id)
         if trigger is None:
             return office  # the core refuses an unknown device with a clear code
+        trigger = placed(trigger, self.places.snapshot(office.id, now))  # a pendant's room
         local = _local(office, now)
         card = resolve_rolecard(
             office, trigger, trigger.level_for(gesture), local, self._guard_on_duty(office, local)
@@ -110,6 +115,8 @@ class AlarmCards:
             guard_on_duty=self._guard_on_duty(office, local),
             acknowledged=self._acknowledged(office.id) if self._acknowledged else None,
             busy=busy,
+            whereabouts=self.places.snapshot(office.id, now),
+            local=local,
         )
 
     def _guard_on_duty(self, office: Office, local: datetime) -> bool:

@@ -40,6 +40,7 @@ from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, FeedbackPort, HandsetNotifier, PressKey
 from app.service.prepared import Basis, PreparedRaise, PreparedRaises, minute_of
 from app.service.presence import Presence
+from app.service.whereabouts import Places
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +60,7 @@ class _Press:
     battery: int | None
     mode: AlarmMode
     started: float  # perf_counter at arrival, for the dispatch and commit histograms
+    presser_id: str | None = None  # an outreach session's worker: her own alarm, never a repeat
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def _command(press: _Press, alarm_id: str) -> cmd.RaiseAlarm:
         device_ts=press.device_ts,
         battery=press.battery,
         mode=press.mode,
+        presser_id=press.presser_id,
     )
 
 
@@ -103,6 +106,7 @@ class Dispatcher:
         acknowledged: Acknowledged | None = None,
         on_closed: Callable[[str], Awaitable[object]] | None = None,
         prepare_raises: bool = True,
+        places: Places | None = None,
     ) -> None:
         self._offices = offices
         self._store = store
@@ -111,7 +115,9 @@ class Dispatcher:
         self._presence = presence
         self._acknowledged = acknowledged
         self._journal = Journal(store)
-        self._cards = AlarmCards(presence, acknowledged, lambda o: offices.offices.get(o))
+        self._cards = AlarmCards(
+            presence, acknowledged, lambda o: offices.offices.get(o), places or Places(presence)
+        )
         self._effects = EffectRunner(
             notifier=notifier,
             feedback=feedback,
@@ -198,6 +204,11 @@ class Dispatcher:
         return self._cards.of(state.alarm_id, self._offices.office(state.office_id))
 
     @property
+    def places(self) -> Places:
+        """Check-ins and checked-out worn triggers: who pressed a fixed button, and where."""
+        return self._cards.places
+
+    @property
     def journal_backlog(self) -> int:
         return self._journal.backlog
 
@@ -211,6 +222,7 @@ class Dispatcher:
         device_ts: datetime | None = None,
         battery: int | None = None,
         mode: AlarmMode = AlarmMode.REAL,
+        presser_id: str | None = None,
     ) -> Coroutine[Any, Any, str | None]:
         """Raise (or repeat) an alarm; the coroutine returned completes once it is durable, with
         its id (None for a duplicate). `mode` labels a new alarm as a drill or a test on every
@@ -222,7 +234,8 @@ class Dispatcher:
         otherwise the coroutine waits for the office's turn first."""
         if key in self._seen:
             return self._duplicate(key)
-        press = _Press(office, key, gesture, device_ts, battery, mode, time.perf_counter())
+        started = time.perf_counter()
+        press = _Press(office, key, gesture, device_ts, battery, mode, started, presser_id)
         if self._locks[office.id].locked():
             return self._press_in_turn(press)
         return self._durable(self._raise(press))
@@ -244,7 +257,8 @@ class Dispatcher:
     def _raise(self, press: _Press) -> _Raised:
         """Decide and push: synchronous, so no other decision of the office interleaves."""
         key, now = press.key, self._clock.now()
-        alarm_id = self._open_by_device.get(key.device_id) or alarm_id_for(key)
+        own = press.presser_id is not None  # a named worker's alarm is never another's repeat
+        alarm_id = (None if own else self._open_by_device.get(key.device_id)) or alarm_id_for(key)
         current = self._open.get(alarm_id)
         prepared = None if current is not None else self._ready_raise(press, now)
         if prepared is not None:
@@ -291,8 +305,8 @@ class Dispatcher:
     # -- raises decided ahead (app.service.prepared) -------------------------------------
 
     def _ready_raise(self, press: _Press, now: datetime) -> PreparedRaise | None:
-        if possible_replay(now, press.device_ts):
-            return None  # the template has no replay flag
+        if possible_replay(now, press.device_ts) or press.presser_id is not None:
+            return None  # the template has no replay flag, and no presser named from outside
         key = press.key
         return self._prepared.take(press.office, key.device_id, press.gesture, press.mode, now)
 

@@ -87,6 +87,8 @@ class EffectRunner:
                     n.closed(state, office)
                 case fx.PushLockdown(on=on):
                     n.lockdown(state, office, on)
+                case fx.PushPresser(person_id=person, state=feedback):
+                    n.presser(state, office, person, feedback.value)
                 case fx.ArmDeadline(role_id=role, offer_no=no, due_at=due):
                     self._arm_deadline(state, role, no, due)
                 case fx.ArmReminder(role_id=role, due_at=due):

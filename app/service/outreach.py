@@ -44,19 +44,25 @@ from app.service.ports import PressKey
 
 log = structlog.get_logger(__name__)
 
-RaiseAlarm = Callable[[str, str, str], Awaitable[str | None]]
-"""(office_id, device_id, key_suffix) → the alarm id; raises or returns None if it failed."""
+RaiseAlarm = Callable[[str, str, str, str], Awaitable[str | None]]
+"""(office_id, device_id, key_suffix, person_id) → the alarm id; raises or returns None if it
+failed. `person_id` is the worker who is out: the alarm names her, not the device's holder."""
 
 
 def dispatcher_raiser(offices: OfficeDirectory, dispatcher: Dispatcher) -> RaiseAlarm:
     """Raise an outreach alarm as a `hold` press of the device, always `real` (someone alone
     outside the office is never a drill because the office is drilling). The press key is
-    the session and reason, so a second attempt finds the same alarm."""
+    the session and reason, so a second attempt finds the same alarm; two sessions in trouble
+    at once are two alarms, each naming its own worker."""
 
-    async def raise_alarm(office_id: str, device_id: str, key_suffix: str) -> str | None:
+    async def raise_alarm(
+        office_id: str, device_id: str, key_suffix: str, person_id: str
+    ) -> str | None:
         key = PressKey(device_id, 0, f"outreach:{key_suffix}")
         office = offices.office(office_id)
-        raised = await dispatcher.press(office, key, Gesture.HOLD, mode=AlarmMode.REAL)
+        raised = await dispatcher.press(
+            office, key, Gesture.HOLD, mode=AlarmMode.REAL, presser_id=person_id
+        )
         return raised or alarm_id_for(key)
 
     return raise_alarm
@@ -192,7 +198,7 @@ class Outreach:
         if problem is None:
             try:
                 key = alarm_key(row.session_id, reason)
-                alarm_id = await self._raise(row.office_id, OUTREACH_DEVICE, key)
+                alarm_id = await self._raise(row.office_id, OUTREACH_DEVICE, key, row.person_id)
             except Exception as err:  # the session must record it; the service goes on
                 problem = f"the alarm could not be raised ({type(err).__name__})"
             if alarm_id is None and problem is None:

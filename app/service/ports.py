@@ -153,6 +153,10 @@ class HandsetNotifier(Protocol):
         """Show another office's alarm to these offices' handsets, labelled with its owner."""
         ...
 
+    def presser(self, state: AlarmState, office: Office, person_id: str, feedback: str) -> None:
+        """Quiet word to the presser's own handset (received, accepted, arrived, resolved)."""
+        ...
+
     def reminder(
         self,
         state: AlarmState,

@@ -29,6 +29,11 @@ class Presence:
         for changed in self._watchers:
             changed()
 
+    def touched(self, office_id: str) -> None:
+        """Something a decision reads beside presence changed (a check-in, a checked-out
+        trigger): it counts as a change of the office."""
+        self._changed(office_id)
+
     def arrived(self, office_id: str, person_id: str, handset_id: str) -> None:
         self._handsets[(office_id, person_id)].add(handset_id)
         self._changed(office_id)

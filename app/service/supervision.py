@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from app.core.supervision import Coverage, CoverageStatus, DeviceHealth, coverage
+from app.core.whereabouts import Whereabouts
 from app.service.clock import Cancellable, Clock
 from app.service.offices import OfficeDirectory
 from app.service.presence import Presence
+from app.service.whereabouts import Places
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +33,9 @@ class Supervision:
         clock: Clock,
         on_change: CoverageListener,
         gauge: Any | None = None,
+        places: Places | None = None,
     ) -> None:
+        self._places = places
         self._offices = offices
         self._presence = presence
         self._clock = clock
@@ -112,7 +116,9 @@ class Supervision:
         office = self._offices.office(office_id)
         now = self._clock.now()
         local = now.astimezone(ZoneInfo(office.facts.timezone))
-        return coverage(office, self._health, self._presence.present(office_id), now, local)
+        where = self._places.snapshot(office_id, now) if self._places else Whereabouts()
+        present = self._presence.present(office_id)
+        return coverage(office, self._health, present, now, local, where)
 
     def _changed(self, office_id: str, before: Coverage | None, fresh: Coverage) -> None:
         if self._gauge is not None:

@@ -18,6 +18,7 @@ from typing import Protocol
 import structlog
 
 from app.config.loader import LoadedOffice, OfficeFileError, Problem, Severity, load_office_text
+from app.core.office import Office
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore
 from app.service.rolecard_checks import Checked, check_upload
@@ -150,8 +151,13 @@ async def open_alarm_versions(store: AlarmStore) -> set[tuple[str, str]]:
 
 class RoleCardVersions:
     def __init__(
-        self, store: VersionStore, offices: OfficeDirectory, now: Callable[[], datetime]
+        self,
+        store: VersionStore,
+        offices: OfficeDirectory,
+        now: Callable[[], datetime],
+        on_activated: Callable[[Office], None] | None = None,
     ) -> None:
+        self._on_activated = on_activated  # handsets show their roles from the new card at once
         self._store = store
         self._offices = offices
         self._now = now
@@ -252,6 +258,8 @@ class RoleCardVersions:
             assert row is not None
             await self._install(row, checked.loaded)
         log.info("role card activated", office_id=office_id, version=row.key, by=by)
+        if self._on_activated is not None:
+            self._on_activated(self._offices.office(office_id))
         return row
 
     async def history(self, office_id: str) -> list[VersionRow]:

@@ -177,3 +177,32 @@ async def test_bodies_tokens_and_offices_are_checked(tmp_path: Path) -> None:
         wrong = await http.post(ROLECARDS, content=foreign, headers=COORDINATOR)
         assert wrong.status_code == 409 and wrong.json()["error"]["code"] == "wrong_office"
         assert [v["number"] for v in (await http.get(ROLECARDS, headers=VIEWER)).json()] == [1]
+
+
+async def test_an_activated_card_changes_the_role_on_an_idle_handset_at_once(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Req. 5: Gro takes over the leader role in a new version; her idle handset shows it as
+    soon as the version is activated, without a reconnect."""
+    path, text = office_with_viewer(tmp_path)
+    data = yaml.safe_load(new_card(text))
+    data["rolecard"]["roles"][0]["assignment"] = {"mode": "named", "holder": "gro"}
+    changed = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    settings = settings_for("embedded", sqlite_url, config=path)
+    async with (
+        service(settings) as running,
+        httpx.AsyncClient(base_url=running.base) as http,
+        Handset.connect(running, "demo-guard") as gro,
+    ):
+        before = await gro.expect("welcome")
+        assert "leader" not in [r["role_id"] for r in before["standing_roles"]]
+        uploaded = await http.post(ROLECARDS, content=changed, headers={**COORDINATOR, **YAML})
+        assert uploaded.status_code == 201, uploaded.text
+        number = uploaded.json()["number"]
+        activated = await http.post(f"{ROLECARDS}/{number}/activate", headers=COORDINATOR)
+        assert activated.status_code == 200, activated.text
+        detail = (await http.get(f"{ROLECARDS}/{number}", headers=COORDINATOR)).json()
+        assert detail["people_per_alarm"] == {"required": 3, "with_optional": 3}  # req. 45
+        roles = await gro.expect("standing_roles")
+        assert "leader" in [r["role_id"] for r in roles["standing_roles"]]
+        assert roles["rolecard_version"].endswith("2026-12-01")

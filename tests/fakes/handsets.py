@@ -47,6 +47,9 @@ class RecordingNotifier:
     def shared(self, state: AlarmState, office: Office, office_ids: Sequence[str]) -> None:
         self.sent.append(("shared", (state.alarm_id, tuple(office_ids))))
 
+    def presser(self, state: AlarmState, office: Office, person_id: str, feedback: str) -> None:
+        self.sent.append(("presser", (state.alarm_id, person_id, feedback)))
+
     def offers(self) -> list[tuple[str, str, str]]:
         return [payload for kind, payload in self.sent if kind == "offer"]
 

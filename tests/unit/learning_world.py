@@ -47,7 +47,9 @@ class World:
             self.store, self.alarms, self.offices, self.clock, self.raise_alarm
         )
 
-    async def raise_alarm(self, office_id: str, device_id: str, key: str) -> str | None:
+    async def raise_alarm(
+        self, office_id: str, device_id: str, key: str, person_id: str = ""
+    ) -> str | None:
         if self.fail_raise:
             raise ConnectionError("database down")
         self.raised.append((office_id, device_id, key))

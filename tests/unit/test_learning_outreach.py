@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core import events as ev
 from app.core.learning.outreach import Checklist
 from app.core.learning.terms import SessionStatus
 from app.service.dispatcher import Dispatcher
@@ -133,7 +134,17 @@ async def test_the_dispatcher_raiser_makes_one_real_acute_alarm_per_session_and_
     summary = await w.alarms.alarm(raised.alarm_id)
     assert summary is not None and summary.device_id == "outreach"
     assert (summary.mode, summary.level) == ("real", "acute")
-    again = await raise_alarm("demo", "outreach", f"{row.session_id}:panic")
+    again = await raise_alarm("demo", "outreach", f"{row.session_id}:panic", "per")
     assert again == raised.alarm_id and await w.alarms.open_alarm_ids() == [raised.alarm_id]
+    # a second worker in trouble at the same time is a second alarm, naming her, not the first
+    other = await outreach.start("demo", "lise", "Hjemmebesøk", T0 + 30 * MIN, [], Checklist(), 60)
+    second = await outreach.panic(other.session_id)
+    assert second.alarm_id is not None and second.alarm_id != raised.alarm_id
+    assert sorted(await w.alarms.open_alarm_ids()) == sorted([raised.alarm_id, second.alarm_id])
+    pressers = []
+    for alarm_id in (raised.alarm_id, second.alarm_id):
+        events = [s.event for s in await w.alarms.events(alarm_id)]
+        pressers += [e.presser_id for e in events if isinstance(e, ev.AlarmRaised)]
+    assert pressers == ["per", "lise"]
     await dispatcher.close()
     await outreach.close()

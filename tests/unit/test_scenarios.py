@@ -1,4 +1,4 @@
-"""Example scenarios hold, known issues still fail, and the engine reports and refuses well."""
+"""Example scenarios hold, and the engine reports and refuses well."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from simulator.scenario_load import ScenarioError, load_scenario
 from tests.conftest import DEMO_OFFICE, ROOT
 
 SCENARIOS = ROOT / "examples" / "scenarios"
-KNOWN_ISSUES = SCENARIOS / "known-issues"
 EXAMPLES = sorted(SCENARIOS.glob("*.yaml"))
 
 
@@ -29,12 +28,6 @@ def test_example_scenario_meets_every_expectation(path: Path) -> None:
     result = run_scenario(path)
     assert result.outcomes, "a scenario should expect something"
     assert not result.notes, result.notes
-    assert _failures(path) == []
-
-
-@pytest.mark.parametrize("path", sorted(KNOWN_ISSUES.glob("*.yaml")), ids=lambda p: str(p.stem))
-@pytest.mark.xfail(strict=True, reason="known dispatch issue: see the scenario's description")
-def test_known_issue_scenario_still_fails(path: Path) -> None:
     assert _failures(path) == []
 
 
@@ -216,3 +209,14 @@ def test_fault_mistakes_point_at_the_field(
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert where in str(err.value) and message in str(err.value), str(err.value)
+
+
+def test_the_simulator_says_the_police_are_not_called_until_someone_ticks_it(
+    tmp_path: Path,
+) -> None:
+    body = WRONG.replace("holder: per", "holder: lise")
+    silent = CliRunner().invoke(cli, ["sim", "scenario", str(_write(tmp_path, body, "a.yaml"))])
+    assert "police NOT called by Rollekort: call 112" in silent.output
+    ticked = body + "then:\n  - {at_s: 5, person: lise, action: police_contacted}\n"
+    run = CliRunner().invoke(cli, ["sim", "scenario", str(_write(tmp_path, ticked, "b.yaml"))])
+    assert "police contacted, ticked by lise at 5 s" in run.output, run.output

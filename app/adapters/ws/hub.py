@@ -217,6 +217,11 @@ class HandsetHub:
             for conn in self._of_person(office.id, person_id):
                 self.send(conn, frame)
 
+    def presser(self, state: AlarmState, office: Office, person_id: str, feedback: str) -> None:
+        frame = outbound.presser_frame(state, office, feedback)
+        for conn in self._of_person(office.id, person_id):
+            self.send(conn, frame)
+
     def reminder(
         self,
         state: AlarmState,
@@ -229,6 +234,13 @@ class HandsetHub:
         for person_id in person_ids:
             for conn in self._of_person(office.id, person_id):
                 self.send(conn, frame)
+
+    def roles_changed(self, office: Office) -> None:
+        """A new card is active: every connected handset of the office gets its person's
+        standing roles from it, so the idle screen never shows a role from an old card."""
+        for conn in self.connected(office.id):
+            if conn.person_id in office.people:
+                self.send(conn, outbound.standing_roles_frame(conn.person_id, office))
 
     def coverage(self, office_id: str, coverage: Coverage) -> None:
         """Coverage changed: every handset of the office is told, the leader's included."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 ShortText = Annotated[str, Field(max_length=500)]
@@ -71,6 +71,50 @@ class Acknowledge(_Frame):
     type: Literal["acknowledge"]
 
 
+class CheckIn(_Frame):
+    """[ext] I am at this desk or room (until I check out, go off duty, or `until`)."""
+
+    type: Literal["check_in"]
+    location_id: Id
+    until: AwareDatetime | None = None
+
+
+class CheckOut(_Frame):
+    """[ext] I have left my desk or room."""
+
+    type: Literal["check_out"]
+
+
+class Carry(_Frame):
+    """[ext] I take this worn trigger for my shift, or to a conversation room."""
+
+    type: Literal["carry"]
+    device_id: Id
+    location_id: Id | None = None
+    until: AwareDatetime | None = None
+
+
+class GiveBack(_Frame):
+    """[ext] I have handed this worn trigger back."""
+
+    type: Literal["give_back"]
+    device_id: Id
+
+
+class Arrived(_Frame):
+    """[ext] I am there: at the alarm's place."""
+
+    type: Literal["arrived"]
+    alarm_id: Id
+
+
+class PoliceContacted(_Frame):
+    """[ext] I have called the police (Rollekort never does)."""
+
+    type: Literal["police_contacted"]
+    alarm_id: Id
+
+
 class Pong(_Frame):
     type: Literal["pong"]
     nonce: Annotated[str, Field(max_length=64)]
@@ -86,6 +130,12 @@ ClientFrame = Annotated[
     | Lockdown
     | Duty
     | Acknowledge
+    | CheckIn
+    | CheckOut
+    | Carry
+    | GiveBack
+    | Arrived
+    | PoliceContacted
     | Pong,
     Field(discriminator="type"),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 from app.adapters.ws.texts import coded
 from app.core import events as ev
 from app.core.alarm import AlarmState, RoleSlot
+from app.core.arrival import goes_to_presser
 from app.core.office import Office, Role
 from app.core.supervision import Coverage
 
@@ -29,6 +30,8 @@ def _header(state: AlarmState, office: Office) -> Frame:
         trigger_part["kind"] = trigger.kind.value
         if trigger.holder_id is not None and trigger.holder_id in office.people:
             trigger_part["holder"] = office.people[trigger.holder_id].name
+    if state.presser_id is not None:  # who pressed: a check-in, a carried trigger, outreach
+        trigger_part["presser"] = _name(office, state.presser_id)
     return {
         "alarm_id": state.alarm_id,
         "office_id": state.office_id,
@@ -96,9 +99,18 @@ def update_frame(state: AlarmState, office: Office, last: ev.Event | None) -> Fr
         "state": state.status.value,
         "level": state.level.value,
         "lockdown": state.lockdown,
+        "police_contacted_by": _name(office, state.police_contacted_by),
+        "arrived": [_name(office, p) for p in state.arrived],
         "roles": roles,
         "last_event": _event_view(last),
     }
+
+
+def _name(office: Office, person_id: str | None) -> str | None:
+    if person_id is None:
+        return None
+    person = office.people.get(person_id)
+    return person.name if person else person_id
 
 
 def _event_view(event: ev.Event | None) -> Frame | None:
@@ -136,6 +148,39 @@ def reminder_frame(state: AlarmState, office: Office, role_id: str, kind: str) -
     }
 
 
+def presser_frame(state: AlarmState, office: Office, feedback: str) -> Frame:
+    """To the presser's own handset, quietly: that the alarm is in, what to do, that help is
+    coming (someone who goes to her accepted) and that help is there (they marked arrival)."""
+    presser = office.rolecard.presser
+    at = office.locations.get(presser.at) if presser.at else None
+    helper = _helper_name(state, office)
+    instruction = " ".join(s.text for s in presser.steps[:1])
+    return {
+        "type": "presser",
+        "alarm_id": state.alarm_id,
+        "state": feedback,
+        "discreet": True,
+        **coded(f"presser.{feedback}", {"name": helper or "", "instruction": instruction}),
+        "stance": presser.stance.value,
+        "at": {"id": at.id, "name": at.name} if at else None,
+        "steps": [{"n": s.n, "text": s.text} for s in presser.steps],
+        "location": {"id": state.location_id, "name": office.locations[state.location_id].name},
+    }
+
+
+def _helper_name(state: AlarmState, office: Office) -> str | None:
+    """Who is coming: the latest to arrive, else the first to take a role toward the presser."""
+    people = [*reversed(state.arrived)] + [
+        s.holder_id
+        for s in state.slots
+        if s.holder_id is not None and goes_to_presser(office.rolecard.role(s.role_id))
+    ]
+    for person in people:
+        if person in office.people:
+            return office.people[person].name
+    return None
+
+
 def closed_frame(state: AlarmState) -> Frame:
     return {
         "type": "alarm_closed",
@@ -164,11 +209,25 @@ def welcome_frame(handset_id: str, person_id: str, office: Office) -> Frame:
         "person_id": person_id,
         "office_id": office.id,
         "office_name": office.name,
-        "standing_roles": [
-            {"role_id": r.id, "title": r.title, "stance": r.stance.value, "leader": r.leader}
-            for r in office.standing_roles(person_id)
-        ],
+        "standing_roles": _standing(person_id, office),
     }
+
+
+def standing_roles_frame(person_id: str, office: Office) -> Frame:
+    """[ext] The roles this person holds on the card now in force (sent when a card is
+    activated), with the version, so the idle screen is never stale."""
+    return {
+        "type": "standing_roles",
+        "standing_roles": _standing(person_id, office),
+        "rolecard_version": office.rolecard.version,
+    }
+
+
+def _standing(person_id: str, office: Office) -> list[Frame]:
+    return [
+        {"role_id": r.id, "title": r.title, "stance": r.stance.value, "leader": r.leader}
+        for r in office.standing_roles(person_id)
+    ]
 
 
 def error_frame(code: str, message: str, ref: str | None = None) -> Frame:

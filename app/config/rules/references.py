@@ -177,6 +177,9 @@ def references(f: OfficeFile) -> Iterator[tuple[Loc, str, str]]:
         yield ("devices", i, "location"), "location", d.location
         if d.holder is not None:
             yield ("devices", i, "holder"), "person", d.holder
+    for i, x in enumerate(f.locations):
+        for j, r in enumerate(x.staffed_by):
+            yield ("locations", i, "staffed_by", j, "person"), "person", r.person
     yield from _pool_refs(f)
     yield from _role_refs(f)
     yield from _card_refs(f)

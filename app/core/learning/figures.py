@@ -52,6 +52,7 @@ class AlarmFigures:
     roles_unclaimed: tuple[str, ...] = ()  # required roles nobody took before the end
     deviations: tuple[DeviationCount, ...] = ()
     participants: int = 0  # how many took a role: a count, never who
+    first_arrival_s: float | None = None  # press → the first "I am there" (time to location)
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -125,4 +126,5 @@ def figures(
         roles_unclaimed=unclaimed,
         deviations=count_deviations(db.deviations(events, required)),
         participants=len(takers),
+        first_arrival_s=summary.press_to_arrival_s,
     )

@@ -34,6 +34,7 @@ class ModeFigures:
     cancelled: int = 0
     open: int = 0
     first_accept: Spread = field(default_factory=Spread)
+    first_arrival: Spread = field(default_factory=Spread)  # time to first responder at location
     all_clear: Spread = field(default_factory=Spread)
     roles: tuple[RoleFigures, ...] = ()
 
@@ -70,6 +71,7 @@ def mode_figures(alarms: Iterable[AlarmFigures]) -> ModeFigures:
         cancelled=outcomes["cancelled"],
         open=outcomes["open"],
         first_accept=Spread.of(f.first_accept_s for f in every if f.first_accept_s is not None),
+        first_arrival=Spread.of(f.first_arrival_s for f in every if f.first_arrival_s is not None),
         all_clear=Spread.of(f.all_clear_s for f in every if f.all_clear_s is not None),
         roles=role_figures(every),
     )

@@ -24,6 +24,17 @@ function roleLine(r) {
     r.state === 'accepted' && r.steps_total ? h('span', { class: 'muted', text: ` · ${t('c.rs.steps', { done: r.steps_done.length, total: r.steps_total })}` }) : null);
 }
 
+/** Who pressed (or that nobody knows), who is there, and whether anyone has called the police. */
+function situation(a) {
+  const via = a.presser_via ? t(`c.via.${a.presser_via}`) : '';
+  return h('div', { class: 'situation' },
+    h('p', { 'data-testid': 'presser', 'data-known': a.presser ? 'true' : 'false',
+      text: a.presser ? t('c.presser', { name: a.presser, via }) : t('c.presserUnknown') }),
+    a.arrived && a.arrived.length ? h('p', { 'data-testid': 'arrived', text: t('c.arrived', { names: a.arrived.join(', ') }) }) : null,
+    h('p', { class: a.police_contacted_by ? '' : 'police-warning', 'data-testid': 'police-line',
+      text: a.police_contacted_by ? t('c.policeBy', { name: a.police_contacted_by }) : t('c.policeNot') }));
+}
+
 function liveCard(a, now) {
   const elapsed = (now - Date.parse(a.raised_at)) / 1000;
   return h('article', {
@@ -35,6 +46,7 @@ function liveCard(a, now) {
     a.lockdown ? h('span', { class: 'flag', text: t('c.lockdown') }) : null),
   h('h3', {}, h('span', { 'data-testid': 'where', text: a.location_name }), h('span', { class: 'muted', text: ` · ${a.office_name}` })),
   h('p', { class: 'muted', text: `${t('common.at', { time: fmtTime(a.raised_at) })} · ${fmtSeconds(Math.max(0, Math.round(elapsed)))}` }),
+  situation(a),
   h('ul', { class: 'roles' }, a.roles.map(roleLine)),
   viewLink(a));
 }

@@ -191,6 +191,7 @@ export function handleUpdate(f) {
   const alarm = ensureAlarm(alarmId);
   alarm.state = str(f.state) || alarm.state;
   alarm.lastEvent = f.last_event ?? alarm.lastEvent;
+  if ('police_contacted_by' in f) alarm.policeContactedBy = str(f.police_contacted_by);
   if (alarm.info && str(f.level)) alarm.info.level = f.level;
   if (f.lockdown === true && !state.lockdown) {
     state.lockdown = { kind: 'lockdown', code: '', text: '', alarmId, at: Date.now() };

@@ -8,6 +8,7 @@ import { isArmed, isQueued, offerOrder, shownStatus, state } from './hs-state.js
 import {
   accept, allClear, decline, needHelp, stepDone, toggleLockdown, undoDecline,
 } from './hs-actions.js';
+import { placeActions } from './hs-place.js';
 import { holderIsMe } from './hs-alarm.js';
 import { renderAlarms, waitingCount } from './hs-view.js';
 import { silentBecausePublic } from './hs-alert.js';
@@ -236,6 +237,7 @@ function renderHolderActions(alarm, mine) {
   if (alarm.helpAt) {
     box.append(h('p', { class: 'small', 'data-testid': 'help-sent', role: 'status', text: t('help.sent', { time: fmtTime(new Date(alarm.helpAt)) }) }));
   }
+  box.append(...placeActions(alarm));
   if (!mine.some((o) => o.leader)) return box;
   const armedClear = isArmed(`${alarm.id}|all-clear`);
   box.append(btn({

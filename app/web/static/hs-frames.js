@@ -17,6 +17,7 @@ import {
 import {
   renderAlarms, renderNotices, renderWelcome, setPhase, showError,
 } from './hs-view.js';
+import { handlePlaces, handlePresser } from './hs-place.js';
 
 export function handleFrame(f) {
   if (typeof f.event_seq === 'number' && Number.isFinite(f.event_seq)) {
@@ -32,6 +33,9 @@ export function handleFrame(f) {
     case 'device_status': return handleDeviceStatus(f);
     case 'acknowledged': return handleAcknowledged(f);
     case 'duty': return handleDuty(f);
+    case 'places': return handlePlaces(f);
+    case 'standing_roles': return handleStandingRoles(f);
+    case 'presser': return handlePresser(f);
     case 'error': return handleError(f);
     case 'ping': return handlePing(f);
     default: return undefined; // unknown frames are ignored
@@ -66,12 +70,23 @@ function handleWelcome(f) {
       if (!alarm.closed && !open.has(alarm.id)) closeAlarm(alarm, 'unknown', null);
     }
   }
+  handlePlaces(f);
   flushOutbox();
   // Off duty is a choice made on this page: a reconnect (which starts on duty) keeps it.
   if (!state.dutyWanted) sendNow({ type: 'duty', on: false });
   setPhase('connected');
   renderWelcome();
   renderAlarms();
+}
+
+function handleStandingRoles(f) {
+  if (!Array.isArray(f.standing_roles)) return;
+  state.standingRoles = f.standing_roles;
+  // a new card is in force: it has to be read (acknowledged) again
+  if (state.ack && str(f.rolecard_version) && f.rolecard_version !== state.ack.version) {
+    state.ack = { ...state.ack, version: str(f.rolecard_version), acknowledged: false };
+  }
+  renderWelcome();
 }
 
 function handleAcknowledged(f) {
