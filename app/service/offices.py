@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 import structlog
 
+from app.core.access import Principal, Role
 from app.core.office import Handset, Office
 
 log = structlog.get_logger(__name__)
@@ -32,18 +33,6 @@ class LoadedOfficeLike(Protocol):
     def handset_tokens(self) -> Mapping[str, str]: ...
     @property
     def api_tokens(self) -> Sequence[ApiTokenLike]: ...
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling the HTTP API: a role and the offices it may see."""
-
-    role: str
-    offices: frozenset[str]
-    token_id: str = ""  # the first 8 hex digits of the token's SHA-256: names it in audit logs
-
-    def may_see(self, office_id: str) -> bool:
-        return office_id in self.offices
 
 
 def token_digest(token: str) -> str:
@@ -87,7 +76,7 @@ class OfficeDirectory:
                 )
             self._handsets[digest] = (office, office.handsets[handset_id])
         for api in item.api_tokens:
-            principal = Principal(api.role, frozenset(api.offices), api.token_sha256[:8])
+            principal = Principal(Role(api.role), frozenset(api.offices), api.token_sha256[:8])
             self._api[api.token_sha256] = principal
         self._apply_paired(office.id)
 
