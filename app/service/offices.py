@@ -9,7 +9,8 @@ from typing import Protocol, TypeVar
 
 import structlog
 
-from app.core.access import Principal, Role
+from app.core.access import Principal as Principal  # re-exported: its home before app.core.access
+from app.core.access import Role
 from app.core.office import Handset, Office
 
 log = structlog.get_logger(__name__)
