@@ -111,6 +111,15 @@ def test_sim_load_and_a_preset_run_installed(installed: Installed) -> None:
     assert list(installed.empty.iterdir()) == [], "a command left files in the working folder"
 
 
+def test_bench_and_db_commands_run_installed(installed: Installed) -> None:
+    bench = installed.run("bench", "latency", "-n", "3")
+    assert bench.returncode == 0, bench.stdout + bench.stderr
+    assert "lost 0" in bench.stdout, bench.stdout
+    db = installed.run("db", "upgrade", "--db", f"sqlite+aiosqlite:///{installed.empty}/x.db")
+    assert db.returncode == 0 and "database at head" in db.stdout, db.stderr
+    (installed.empty / "x.db").unlink()
+
+
 def test_serve_with_no_options_runs_the_shipped_demo_office(
     installed: Installed, tmp_path: Path
 ) -> None:
