@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from app.adapters.mqtt.ingest import BrokerAddress
 
 READY_TIMEOUT_S = 60.0  # a cold start on a loaded two-core machine, migrations included
+START_ATTEMPTS = 3
 
 
 def free_port() -> int:
@@ -66,7 +67,31 @@ def serving(
     """(HTTP base URL, broker URL) of `rollekort serve` on `config`, ready; stopped on exit.
 
     Without `broker` the service runs its embedded broker on a free port; without `db` it keeps
-    its alarms in `workdir/<name>.db`."""
+    its alarms in `workdir/<name>.db`. A free port may be taken by another program before the
+    service binds it (a busy machine): a start that exits early is tried again on new ports."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        proc, http, mqtt_url = _start(config, workdir, broker, db, name)
+        try:
+            wait_ready(f"{http}/readyz", proc)
+        except RuntimeError:  # it exited: a port taken meanwhile, or a broken configuration
+            if attempt == START_ATTEMPTS:
+                raise
+            continue
+        except BaseException:  # not ready in time, or interrupted: never leave it running
+            proc.terminate()
+            proc.wait(10)
+            raise
+        try:
+            yield http, mqtt_url
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        return
+
+
+def _start(
+    config: Path, workdir: Path, broker: str | None, db: str | None, name: str
+) -> tuple[subprocess.Popen[bytes], str, str]:
     port, broker_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -80,10 +105,4 @@ def serving(
     }
     serve = [sys.executable, "-m", "app", "serve"]
     proc = subprocess.Popen(serve, env=env, cwd=workdir, stdout=subprocess.DEVNULL)
-    http = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(f"{http}/readyz", proc)
-        yield http, broker or f"mqtt://127.0.0.1:{broker_port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    return proc, f"http://127.0.0.1:{port}", broker or f"mqtt://127.0.0.1:{broker_port}"
