@@ -24,18 +24,19 @@ RUN groupadd --system --gid 10001 rollekort \
     && mkdir -p /data \
     && chown rollekort:rollekort /data
 
-# Dependencies first, from pyproject.toml alone, so a source change does not reinstall them.
+# Dependencies first, exactly as locked (versions and file hashes, see the README), so a source
+# change does not reinstall them and two builds a month apart install the same packages.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+
 # (README.md* is optional: pyproject names it as the readme; the glob may match nothing.)
 COPY pyproject.toml README.md* ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
 
 # Then the source, and the package itself without touching the dependencies.
 COPY app/ ./app/
 COPY devices/ ./devices/
 COPY simulator/ ./simulator/
+COPY bench/ ./bench/
 COPY migrations/ ./migrations/
 COPY examples/ ./examples/
 RUN pip install --no-cache-dir --no-deps . \

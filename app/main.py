@@ -35,6 +35,7 @@ from app.service.dispatcher import Dispatcher
 from app.service.families import FamilyIntake, catalogue_of
 from app.service.intake import Intake
 from app.service.learning import Learning  # learning after alarms
+from app.service.metered import MeteredNotifier
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.outreach import dispatcher_raiser  # learning after alarms
@@ -136,7 +137,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             store=store,
             clock=clock,
             presence=presence,
-            notifier=hub,
+            notifier=MeteredNotifier(hub, metrics, clock),
             feedback=publisher,
             metrics=metrics,
             external=build_notifier(settings),

@@ -7,13 +7,18 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.shipped import demo_office
+
 EMBEDDED = "embedded"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROLLEKORT_", extra="ignore")
 
-    config: Path = Field(Path("examples/demo-office.yaml"), description="office configuration file")
+    config: Path = Field(
+        default_factory=demo_office,
+        description="office file or folder of them (default: the demo office in the package)",
+    )
     broker: str = Field(EMBEDDED, description="'embedded' or mqtt://[user:pass@]host:port")
     embedded_broker_host: str = "127.0.0.1"
     embedded_broker_port: int = Field(18830, description="port of the in-process broker")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import queue
 import re
 import subprocess
@@ -22,27 +21,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import websockets
-from paho.mqtt.enums import CallbackAPIVersion
 from rich.console import Console
 from rich.table import Table
 
-from app.adapters.mqtt.ingest import BrokerAddress
+from app.shipped import demo_office
 from bench.stats import Summary
+from simulator.service import free_port, serving
+from simulator.service import mqtt_client as _client
+from simulator.service import wait_ready as _wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "examples" / "demo-office.yaml"
 WARMUP = 30
 console = Console()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run(count: int = 1000, broker: str | None = None, db: str | None = None) -> dict[str, Any]:
@@ -78,27 +69,8 @@ async def _run(count: int, broker: str | None, db: str | None) -> dict[str, Any]
 
 @contextmanager
 def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str, str]]:
-    port, broker_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "ROLLEKORT_CONFIG": str(DEMO),
-        "ROLLEKORT_BROKER": broker or "embedded",
-        "ROLLEKORT_EMBEDDED_BROKER_PORT": str(broker_port),
-        "ROLLEKORT_DB": db or f"sqlite+aiosqlite:///{tmp}/bench.db",
-        "ROLLEKORT_PORT": str(port),
-        "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-bench-{uuid.uuid4().hex[:8]}",
-        "ROLLEKORT_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    http = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(f"{http}/readyz", proc)
-        yield http, broker or f"mqtt://127.0.0.1:{broker_port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with serving(demo_office(), Path(tmp), broker=broker, db=db, name="bench") as found:
+        yield found
 
 
 @contextmanager
@@ -113,31 +85,7 @@ def _ws_floor_server() -> Iterator[int]:
         proc.wait(10)
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} not ready")
-
-
 # -- the floor -------------------------------------------------------------------------------
-
-
-def _client(url: str, name: str) -> mqtt.Client:
-    address = BrokerAddress.parse(url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{name}-{uuid.uuid4().hex[:8]}")
-    if address.username is not None:
-        client.username_pw_set(address.username, address.password)
-    client.connect(address.host, address.port)
-    client.loop_start()
-    return client
 
 
 def _broker_hop(url: str, count: int) -> Summary:

@@ -29,6 +29,7 @@ from devices.families import (
     Zigbee2Mqtt,
 )
 from devices.families.base import split_address
+from devices.families.tasmota_topic import FullTopic
 
 FAMILIES: Mapping[str, type[Codec]] = {
     codec.family: codec for codec in (Native, Zigbee2Mqtt, Tasmota, Shelly, ESPHome)
@@ -54,6 +55,27 @@ def check_address(family: str, address: str | None) -> str | None:
     return problem
 
 
+def check_full_topic(family: str, full_topic: str | None) -> str | None:
+    """What is wrong with a device entry's `full_topic:` (Tasmota only), or None."""
+    if full_topic is None:
+        return None
+    if family != "tasmota":
+        return f"full_topic is Tasmota's setting; a {family} device has none"
+    try:
+        FullTopic.parse(full_topic)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def device_topics(family: str, address: str, full_topic: str | None = None) -> list[str]:
+    """The topic filters one (non-native) device publishes on: what to subscribe to for it."""
+    codec = codec_for(family)
+    if isinstance(codec, Tasmota):
+        codec.use_full_topic(address, full_topic)
+    return codec.subscriptions(address)
+
+
 def resolve_gesture(press: Press, actions: Mapping[str, str]) -> Gesture | None:
     """The gesture a press means for one device: with an `actions:` mapping in its entry only the
     listed actions count (a remote's dimming buttons stay quiet); without one, the codec's
@@ -66,11 +88,13 @@ def resolve_gesture(press: Press, actions: Mapping[str, str]) -> Gesture | None:
 
 @dataclass(frozen=True)
 class DeviceRef:
-    """One device entry: its id, family and address (None for a native device: its id)."""
+    """One device entry: its id, family and address (None for a native device: its id), and
+    for Tasmota the FullTopic it publishes with (None: the default `%prefix%/%topic%/`)."""
 
     device_id: str
     family: str
     address: str | None = None
+    full_topic: str | None = None
 
     @property
     def resolved(self) -> str:
@@ -91,7 +115,9 @@ class Catalogue:
         self._index: dict[tuple[str, str], list[DeviceRef]] = {}
         owners: dict[tuple[str, str], str] = {}
         for ref in devices:
-            problem = check_address(ref.family, ref.address)
+            problem = check_address(ref.family, ref.address) or check_full_topic(
+                ref.family, ref.full_topic
+            )
             if problem is not None:
                 raise ValueError(f"device {ref.device_id}: {problem}")
             owner = owners.setdefault((ref.family, ref.resolved), ref.device_id)
@@ -105,6 +131,9 @@ class Catalogue:
                 if ref.family == "native" and native_max_bytes is not None:
                     options["max_bytes"] = native_max_bytes
                 self._codecs[ref.family] = codec_for(ref.family, **options)
+            codec = self._codecs[ref.family]
+            if isinstance(codec, Tasmota):
+                codec.use_full_topic(ref.resolved, ref.full_topic)
             base = split_address(ref.resolved)[0]
             self._index.setdefault((ref.family, base), []).append(ref)
 

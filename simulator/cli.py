@@ -23,18 +23,17 @@ def register(sim_app: typer.Typer) -> None:
     sim_app.command("family")(family)
 
 
-PRESETS = Path(__file__).resolve().parent.parent / "examples" / "presets"
-
-
 def preset(
     name: Annotated[str, typer.Argument(help="a preset: the name of examples/presets/NAME.yaml")],
 ) -> None:
     """Run a digest preset's scenario (req. 44); exit 1 if it fails or its office is invalid."""
     from rich.console import Console
 
-    path = PRESETS / f"{name}.yaml"
+    from app.shipped import presets
+
+    path = presets() / f"{name}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in PRESETS.glob("*.yaml")))
+        known = ", ".join(sorted(p.stem for p in presets().glob("*.yaml")))
         typer.echo(f"no preset {name!r}; presets: {known}", err=True)
         raise typer.Exit(2)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)

@@ -84,71 +84,59 @@ async def settle(rounds: int = 100) -> None:
 MemoryAlarmStore = FakeAlarmStore  # the one in-memory store (simulator/memory_store.py)
 
 
-@dataclass(frozen=True)
-class Push:
-    """One frame the service queued for people's handsets, with the clock's time."""
-
-    at: datetime
-    kind: str
-    alarm_id: str
-    person_ids: tuple[str, ...] = ()
-    role_id: str | None = None
-
-
 OfferListener = Callable[[AlarmState, str, str], None]
 
 
 class RecordingNotifier:
-    """The HandsetNotifier port: records every push; offers also go to `listener` (the
-    simulated handsets), synchronously, as the real hub queues frames."""
+    """The HandsetNotifier port: records every frame the service would push, in order, as
+    `(kind, details)`; offers also go to `listener` (the simulated handsets), synchronously, as
+    the real hub queues frames. The one recording notifier of the scenarios and the tests."""
 
-    def __init__(self, clock: ManualClock, listener: OfferListener | None = None) -> None:
-        self._clock = clock
+    def __init__(self, listener: OfferListener | None = None) -> None:
         self.listener = listener
-        self.pushes: list[Push] = []
-
-    def _record(
-        self, kind: str, state: AlarmState, people: Sequence[str] = (), role: str = ""
-    ) -> None:
-        at = self._clock.now()
-        self.pushes.append(Push(at, kind, state.alarm_id, tuple(people), role or None))
+        self.sent: list[tuple[str, Any]] = []
 
     def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None:
-        self._record("offer", state, (person_id,), role_id)
+        self.sent.append(("offer", (state.alarm_id, person_id, role_id)))
         if self.listener is not None:
             self.listener(state, person_id, role_id)
 
     def notice(self, state: AlarmState, office: Office, person_ids: Sequence[str]) -> None:
-        self._record("notice", state, person_ids)
+        self.sent.append(("notice", (state.alarm_id, tuple(person_ids))))
 
     def shared(self, state: AlarmState, office: Office, office_ids: Sequence[str]) -> None:
-        self._record("shared", state, office_ids)
+        self.sent.append(("shared", (state.alarm_id, tuple(office_ids))))
 
     def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
-        self._record("update", state)
+        self.sent.append(("update", state.alarm_id))
 
     def closed(self, state: AlarmState, office: Office) -> None:
-        self._record("closed", state)
+        self.sent.append(("closed", state.alarm_id))
 
     def lockdown(self, state: AlarmState, office: Office, on: bool) -> None:
-        self._record("lockdown", state)
+        self.sent.append(("lockdown", (state.alarm_id, on)))
 
     def assembly(
         self, state: AlarmState, office: Office, role_id: str, person_ids: Sequence[str]
     ) -> None:
-        self._record("assembly", state, person_ids, role_id)
+        self.sent.append(("assembly", (state.alarm_id, role_id, tuple(person_ids))))
 
     def reminder(
         self, state: AlarmState, office: Office, role_id: str, person_ids: Sequence[str], kind: str
     ) -> None:
-        self._record(f"reminder:{kind}", state, person_ids, role_id)
+        self.sent.append(("reminder", (state.alarm_id, role_id, tuple(person_ids), kind)))
+
+    def offers(self) -> list[tuple[str, str, str]]:
+        """(alarm id, person, role) of every offer, in order."""
+        return [details for kind, details in self.sent if kind == "offer"]
 
     def presser(self, state: AlarmState, office: Office, person_id: str, feedback: str) -> None:
-        self._record(f"presser:{feedback}", state, (person_id,))
+        self.sent.append(("presser", (state.alarm_id, person_id, feedback)))
 
 
 class RecordingFeedback:
-    """The FeedbackPort: what the presser's device would have been told."""
+    """The FeedbackPort: what the presser's device would have been told (native feedback by
+    device id in `sent`, family commands by topic in `commands`)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []

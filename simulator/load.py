@@ -5,16 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +23,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bench.latency import _client, _wait_ready, free_port
+from app.shipped import demo_office
+from simulator.service import mqtt_client, serving
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "examples" / "demo-office.yaml"
 ANSWER_DELAY_S = 0.05  # assumption: the leader gives the all-clear this soon after accepting
 PRESS_TIMEOUT_S = 10.0  # assumption: a press with no offer (or close) by then counts as lost
 
@@ -49,7 +44,7 @@ class LoadOffice:
 def generate(folder: Path, offices: int, handsets_per_office: int) -> list[LoadOffice]:
     """Write N copies of the demo office with unique office, device, handset and token ids."""
     folder.mkdir(parents=True, exist_ok=True)
-    demo = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    demo = yaml.safe_load(demo_office().read_text(encoding="utf-8"))
     out: list[LoadOffice] = []
     for n in range(1, offices + 1):
         oid = f"load-{n:03d}"
@@ -190,7 +185,7 @@ async def run_load(
         for token in [office.leader_token, *office.other_tokens]:
             ready.append(asyncio.Event())
             tasks.append(asyncio.create_task(load.handset(office, token, ready[-1])))
-    pub = _client(broker, "rollekort-load")
+    pub = mqtt_client(broker, "rollekort-load")
     free: asyncio.Queue[LoadOffice] = asyncio.Queue()
     for office in offices:
         free.put_nowait(office)
@@ -247,33 +242,8 @@ async def target(
         if url is not None:
             yield generated, url.rstrip("/"), broker or "mqtt://127.0.0.1:1883"
             return
-        with _service(Path(tmp), where, broker) as (http, mqtt_url):
+        with serving(where, Path(tmp), broker=broker, db=None, name="load") as (http, mqtt_url):
             yield generated, http, mqtt_url
-
-
-@contextlib.contextmanager
-def _service(tmp: Path, config: Path, broker: str | None) -> Iterator[tuple[str, str]]:
-    """`rollekort serve` as its own process on loopback, with the generated folder."""
-    port, broker_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "ROLLEKORT_CONFIG": str(config),
-        "ROLLEKORT_BROKER": broker or "embedded",
-        "ROLLEKORT_EMBEDDED_BROKER_PORT": str(broker_port),
-        "ROLLEKORT_DB": f"sqlite+aiosqlite:///{tmp}/load.db",
-        "ROLLEKORT_PORT": str(port),
-        "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-load-{uuid.uuid4().hex[:8]}",
-        "ROLLEKORT_LOG_LEVEL": "WARNING",
-    }
-    serve = [sys.executable, "-m", "app", "serve"]
-    proc = subprocess.Popen(serve, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    http = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(f"{http}/readyz", proc)
-        yield http, broker or f"mqtt://127.0.0.1:{broker_port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def summary(result: LoadResult, presses: int) -> Table:

@@ -91,7 +91,7 @@ class _Run:
         self.clock = ManualClock(self.s.start)
         self.store = MemoryAlarmStore()
         self.presence = Presence()
-        self.notifier = RecordingNotifier(self.clock, self._offered)
+        self.notifier = RecordingNotifier(self._offered)
         self.external = RecordingExternal()
         acked = None if self.s.acknowledged is None else frozenset(self.s.acknowledged)
         self.dispatcher = Dispatcher(

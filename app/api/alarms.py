@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.auth import PrincipalDep, ServicesDep
-from app.api.errors import ApiError, not_found
+from app.api.auth import PrincipalDep, ServicesDep, authorize
+from app.api.errors import not_found
 from app.core.alarm import AlarmState, fold
 from app.core.records import to_record
 from app.service.ports import AlarmSummary, StoredEvent
@@ -74,8 +74,8 @@ async def list_alarms(
     office_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AlarmOut]:
-    if office_id is not None and not who.may_see(office_id):
-        raise ApiError(403, "forbidden", f"your token does not cover office {office_id!r}")
+    if office_id is not None:
+        authorize(who, office_id)
     offices = [office_id] if office_id else sorted(who.offices)
     return [AlarmOut.of(s) for s in await services.store.alarms(offices, limit)]
 

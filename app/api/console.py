@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from app.api import debrief_export
-from app.api.auth import PrincipalDep, ServicesDep
+from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.debrief_model import Debrief, Names, build, head, role_info
-from app.api.errors import ApiError, not_found
+from app.api.errors import not_found
 from app.core import events as ev
+from app.core.access import Principal
 from app.core.alarm import AlarmState, fold
 from app.core.office import Office
-from app.service.offices import Principal
 from app.service.ports import AlarmSummary
 from app.services import Services
 
@@ -90,8 +90,8 @@ async def live_alarms(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[LiveAlarm]:
     """Newest first; open alarms carry their roles (who holds what, steps ticked)."""
-    if office_id is not None and not who.may_see(office_id):
-        raise ApiError(403, "forbidden", f"your token does not cover office {office_id!r}")
+    if office_id is not None:
+        authorize(who, office_id)
     offices = [office_id] if office_id else sorted(who.offices)
     return [await _live(services, s) for s in await services.store.alarms(offices, limit)]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.auth import PrincipalDep, ServicesDep
+from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.errors import ApiError, not_found
 from app.core.supervision import untested
 
@@ -53,8 +53,7 @@ async def office_coverage(
 ) -> CoverageOut:
     if office_id not in services.offices.offices:
         raise not_found(f"office {office_id!r}")
-    if not who.may_see(office_id):
-        raise ApiError(403, "forbidden", f"your token does not cover office {office_id!r}")
+    authorize(who, office_id)
     supervision = services.supervision
     if supervision is None:
         raise ApiError(503, "unavailable", "supervision is not running")

@@ -11,17 +11,15 @@ from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field
 
 from app.api import learning_debriefs, learning_outreach, learning_stats
-from app.api.auth import ServicesDep
+from app.api.auth import CallerDep, ServicesDep
 from app.api.learning_auth import (
-    READERS,
-    WRITERS,
-    CallerDep,
     ItemId,
     OfficeId,
     answered,
     for_office,
 )
 from app.api.learning_models import DrillOut, DrillReportOut, ReadinessOut
+from app.core.access import READERS, WRITERS
 from app.core.briefing import briefing
 from app.core.learning.drills import DEFAULT_DURATION_MIN, MAX_DURATION_MIN
 from app.core.learning.readiness import (

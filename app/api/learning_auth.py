@@ -1,60 +1,24 @@
-"""Learning API access: API tokens by role, and staff by the handset token on their phone.
-
-So a staff member can log an incident or run an outreach session from the phone they carry.
-"""
+"""Learning API access: API tokens by role, and staff by the handset token on their phone
+(`CallerDep`, app.api.auth), so a staff member can log an incident or run an outreach session
+from the phone they carry. Errors of the learning services as HTTP answers."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Path
 
-from app.api.auth import services
+from app.api.auth import authorize
 from app.api.errors import ApiError
+from app.core.access import Principal, Role
 from app.service.learning import Learning
 from app.service.learning_ports import Conflict, Invalid, LearningError, NotFound
 from app.services import Services
 
-STAFF = "staff"  # a handset token: one person in one office
-WRITERS = frozenset({"admin", "coordinator"})
-READERS = WRITERS | {"viewer"}
-STAFF_AND_WRITERS = WRITERS | {STAFF}
 OfficeId = Annotated[str, Path(max_length=128)]
 ItemId = Annotated[str, Path(max_length=64)]
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-@dataclass(frozen=True)
-class Caller:
-    role: str
-    offices: frozenset[str]
-    by: str  # what the records keep: "token:<8 hex>" or "handset:<id>", never a name
-    person_id: str | None = None  # staff only
-
-
-def caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    if credentials is None:
-        raise ApiError(401, "unauthenticated", "send Authorization: Bearer <token>")
-    offices = services(request).offices
-    principal = offices.principal_for_token(credentials.credentials)
-    if principal is not None:
-        return Caller(principal.role, principal.offices, f"token:{principal.token_id}")
-    handset = offices.handset_for_token(credentials.credentials)
-    if handset is not None:
-        office, found = handset
-        return Caller(STAFF, frozenset({office.id}), f"handset:{found.id}", found.person_id)
-    raise ApiError(401, "unauthenticated", "unknown token")
-
-
-CallerDep = Annotated[Caller, Depends(caller)]
 
 
 def learning_of(services: Services) -> Learning:
@@ -63,12 +27,11 @@ def learning_of(services: Services) -> Learning:
     return services.learning
 
 
-def for_office(services: Services, who: Caller, office_id: str, roles: frozenset[str]) -> Learning:
+def for_office(
+    services: Services, who: Principal, office_id: str, roles: frozenset[Role]
+) -> Learning:
     """403 outside the caller's offices or role, 404 for an office this service does not run."""
-    if office_id not in who.offices:
-        raise ApiError(403, "forbidden", f"your token does not cover office {office_id!r}")
-    if who.role not in roles:
-        raise ApiError(403, "forbidden", f"a {who.role} token may not do this")
+    authorize(who, office_id, roles)
     if office_id not in services.offices.offices:
         raise ApiError(404, "not_found", f"office {office_id!r} not found")
     return learning_of(services)

@@ -11,13 +11,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.api.auth import ServicesDep
+from app.api.auth import CallerDep, ServicesDep
 from app.api.errors import not_found
 from app.api.learning_auth import (
-    READERS,
-    WRITERS,
-    Caller,
-    CallerDep,
     ItemId,
     OfficeId,
     answered,
@@ -25,6 +21,7 @@ from app.api.learning_auth import (
     learning_of,
 )
 from app.api.learning_models import FREE_TEXT_NOTICE
+from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.learning.terms import DebriefStatus, ReferenceKind, ReportingLine, Support
 from app.service.debriefs import DebriefView
 from app.service.learning import Learning
@@ -147,7 +144,7 @@ async def _out(services: Services, learning: Learning, view: DebriefView) -> Deb
 
 
 async def _view(
-    services: Services, who: Caller, debrief_id: str, roles: frozenset[str]
+    services: Services, who: Principal, debrief_id: str, roles: frozenset[Role]
 ) -> tuple[Learning, DebriefView]:
     """The debrief if the caller may see its office; 404 (not 403) otherwise, as for alarms."""
     learning = learning_of(services)

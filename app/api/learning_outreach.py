@@ -7,20 +7,16 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.api.auth import ServicesDep
+from app.api.auth import CallerDep, ServicesDep
 from app.api.errors import ApiError, not_found
 from app.api.learning_auth import (
-    READERS,
-    STAFF,
-    STAFF_AND_WRITERS,
-    Caller,
-    CallerDep,
     ItemId,
     OfficeId,
     answered,
     for_office,
 )
 from app.api.learning_models import FREE_TEXT_NOTICE
+from app.core.access import READERS, STAFF_AND_WRITERS, Principal, Role
 from app.core.learning.outreach import (
     DEFAULT_GRACE_S,
     MAX_GRACE_S,
@@ -111,11 +107,15 @@ async def _out(learning: Learning, row: OutreachRow) -> SessionOut:
     )
 
 
-def _mine(who: Caller, row: OutreachRow) -> bool:
-    return who.role != STAFF or who.person_id == row.person_id or who.person_id in row.companions
+def _mine(who: Principal, row: OutreachRow) -> bool:
+    return (
+        who.role != Role.STAFF or who.person_id == row.person_id or who.person_id in row.companions
+    )
 
 
-async def _session(learning: Learning, who: Caller, office_id: str, session_id: str) -> OutreachRow:
+async def _session(
+    learning: Learning, who: Principal, office_id: str, session_id: str
+) -> OutreachRow:
     with answered():
         row = await learning.outreach.session(session_id)
     if row.office_id != office_id or not _mine(who, row):
@@ -136,7 +136,7 @@ async def start(
     person_id = body.person_id or who.person_id
     if person_id is None:
         raise ApiError(422, "person_required", "name the staff member (`person_id`)")
-    if who.role == STAFF and person_id != who.person_id:
+    if who.role == Role.STAFF and person_id != who.person_id:
         raise ApiError(403, "forbidden", "a handset starts sessions for its own person only")
     checklist = Checklist(**body.checklist.model_dump())
     with answered():
@@ -150,7 +150,7 @@ async def start(
 @router.get("/offices/{office_id}/outreach", response_model=list[SessionOut])
 async def sessions(office_id: OfficeId, services: ServicesDep, who: CallerDep) -> list[SessionOut]:
     """Newest first; a handset sees the sessions it is part of."""
-    learning = for_office(services, who, office_id, READERS | {STAFF})
+    learning = for_office(services, who, office_id, READERS | {Role.STAFF})
     rows = await learning.store.sessions(office_id)
     return [await _out(learning, r) for r in rows if _mine(who, r)]
 

@@ -11,17 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.api.auth import ServicesDep
+from app.api.auth import CallerDep, ServicesDep
 from app.api.errors import ApiError
 from app.api.learning_auth import (
-    READERS,
-    STAFF_AND_WRITERS,
-    CallerDep,
     OfficeId,
     answered,
     for_office,
 )
 from app.api.learning_models import FREE_TEXT_NOTICE, IncidentOut, StatisticsOut
+from app.core.access import READERS, STAFF_AND_WRITERS
 from app.core.learning.terms import IncidentKind
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])

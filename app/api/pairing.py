@@ -18,10 +18,10 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from app.api.auth import PrincipalDep, ServicesDep
+from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.errors import ApiError
+from app.core.access import WRITERS, Principal
 from app.core.office import Person
-from app.service.offices import Principal
 from app.service.pairing import (
     NotFound,
     PairedRow,
@@ -34,7 +34,6 @@ from app.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["pairing"])
 
-WRITERS = frozenset({"admin", "coordinator"})
 UNAUTHORISED = 4401  # the websocket close code a revoked handset gets
 PAIR_ATTEMPTS = 10  # per client address …
 PAIR_WINDOW_S = 60.0  # … per minute
@@ -242,10 +241,7 @@ def _out(row: PairedRow, person: Person | None, now: datetime) -> HandsetOut:
 
 
 def _pairing(services: Services, who: Principal, office_id: str) -> Pairing:
-    if not who.may_see(office_id):
-        raise ApiError(403, "forbidden", f"your token does not cover office {office_id!r}")
-    if who.role not in WRITERS:
-        raise ApiError(403, "forbidden", f"role {who.role!r} may not manage handsets")
+    authorize(who, office_id, WRITERS, "manage handsets")
     if services.pairing is None:
         raise ApiError(503, "unavailable", "pairing is not enabled in this service")
     return services.pairing
@@ -253,7 +249,7 @@ def _pairing(services: Services, who: Principal, office_id: str) -> Pairing:
 
 def _by(who: Principal) -> str:
     """Who did it, for the list: the token's role and fingerprint, no personal data."""
-    return f"{who.role} (token {who.token_id})" if who.token_id else who.role
+    return who.signed
 
 
 def _mapped(err: PairingError) -> ApiError:

@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel
 
-from app.api.auth import PrincipalDep, ServicesDep
+from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.errors import ApiError
 from app.config.loader import Problem
+from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.briefing import people_per_alarm
 from app.core.office import Office
-from app.service.offices import Principal
 from app.service.rolecard_checks import Checked
 from app.service.versions import (
     HasErrors,
@@ -32,8 +32,6 @@ from app.services import Services
 router = APIRouter(prefix="/api/v1", tags=["rolecards"])
 
 MAX_BODY = 256 * 1024
-WRITERS = frozenset({"admin", "coordinator"})
-READERS = WRITERS | {"viewer"}
 OfficeId = Annotated[str, Path(max_length=128)]
 Number = Annotated[int, Path(ge=1)]
 _TEXT = {"schema": {"type": "string"}}
@@ -226,12 +224,9 @@ async def activate(
 
 
 def _versions(
-    services: Services, who: Principal, office_id: str, roles: frozenset[str]
+    services: Services, who: Principal, office_id: str, roles: frozenset[Role]
 ) -> RoleCardVersions:
-    if not who.may_see(office_id):
-        raise ApiError(403, "forbidden", f"your token does not cover office {office_id!r}")
-    if who.role not in roles:
-        raise ApiError(403, "forbidden", f"role {who.role!r} may not do this")
+    authorize(who, office_id, roles)
     if services.versions is None:
         raise ApiError(503, "unavailable", "role-card versions are not enabled in this service")
     return services.versions
@@ -239,7 +234,7 @@ def _versions(
 
 def _by(who: Principal) -> str:
     """Who did it, for the history: the token's role and fingerprint, no personal data."""
-    return f"{who.role} (token {who.token_id})" if who.token_id else who.role
+    return who.signed
 
 
 def _mapped(err: VersionError) -> ApiError:

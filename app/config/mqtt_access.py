@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from app.config.schema import DeviceSpec, MqttUserSpec, OfficeFile
 from devices import topics
-from devices.catalogue import codec_for
+from devices.catalogue import device_topics
 from devices.families.feedback import FeedbackCommand, command_topic
 
 ITERATIONS = 101
@@ -111,12 +111,12 @@ def device_rights(device: DeviceSpec) -> tuple[list[str], list[str]]:
             [topics.feedback_topic(device.id)],
         )
     address = device.address or device.id
-    publish = codec_for(device.family).subscriptions(address)
+    publish = device_topics(device.family, address, device.full_topic)
     read: list[str] = []
     if device.feedback is not None:
         spec = device.feedback
         command = FeedbackCommand(spec.topic_suffix, spec.payload, tuple(spec.states))
-        topic = command_topic(device.family, address, command)
+        topic = command_topic(device.family, address, command, device.full_topic)
         read += [topic] if topic is not None else []
     return publish, read
 

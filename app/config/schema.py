@@ -66,7 +66,7 @@ from app.core.office import (
     Trigger,
     TriggerKind,
 )
-from devices.catalogue import check_address
+from devices.catalogue import check_address, check_full_topic
 
 __all__ = [
     "ASSIGNMENT_MODES",
@@ -197,11 +197,14 @@ class DeviceSpec(Spec):
     gestures: dict[Gesture, Level] = Field(default_factory=dict)
     actions: dict[StrictStr, Gesture] = Field(default_factory=dict)  # family word -> gesture
     feedback: DeviceFeedbackSpec | None = None  # a family command to buzz/blink the device
+    full_topic: StrictStr | None = None  # Tasmota's FullTopic, e.g. "%topic%/%prefix%/"
 
     @model_validator(mode="after")
     def _address_fits_family(self) -> DeviceSpec:
         if (problem := check_address(self.family, self.address)) is not None:
             raise ValueError(f"address: {problem}")
+        if (problem := check_full_topic(self.family, self.full_topic)) is not None:
+            raise ValueError(f"full_topic: {problem}")
         return self
 
     def to_core(self) -> Trigger:
@@ -215,6 +218,7 @@ class DeviceSpec(Spec):
             address=self.address,
             actions=dict(self.actions),
             feedback=None if self.feedback is None else self.feedback.model_dump(),
+            full_topic=self.full_topic,
         )
 
 

@@ -109,6 +109,7 @@ class Trigger:
     address: str | None = None  # where its family publishes it; None for native: the device id
     actions: Mapping[str, Gesture] = field(default_factory=dict)  # family action word -> gesture
     feedback: Mapping[str, Any] | None = None  # the family command that buzzes or blinks it
+    full_topic: str | None = None  # Tasmota: its FullTopic when not `%prefix%/%topic%/`
 
     def level_for(self, gesture: Gesture) -> Level:
         return self.gestures.get(gesture, DEFAULT_GESTURES[gesture])

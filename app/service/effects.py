@@ -113,7 +113,8 @@ class EffectRunner:
             return
         command = FeedbackCommand(**trigger.feedback)
         address = trigger.address or trigger.device_id
-        for topic, body in feedback_commands(trigger.family, address, state, command):
+        commands = feedback_commands(trigger.family, address, state, command, trigger.full_topic)
+        for topic, body in commands:
             self._spawn(self._feedback.send_command(topic, body))
 
     def feedback(self, device_id: str, payload: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ log = structlog.get_logger(__name__)
 def catalogue_of(offices: Iterable[Office]) -> Catalogue:
     """Every trigger of every office, by family and address."""
     return Catalogue(
-        DeviceRef(t.device_id, t.family, t.address)
+        DeviceRef(t.device_id, t.family, t.address, t.full_topic)
         for office in offices
         for t in office.triggers.values()
     )

@@ -72,3 +72,19 @@ class Metrics:
             ["office_id"],
             registry=r,
         )
+        self.offers = Counter(
+            "rollekort_offers_total", "Role offers pushed to handsets", ["office_id"], registry=r
+        )
+        self.first_accept_seconds = Histogram(
+            "rollekort_first_accept_seconds",
+            "Press to the first role accepted in an alarm",
+            ["office_id"],
+            buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300),
+            registry=r,
+        )
+        self.component_up = Gauge(
+            "rollekort_component_up",
+            "1 while a component /readyz checks is healthy (database, broker), at each scrape",
+            ["component"],
+            registry=r,
+        )

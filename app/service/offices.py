@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 import structlog
 
+from app.core.access import Principal as Principal  # re-exported: its home before app.core.access
+from app.core.access import Role
 from app.core.office import Handset, Office
 
 log = structlog.get_logger(__name__)
@@ -32,18 +34,6 @@ class LoadedOfficeLike(Protocol):
     def handset_tokens(self) -> Mapping[str, str]: ...
     @property
     def api_tokens(self) -> Sequence[ApiTokenLike]: ...
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling the HTTP API: a role and the offices it may see."""
-
-    role: str
-    offices: frozenset[str]
-    token_id: str = ""  # the first 8 hex digits of the token's SHA-256: names it in audit logs
-
-    def may_see(self, office_id: str) -> bool:
-        return office_id in self.offices
 
 
 def token_digest(token: str) -> str:
@@ -95,10 +85,10 @@ class OfficeDirectory:
         each file can add only its own office to it."""
         known = self._api.get(digest)
         if known is None:
-            return Principal(role, frozenset(offices), digest[:8])
+            return Principal(Role(role), frozenset(offices), digest[:8])
         if known.role != role:
             raise ValueError(f"API token {digest[:8]} has the roles {known.role!r} and {role!r}")
-        return Principal(role, known.offices | frozenset(offices), digest[:8])
+        return Principal(Role(role), known.offices | frozenset(offices), digest[:8])
 
     def replace(self, loaded: LoadedOfficeLike) -> None:
         """Make `loaded` the office's current version (or add the office): new presses, sign-ins

@@ -18,6 +18,7 @@ from typing import Any
 from devices.families.base import split_address
 from devices.families.shelly import GEN1_PREFIX
 from devices.families.tasmota import LEGACY
+from devices.families.tasmota_topic import FullTopic
 
 DEFAULT_STATES: tuple[str, ...] = ("received", "accepted")
 """A short buzz when the alarm is recorded and when help is on its way."""
@@ -39,21 +40,24 @@ def supports_feedback(family: str) -> bool:
     return family in ("zigbee2mqtt", "tasmota", "shelly")
 
 
-def command_base(family: str, address: str) -> str | None:
-    """The topic commands for a device start with, or None when the family takes none."""
+def command_base(family: str, address: str, full_topic: str | None = None) -> str | None:
+    """The topic commands for a device start with, or None when the family takes none
+    (`full_topic`: a Tasmota device's FullTopic, None for the default)."""
     base = split_address(address)[0]
     if family == "zigbee2mqtt":
         return base
     if family == "tasmota":
-        return None if base.startswith(LEGACY) else f"cmnd/{base}"
+        return None if base.startswith(LEGACY) else FullTopic.parse(full_topic).base("cmnd", base)
     if family == "shelly":
         return base if base.startswith(GEN1_PREFIX) else f"{base}/rpc"
     return None
 
 
-def command_topic(family: str, address: str, command: FeedbackCommand) -> str | None:
+def command_topic(
+    family: str, address: str, command: FeedbackCommand, full_topic: str | None = None
+) -> str | None:
     """The one topic a device's feedback command goes to (for the ACL), or None."""
-    base = command_base(family, address)
+    base = command_base(family, address, full_topic)
     if base is None:
         return None
     if family == "zigbee2mqtt":
@@ -66,13 +70,17 @@ def command_topic(family: str, address: str, command: FeedbackCommand) -> str | 
 
 
 def feedback_commands(
-    family: str, address: str, state: str, command: FeedbackCommand | None
+    family: str,
+    address: str,
+    state: str,
+    command: FeedbackCommand | None,
+    full_topic: str | None = None,
 ) -> list[tuple[str, bytes]]:
     """`(topic, payload)` to publish for one feedback state; empty when the device has no
     `feedback:` entry, the family takes no command, or the state is not one it wants."""
     if command is None or state not in command.states:
         return []
-    topic = command_topic(family, address, command)
+    topic = command_topic(family, address, command, full_topic)
     if topic is None:
         return []
     if family == "zigbee2mqtt":

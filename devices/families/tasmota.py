@@ -1,4 +1,6 @@
-"""Tasmota: buttons on ESP devices with the default FullTopic `%prefix%/%topic%/`.
+"""Tasmota: buttons on ESP devices. Topics below are for the default FullTopic
+`%prefix%/%topic%/`; a device entry's `full_topic:` names another (`%topic%/%prefix%/` publishes
+`<topic>/stat/RESULT`), and every topic here follows it (devices/families/tasmota_topic.py).
 
 Two kinds of address:
 - `<topic>` or `<topic>#<n>` (button n only): buttons decoupled from the relays with
@@ -39,6 +41,7 @@ from devices.families.base import (
     text_of,
     word_of,
 )
+from devices.families.tasmota_topic import DEFAULT, FullTopic
 
 LEGACY = "cmnd/"
 ACTIONS: dict[str, Gesture] = {
@@ -58,6 +61,22 @@ _POWER = re.compile(r"POWER(\d*)", re.IGNORECASE)
 class Tasmota(Codec):
     family = "tasmota"
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._layouts: dict[str, FullTopic] = {}  # address base -> its FullTopic, if not default
+
+    def use_full_topic(self, address: str, full_topic: str | None) -> None:
+        """The device at `address` publishes with this FullTopic (None: the default).
+        ValueError when the FullTopic is not one Tasmota accepts."""
+        base, layout = split_address(address)[0], FullTopic.parse(full_topic)
+        if layout == DEFAULT:
+            self._layouts.pop(base, None)
+        else:
+            self._layouts[base] = layout
+
+    def layout(self, address: str) -> FullTopic:
+        return self._layouts.get(split_address(address)[0], DEFAULT)
+
     def check_address(self, address: str | None) -> str | None:
         problem = super().check_address(address)
         if problem or address is None:
@@ -68,17 +87,27 @@ class Tasmota(Codec):
         return None
 
     def subscriptions(self, address: str) -> list[str]:
-        base = split_address(address)[0]
+        base, layout = split_address(address)[0], self.layout(address)
         if base.startswith(LEGACY):
-            return [f"{base}/+"]
-        return [f"stat/{base}/+", f"tele/{base}/LWT", f"tele/{base}/STATE"]
+            return [layout.topic("cmnd", base.removeprefix(LEGACY), "+")]
+        return [
+            layout.topic("stat", base, "+"),
+            layout.topic("tele", base, "LWT"),
+            layout.topic("tele", base, "STATE"),
+        ]
 
     def match(self, topic: str) -> str | None:
-        prefix, _, rest = topic.partition("/")
-        middle, sep, _ = rest.rpartition("/")
-        if not sep or not middle or prefix not in ("stat", "tele", "cmnd"):
-            return None
-        return LEGACY + middle if prefix == "cmnd" else middle
+        """The base of a configured device whose FullTopic reads the topic this way; else the
+        base by the default FullTopic (so an unknown device is still named in the logs)."""
+        for layout in [*dict.fromkeys(self._layouts.values()), DEFAULT]:
+            parts = layout.split(topic)
+            if parts is None:
+                continue
+            prefix, device_topic, _ = parts
+            base = LEGACY + device_topic if prefix == "cmnd" else device_topic
+            if self._layouts.get(base, DEFAULT) == layout:
+                return base
+        return None
 
     def _decode(
         self, address: str, topic: str, payload: bytes, retained: bool, received_at: datetime
@@ -87,7 +116,10 @@ class Tasmota(Codec):
         if self.match(topic) != base:
             return [Ignored("unknown_topic", topic)]
         wanted = int(selector) if selector else None
-        prefix, command = topic.partition("/")[0], topic.rpartition("/")[2]
+        parts = self.layout(address).split(topic)
+        if parts is None:
+            return [Ignored("unknown_topic", topic)]
+        prefix, _, command = parts
         if prefix == "cmnd":
             return self._legacy(address, wanted, command, payload, retained, received_at)
         if prefix == "tele" and command == "LWT":

@@ -262,3 +262,31 @@ def forget_session(url: str, client_id: str) -> None:
     time.sleep(0.2)
     client.disconnect()
     client.loop_stop()
+
+
+async def test_a_tasmota_with_its_topic_first_is_heard_where_it_publishes(broker_url: str) -> None:
+    """FullTopic `%topic%/%prefix%/`: the device publishes `<topic>/stat/RESULT`; the catalogue
+    subscribes there, and a press at the default layout's place is not this device's."""
+    tag = uuid.uuid4().hex[:8]
+    topic = f"tasmota_{tag}"
+    catalogue = Catalogue([DeviceRef("desk", "tasmota", f"{topic}#1", "%topic%/%prefix%/")])
+    listener = Listener(broker_url, catalogue)
+    await listener.start()
+    publish = button.publish
+    try:
+        await asyncio.to_thread(publish, broker_url, f"{topic}/tele/LWT", b"Online")
+        press = b'{"Button1":{"Action":"SINGLE"}}'
+        await asyncio.to_thread(publish, broker_url, f"stat/{topic}/RESULT", press)  # elsewhere
+        await asyncio.to_thread(publish, broker_url, f"{topic}/stat/RESULT", press)
+        await asyncio.to_thread(publish, broker_url, f"{topic}/stat/RESULT", press)  # repeated
+        await until(lambda: listener.count() >= 3, "the LWT and both presses")
+        await asyncio.sleep(0.3)
+        assert [s.topic for s in listener.seen] == [
+            f"{topic}/tele/LWT",
+            *[f"{topic}/stat/RESULT"] * 2,
+        ]
+        assert listener.seen[0].signals == [Status(online=True)]
+        presses = listener.presses("desk")
+        assert len(presses) == 2 and len({p.dedupe_key for p in presses}) == 1
+    finally:
+        listener.stop()
