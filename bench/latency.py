@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import queue
-import re
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ def run(count: int = 1000, broker: str | None = None, db: str | None = None) -> 
 async def _run(count: int, broker: str | None, db: str | None) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory() as tmp,
-        _service(tmp, broker, db) as (http, mqtt_url),
+        _service(tmp, broker, db) as (http, mqtt_url, service_pid),
         _ws_floor_server() as floor_port,
     ):
         console.print(
@@ -60,24 +59,36 @@ async def _run(count: int, broker: str | None, db: str | None) -> dict[str, Any]
         )
         broker_hop = await asyncio.to_thread(_broker_hop, mqtt_url, count)
         ws_hop = await _ws_hop(floor_port, count)
+        before = _cpu(service_pid)
         alarms, press = await _press_to_offer(http, mqtt_url, count)
+        cpu = {name: spent - before[name] for name, spent in _cpu(service_pid).items()}
         recorded = await asyncio.to_thread(_count_recorded, http, alarms)
-        decided = await asyncio.to_thread(_how_decided, http)
     floor = broker_hop + ws_hop
     report = _report(broker_hop, ws_hop, floor, press, count, recorded)
     console.print(
-        "new alarms (warm-up included) decided ahead and checked equal "
-        f"{decided.get('used', 0):.0f}, on the press's path {decided.get('fresh', 0):.0f}, "
-        f"unchecked {decided.get('unchecked', 0):.0f}, differed {decided.get('differed', 0):.0f}"
+        f"CPU seconds during the presses: service {cpu['service']:.2f}, "
+        f"load generator (this process: button, handset) {cpu['bench']:.2f}, "
+        f"wall {cpu['wall']:.2f}"
     )
-    return {**report, "decided": decided}
+    return {**report, "cpu": cpu}
+
+
+def _cpu(service_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the service process and by this one (the load generator)."""
+    fields = Path(f"/proc/{service_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime + stime
+    return {
+        "service": ticks / os.sysconf("SC_CLK_TCK"),
+        "bench": time.process_time(),
+        "wall": time.monotonic(),
+    }
 
 
 # -- processes -------------------------------------------------------------------------------
 
 
 @contextmanager
-def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str, str]]:
+def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str, str, int]]:
     port, broker_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -95,7 +106,7 @@ def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str
     http = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(f"{http}/readyz", proc)
-        yield http, broker or f"mqtt://127.0.0.1:{broker_port}"
+        yield http, broker or f"mqtt://127.0.0.1:{broker_port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(10)
@@ -245,14 +256,6 @@ def _count_recorded(http: str, alarm_ids: list[str]) -> int:
         except urllib.error.HTTPError as err:
             console.print(f"[red]alarm {alarm_id} not recorded: HTTP {err.code}")
     return found
-
-
-def _how_decided(http: str) -> dict[str, float]:
-    """The service's count of new alarms by how they were decided (app.service.prepared)."""
-    with urllib.request.urlopen(f"{http}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    found = re.findall(r'rollekort_prepared_raises_total\{outcome="(\w+)"\} (\S+)', text)
-    return {outcome: float(value) for outcome, value in found}
 
 
 # -- the report ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the decision is committed, because they tell someone outside that something is r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,22 +57,13 @@ class EffectRunner:
     def pending_timers(self) -> int:
         return len(self._timers)
 
-    def offer(self, state: AlarmState, office: Office, offers: Iterable[tuple[str, str]]) -> None:
-        """Offers `(person, role)` pushed ahead of the rest of their decision's effects."""
-        for person, role in offers:
-            self._notifier.offer(state, office, person, role)
-
-    def push(
-        self, state: AlarmState, office: Office, decision: Decision, offered: bool = False
-    ) -> None:
-        """`offered`: the decision's offers went out already (`offer`)."""
+    def push(self, state: AlarmState, office: Office, decision: Decision) -> None:
         last = decision.events[-1] if decision.events else None
         n = self._notifier
         for effect in decision.effects:
             match effect:
                 case fx.PushOffer(person_id=person, role_id=role):
-                    if not offered:
-                        n.offer(state, office, person, role)
+                    n.offer(state, office, person, role)
                 case fx.PushNotice(person_ids=persons):
                     n.notice(state, office, persons)
                 case fx.PushShared(office_ids=offices):
