@@ -28,15 +28,14 @@ from app.core.draft import Decision, InvalidTransition
 from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
 from app.core.transitions import decide
-from app.service.cards import Acknowledged, AlarmCards
+from app.service.cards import AlarmCards
 from app.service.clock import Clock
 from app.service.effects import EffectRunner
 from app.service.journal import Journal
 from app.service.metrics import Metrics
-from app.service.notify import DeliveryReport, ExternalNotifier, NoNotifier
+from app.service.notify import DeliveryReport
 from app.service.offices import OfficeDirectory
-from app.service.ports import AlarmStore, AlarmSummary, FeedbackPort, HandsetNotifier, PressKey
-from app.service.presence import Presence
+from app.service.ports import AlarmStore, AlarmSummary, PressKey
 
 log = structlog.get_logger(__name__)
 
@@ -84,35 +83,29 @@ class UnknownAlarm(InvalidTransition):
 
 
 class Dispatcher:
+    """Built by the composition root (`app.compose.dispatch`), which hands it the journal it
+    writes through, the cards its alarms run on and the runner of its effects."""
+
     def __init__(
         self,
         *,
         offices: OfficeDirectory,
         store: AlarmStore,
         clock: Clock,
-        presence: Presence,
-        notifier: HandsetNotifier,
-        feedback: FeedbackPort,
         metrics: Metrics,
-        external: ExternalNotifier | None = None,
-        acknowledged: Acknowledged | None = None,
+        journal: Journal,
+        cards: AlarmCards,
+        effects: EffectRunner,
         on_closed: Callable[[str], Awaitable[object]] | None = None,
     ) -> None:
         self._offices = offices
         self._store = store
         self._clock = clock
         self._metrics = metrics
-        self._journal = Journal(store)
-        self._cards = AlarmCards(presence, acknowledged, lambda o: offices.offices.get(o))
-        self._effects = EffectRunner(
-            notifier=notifier,
-            feedback=feedback,
-            external=external or NoNotifier(),
-            clock=clock,
-            on_deadline=self.expire,
-            on_reminder=self.remind,
-            on_delivery=self.delivered,
-        )
+        self._journal = journal
+        self._cards = cards
+        self._effects = effects
+        effects.answer_to(self)
         self._open: dict[str, AlarmState] = {}
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.compose.dispatch import dispatcher_for
 from app.config.loader import load_office_file
 from app.core import commands as cmd
 from app.core import events as ev
 from app.core.office import Gesture
-from app.service.dispatcher import Dispatcher, UnknownAlarm, alarm_id_for
+from app.service.dispatcher import UnknownAlarm, alarm_id_for
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmSummary, PressKey, StoredEvent
@@ -59,7 +60,7 @@ class World:
         self.notifier = RecordingNotifier()
         self.feedback = RecordingFeedback()
         self.metrics = Metrics()
-        self.dispatcher = Dispatcher(
+        self.dispatcher = dispatcher_for(
             offices=OfficeDirectory([loaded]),
             store=self.store,
             clock=self.clock,
