@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.api import alarms, console, coverage, errors, handset_ws, health, pages, rolecards
+from app.adapters.ws import endpoint as handset_ws
+from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
 from app.compose.broker import broker_check, open_broker, start_ingest
