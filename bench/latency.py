@@ -1,6 +1,10 @@
 """`rollekort bench latency`: press → offer on a handset, over N sequential alarms, against the
 floor measured in the same run: the bare broker hop (paho, QoS 1) plus the bare websocket hop
 (uvicorn + FastAPI sending one frame). The service runs as its own process, as in production.
+
+The floor is sampled interleaved with the presses (one broker hop and one websocket hop right
+before each press), so a machine whose speed changes during the run slows both alike and the
+ratio stays comparable between runs; each pair waits `SETTLE_S` after the previous alarm closed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from bench.stats import Summary
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-office.yaml"
 WARMUP = 30
+SETTLE_S = 0.02
+"""Pause before each floor sample and press, so the service has done the previous alarm's
+after-work (journal, debrief) and neither the floor nor the press competes with it."""
 console = Console()
 
 
@@ -57,11 +64,11 @@ async def _run(count: int, broker: str | None, db: str | None) -> dict[str, Any]
         console.print(
             f"service on {http}, broker {mqtt_url}; {count} alarms after {WARMUP} warm-up"
         )
-        broker_hop = await asyncio.to_thread(_broker_hop, mqtt_url, count)
-        ws_hop = await _ws_hop(floor_port, count)
         before = _cpu(service_pid)
-        alarms, press = await _press_to_offer(http, mqtt_url, count)
+        async with _Floor(mqtt_url, floor_port) as floor_hops:
+            alarms, press = await _press_to_offer(http, mqtt_url, count, floor_hops)
         cpu = {name: spent - before[name] for name, spent in _cpu(service_pid).items()}
+        broker_hop, ws_hop = floor_hops.summaries()
         recorded = await asyncio.to_thread(_count_recorded, http, alarms)
     floor = broker_hop + ws_hop
     report = _report(broker_hop, ws_hop, floor, press, count, recorded)
@@ -151,38 +158,44 @@ def _client(url: str, name: str) -> mqtt.Client:
     return client
 
 
-def _broker_hop(url: str, count: int) -> Summary:
-    received: queue.Queue[int] = queue.Queue()
-    topic = f"bench/floor/{uuid.uuid4().hex[:8]}"
-    sub = _client(url, "bench-sub")
-    sub.on_message = lambda c, u, m: received.put(time.monotonic_ns())
-    sub.subscribe(topic, qos=1)
-    pub = _client(url, "bench-pub")
-    time.sleep(0.5)
-    samples: list[int] = []
-    try:
-        for i in range(count + WARMUP):
-            sent = time.monotonic_ns()
-            pub.publish(topic, b'{"event":"press"}', qos=1)
-            arrived = received.get(timeout=5)
-            if i >= WARMUP:
-                samples.append(arrived - sent)
-    finally:
-        for c in (pub, sub):
+class _Floor:
+    """The two bare hops, one sample of each on demand: a paho publish to a paho subscriber
+    (QoS 1, the same broker), and a frame from the floor server stamped as it is sent."""
+
+    def __init__(self, mqtt_url: str, ws_port: int) -> None:
+        self._mqtt_url, self._ws_port = mqtt_url, ws_port
+        self._received: queue.Queue[int] = queue.Queue()
+        self._topic = f"bench/floor/{uuid.uuid4().hex[:8]}"
+        self.broker_ns: list[int] = []
+        self.ws_ns: list[int] = []
+
+    async def __aenter__(self) -> _Floor:
+        self._sub = _client(self._mqtt_url, "bench-sub")
+        self._sub.on_message = lambda c, u, m: self._received.put(time.monotonic_ns())
+        self._sub.subscribe(self._topic, qos=1)
+        self._pub = _client(self._mqtt_url, "bench-pub")
+        self._ws = await websockets.connect(f"ws://127.0.0.1:{self._ws_port}/ws")
+        await asyncio.sleep(0.5)  # the subscription is in place
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._ws.close()
+        for c in (self._pub, self._sub):
             c.disconnect()
             c.loop_stop()
-    return Summary.of("broker hop", samples)
 
+    async def sample(self, keep: bool) -> None:
+        sent = time.monotonic_ns()
+        self._pub.publish(self._topic, b'{"event":"press"}', qos=1)
+        arrived = await asyncio.to_thread(self._received.get, timeout=5)
+        await self._ws.send("go")
+        frame, ws_arrived = await _received(self._ws)
+        if keep:
+            self.broker_ns.append(arrived - sent)
+            self.ws_ns.append(ws_arrived - frame["sent_ns"])
 
-async def _ws_hop(port: int, count: int) -> Summary:
-    samples: list[int] = []
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
-        for i in range(count + WARMUP):
-            await ws.send("go")
-            frame, arrived = await _received(ws)
-            if i >= WARMUP:
-                samples.append(arrived - frame["sent_ns"])
-    return Summary.of("websocket hop", samples)
+    def summaries(self) -> tuple[Summary, Summary]:
+        return Summary.of("broker hop", self.broker_ns), Summary.of("websocket hop", self.ws_ns)
 
 
 async def _received(ws: Any) -> tuple[dict[str, Any], int]:
@@ -198,7 +211,9 @@ async def _received(ws: Any) -> tuple[dict[str, Any], int]:
 # -- the real path ---------------------------------------------------------------------------
 
 
-async def _press_to_offer(http: str, mqtt_url: str, count: int) -> tuple[list[str], Summary]:
+async def _press_to_offer(
+    http: str, mqtt_url: str, count: int, floor: _Floor
+) -> tuple[list[str], Summary]:
     pub = _client(mqtt_url, "bench-button")
     ws_url = http.replace("http://", "ws://") + "/ws/handset"
     samples: list[int] = []
@@ -209,6 +224,8 @@ async def _press_to_offer(http: str, mqtt_url: str, count: int) -> tuple[list[st
             await _until(ws, "welcome")
             seq = time.time_ns() // 1000
             for i in range(count + WARMUP):
+                await asyncio.sleep(SETTLE_S)
+                await floor.sample(keep=i >= WARMUP)
                 seq += 1
                 payload = json.dumps({"event": "press", "seq": seq, "gesture": "single"})
                 sent = time.monotonic_ns()
