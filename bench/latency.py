@@ -36,9 +36,11 @@ from bench.stats import Summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-office.yaml"
-BUTTON = f"bench-{uuid.uuid4().hex[:8]}"
-"""The demo office's `desk-1`, renamed for this run: on a shared broker, other clients' presses
-on `desk-1` would otherwise raise alarms in the service under test and be taken for its offers."""
+RUN = uuid.uuid4().hex[:8]
+BUTTON = f"bench-{RUN}"
+"""The demo office's `desk-1`, renamed for this run (and `worn-1` with it): on a shared broker,
+other clients' presses on the demo devices would otherwise raise alarms in the service under
+test, and their offers be taken for the bench's."""
 WARMUP = 30
 SETTLE_S = 0.02
 """Pause before each floor sample and press, so the service has done the previous alarm's
@@ -98,8 +100,9 @@ def _cpu(service_pid: int) -> dict[str, float]:
 
 
 def _office_file(tmp: str) -> Path:
-    """The demo office with its desk button renamed `BUTTON`."""
+    """The demo office with its devices renamed for this run (`desk-1` is `BUTTON`)."""
     text = DEMO.read_text("utf-8").replace("  - id: desk-1\n", f"  - id: {BUTTON}\n", 1)
+    text = text.replace("  - id: worn-1\n", f"  - id: bench-worn-{RUN}\n", 1)
     path = Path(tmp) / "office.yaml"
     path.write_text(text, "utf-8")
     return path
