@@ -242,7 +242,7 @@ async def target(
         if url is not None:
             yield generated, url.rstrip("/"), broker or "mqtt://127.0.0.1:1883"
             return
-        with serving(where, Path(tmp), broker=broker, db=None, name="load") as (http, mqtt_url):
+        with serving(where, Path(tmp), broker=broker, db=None, name="load") as (http, mqtt_url, _):
             yield generated, http, mqtt_url
 
 

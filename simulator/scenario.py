@@ -10,12 +10,13 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+from app.compose.dispatch import dispatcher_for
 from app.core import commands as cmd
 from app.core import events as ev
 from app.core.alarm import AlarmState
 from app.core.draft import InvalidTransition
 from app.core.office import Office
-from app.service.dispatcher import Dispatcher, alarm_id_for
+from app.service.dispatcher import alarm_id_for
 from app.service.metrics import Metrics
 from app.service.offices import ApiTokenLike, OfficeDirectory
 from app.service.ports import PressKey
@@ -94,7 +95,7 @@ class _Run:
         self.notifier = RecordingNotifier(self._offered)
         self.external = RecordingExternal()
         acked = None if self.s.acknowledged is None else frozenset(self.s.acknowledged)
-        self.dispatcher = Dispatcher(
+        self.dispatcher = dispatcher_for(
             offices=OfficeDirectory([_Loaded(self.office)]),
             store=self.store,
             clock=self.clock,

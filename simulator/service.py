@@ -63,8 +63,9 @@ def mqtt_client(url: str, name: str) -> mqtt.Client:
 @contextmanager
 def serving(
     config: Path, workdir: Path, *, broker: str | None, db: str | None, name: str
-) -> Iterator[tuple[str, str]]:
-    """(HTTP base URL, broker URL) of `rollekort serve` on `config`, ready; stopped on exit.
+) -> Iterator[tuple[str, str, int]]:
+    """(HTTP base URL, broker URL, process id) of `rollekort serve` on `config`, ready; stopped
+    on exit.
 
     Without `broker` the service runs its embedded broker on a free port; without `db` it keeps
     its alarms in `workdir/<name>.db`. A free port may be taken by another program before the
@@ -82,7 +83,7 @@ def serving(
             proc.wait(10)
             raise
         try:
-            yield http, mqtt_url
+            yield http, mqtt_url, proc.pid
         finally:
             proc.terminate()
             proc.wait(10)

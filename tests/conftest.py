@@ -6,13 +6,11 @@ from __future__ import annotations
 import contextlib
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-
-from app.service.prepared import PreparedRaises
 
 # Property tests check correctness, not speed: on a busy 2-core machine (CI runs brokers,
 # databases and Chromium beside them) generating an input may take longer than Hypothesis's
@@ -94,20 +92,3 @@ async def postgres_url() -> AsyncIterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'rollekort.db'}"
-
-
-@pytest.fixture(autouse=True)
-def prepared_raises_equal_fresh_ones(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """In every test that raises an alarm through a dispatcher (scenarios, the service in
-    process), a raise decided ahead must equal the fresh decision it is checked against:
-    prepared raises are switched off only when one differs, and that fails the test."""
-    differed: list[PreparedRaises] = []
-    turn_off = PreparedRaises.turn_off
-
-    def recorded(self: PreparedRaises) -> None:
-        differed.append(self)
-        turn_off(self)
-
-    monkeypatch.setattr(PreparedRaises, "turn_off", recorded)
-    yield
-    assert not differed, "a prepared raise differed from its fresh decision (see the error log)"

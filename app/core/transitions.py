@@ -45,7 +45,6 @@ from app.core.offering import (
     open_group,
 )
 from app.core.office import Contact, Role, Trigger
-from app.core.rebase import possible_replay
 from app.core.variants import acting_for
 from app.core.whereabouts import PresserFound, PresserSource, find_presser, placed
 
@@ -130,8 +129,11 @@ def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
     d.effect(fx.PushUpdate(c.alarm_id))
 
 
+REPLAY_SKEW = timedelta(minutes=5)
+
+
 def _flag_replay(d: Draft, c: cmd.RaiseAlarm) -> None:
-    if c.device_ts is None or not possible_replay(d.now, c.device_ts):
+    if c.device_ts is None or abs(d.now - c.device_ts) <= REPLAY_SKEW:
         return
     d.emit(
         ev.PossibleReplay(

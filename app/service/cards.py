@@ -30,7 +30,7 @@ class AlarmCards:
         places: Places | None = None,
     ) -> None:
         self._presence = presence
-        self.places = places or Places(presence)
+        self.places = places or Places()
         self._acknowledged = acknowledged
         self._neighbours = neighbours or (lambda office_id: None)
         self._by_alarm: dict[str, Office] = {}

@@ -5,8 +5,7 @@ writes it; the caller (the MQTT intake) awaits the write before it acknowledges,
 before the commit makes the broker deliver the press again, and the same press always yields
 the same alarm id. Handset answers are written first and acted on after.
 
-A new alarm's decision is usually made before its press (app.service.prepared): the press only
-moves it onto itself (app.core.rebase), and a fresh decision checks it once the alarm is durable.
+Every press is decided once, on its own path, from what is true at the press.
 """
 
 from __future__ import annotations
@@ -28,18 +27,15 @@ from app.core.alarm import AlarmState, AlarmStatus, evolve
 from app.core.draft import Decision, InvalidTransition
 from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
-from app.core.rebase import moved_state, possible_replay, rebase
 from app.core.transitions import decide
-from app.service.cards import Acknowledged, AlarmCards
+from app.service.cards import AlarmCards
 from app.service.clock import Clock
 from app.service.effects import EffectRunner
 from app.service.journal import Journal
 from app.service.metrics import Metrics
-from app.service.notify import DeliveryReport, ExternalNotifier, NoNotifier
+from app.service.notify import DeliveryReport
 from app.service.offices import OfficeDirectory
-from app.service.ports import AlarmStore, AlarmSummary, FeedbackPort, HandsetNotifier, PressKey
-from app.service.prepared import Basis, PreparedRaise, PreparedRaises, minute_of
-from app.service.presence import Presence
+from app.service.ports import AlarmStore, AlarmSummary, PressKey
 from app.service.whereabouts import Places
 
 log = structlog.get_logger(__name__)
@@ -69,8 +65,6 @@ class _Raised:
     office: Office
     state: AlarmState
     decision: Decision
-    now: datetime
-    prepared: PreparedRaise | None  # decided ahead: checked once durable
 
 
 def _command(press: _Press, alarm_id: str) -> cmd.RaiseAlarm:
@@ -92,59 +86,35 @@ class UnknownAlarm(InvalidTransition):
 
 
 class Dispatcher:
+    """Built by the composition root (`app.compose.dispatch`), which hands it the journal it
+    writes through, the cards its alarms run on and the runner of its effects."""
+
     def __init__(
         self,
         *,
         offices: OfficeDirectory,
         store: AlarmStore,
         clock: Clock,
-        presence: Presence,
-        notifier: HandsetNotifier,
-        feedback: FeedbackPort,
         metrics: Metrics,
-        external: ExternalNotifier | None = None,
-        acknowledged: Acknowledged | None = None,
+        journal: Journal,
+        cards: AlarmCards,
+        effects: EffectRunner,
         on_closed: Callable[[str], Awaitable[object]] | None = None,
-        prepare_raises: bool = True,
-        places: Places | None = None,
     ) -> None:
         self._offices = offices
         self._store = store
         self._clock = clock
         self._metrics = metrics
-        self._presence = presence
-        self._acknowledged = acknowledged
-        self._journal = Journal(store)
-        self._cards = AlarmCards(
-            presence, acknowledged, lambda o: offices.offices.get(o), places or Places(presence)
-        )
-        self._effects = EffectRunner(
-            notifier=notifier,
-            feedback=feedback,
-            external=external or NoNotifier(),
-            clock=clock,
-            on_deadline=self.expire,
-            on_reminder=self.remind,
-            on_delivery=self.delivered,
-        )
+        self._journal = journal
+        self._cards = cards
+        self._effects = effects
+        effects.answer_to(self)
         self._open: dict[str, AlarmState] = {}
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._on_closed = on_closed
         self._closing: set[asyncio.Task[None]] = set()
-        self._prepared = PreparedRaises(
-            decide=self._decide_raise,
-            basis=self._basis,
-            offices=lambda: offices.offices.values(),
-            clock=clock,
-            metrics=metrics,
-        )
-        if prepare_raises:
-            presence.watch(self._prepared.stale)
-            self._prepared.stale()
-        else:
-            self._prepared.close()
 
     # -- start-up and shutdown ----------------------------------------------------------
 
@@ -158,7 +128,6 @@ class Dispatcher:
         for alarm_id in await self._store.open_alarm_ids():
             await self._recover_one(alarm_id)
         self._metrics.open_alarms.set(len(self._open))
-        self._prepared.stale()
         log.info("recovered", open_alarms=len(self._open), press_keys=len(self._seen))
         return len(self._open)
 
@@ -178,7 +147,6 @@ class Dispatcher:
         self._effects.arm_all(state, office)
 
     async def close(self) -> None:
-        await self._prepared.aclose()
         self._effects.close()
         await self._journal.close()
 
@@ -260,36 +228,13 @@ class Dispatcher:
         own = press.presser_id is not None  # a named worker's alarm is never another's repeat
         alarm_id = (None if own else self._open_by_device.get(key.device_id)) or alarm_id_for(key)
         current = self._open.get(alarm_id)
-        prepared = None if current is not None else self._ready_raise(press, now)
-        if prepared is not None:
-            # the offers first, from the moved state; then the rest of the decision is moved
-            office, ready = prepared.resolved, prepared.decision
-            state = moved_state(ready, now=now, alarm_id=alarm_id)
-            self._remember(state)
-            self._cards.remember(alarm_id, office)
-            self._effects.offer(state, office, ready.offers)
-            decision = rebase(
-                ready,
-                now=now,
-                alarm_id=alarm_id,
-                seq=key.seq,
-                gesture=press.gesture,
-                device_ts=press.device_ts,
-                battery=press.battery,
-                state=state,
-            )
-            self._effects.push(state, office, decision, offered=True)
-        else:
-            office = self._card_for(press, alarm_id, current, now)
-            state, decision = self._decide(office, current, _command(press, alarm_id), now)
-            self._cards.remember(alarm_id, office)
-            self._effects.push(state, office, decision)
+        office = self._card_for(press, alarm_id, current, now)
+        state, decision = self._decide(office, current, _command(press, alarm_id), now)
+        self._cards.remember(alarm_id, office)
+        self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
-        if prepared is None and current is None:
-            self._prepared.decided_fresh()
         self._seen[key] = self._write(state, decision, key)
-        self._prepared.stale()
-        return _Raised(press, office, state, decision, now, prepared)
+        return _Raised(press, office, state, decision)
 
     def _card_for(
         self, press: _Press, alarm_id: str, current: AlarmState | None, now: datetime
@@ -302,35 +247,6 @@ class Dispatcher:
         alarm_office = self._cards.of(alarm_id, press.office)
         return self._cards.fuller(alarm_office, press.office, device_id, press.gesture, now)
 
-    # -- raises decided ahead (app.service.prepared) -------------------------------------
-
-    def _ready_raise(self, press: _Press, now: datetime) -> PreparedRaise | None:
-        if possible_replay(now, press.device_ts) or press.presser_id is not None:
-            return None  # the template has no replay flag, and no presser named from outside
-        key = press.key
-        return self._prepared.take(press.office, key.device_id, press.gesture, press.mode, now)
-
-    def _decide_raise(
-        self, office: Office, press: cmd.RaiseAlarm, now: datetime, busy: frozenset[str]
-    ) -> tuple[Office, Decision]:
-        """A new alarm's card and decision, from nothing but its inputs (no state is touched)."""
-        resolved = self._cards.for_new_alarm(office, press.device_id, press.gesture, now)
-        return resolved, decide(None, press, self._cards.context(resolved, now, busy), now)
-
-    def _basis(self, office_id: str, now: datetime) -> Basis:
-        return self._basis_with(office_id, self._busy(office_id, None), minute_of(now))
-
-    def _basis_with(self, office_id: str, busy: frozenset[str], minute: int) -> Basis:
-        office = self._offices.offices.get(office_id)
-        guests = [s.office_id for s in office.facts.sharing if s.offers_role] if office else []
-        return Basis(
-            offices=self._offices.generation,
-            presence=tuple(self._presence.generation(o) for o in (office_id, *guests)),
-            acknowledged=self._acknowledged(office_id) if self._acknowledged else None,
-            busy=busy,
-            minute=minute,
-        )
-
     async def _durable(self, raised: _Raised) -> str:
         press, office, state, decision = raised.press, raised.office, raised.state, raised.decision
         await asyncio.shield(self._seen[press.key])
@@ -338,15 +254,6 @@ class Dispatcher:
         if any(isinstance(e, ev.AlarmRaised) for e in decision.events):
             self._metrics.alarms.labels(office.id, state.mode.value).inc()
         self._effects.after_commit(state, office, decision)
-        if raised.prepared is not None:
-            busy = self._busy(office.id, state)  # as before this alarm was raised
-            self._prepared.check(
-                raised.prepared,
-                _command(press, state.alarm_id),
-                raised.now,
-                (office, decision),
-                self._basis_with(office.id, busy, minute_of(raised.now)),
-            )
         return state.alarm_id
 
     async def cancel(self, office: Office, key: PressKey) -> str | None:
@@ -436,7 +343,6 @@ class Dispatcher:
                 self._seen[press] = written
             await asyncio.shield(written)
             self._effects.push(state, office, decision)
-            self._prepared.stale()  # who is busy may have changed
         self._effects.after_commit(state, office, decision)
         if self._on_closed is not None and state.status is not AlarmStatus.OPEN:
             task = asyncio.create_task(self._closed(state.alarm_id))

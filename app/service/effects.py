@@ -8,9 +8,9 @@ the decision is committed, because they tell someone outside that something is r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -26,12 +26,27 @@ from devices.families.feedback import FeedbackCommand, feedback_commands
 
 log = structlog.get_logger(__name__)
 
-Deadline = Callable[[str, str, str, int], Coroutine[Any, Any, None]]
-Reminder = Callable[[str, str, str], Coroutine[Any, Any, None]]
-Delivered = Callable[[str, str, str, DeliveryReport], Coroutine[Any, Any, None]]
+
+class AlarmTicks(Protocol):
+    """Where a deadline, a reminder or an outside delivery report goes back in: the dispatcher,
+    which turns each into a command for its alarm."""
+
+    async def expire(self, office_id: str, alarm_id: str, role_id: str, offer_no: int) -> None:
+        """An offer's deadline passed."""
+
+    async def remind(self, office_id: str, alarm_id: str, role_id: str) -> None:
+        """A role's reminder is due."""
+
+    async def delivered(
+        self, office_id: str, alarm_id: str, role_id: str, report: DeliveryReport
+    ) -> None:
+        """The outbound notifier reported on an external alert."""
 
 
 class EffectRunner:
+    """Built by the composition root and handed to the dispatcher, which registers itself as
+    the `AlarmTicks` its timers and reports go back to (`answer_to`)."""
+
     def __init__(
         self,
         *,
@@ -39,40 +54,36 @@ class EffectRunner:
         feedback: FeedbackPort,
         external: ExternalNotifier,
         clock: Clock,
-        on_deadline: Deadline,
-        on_reminder: Reminder,
-        on_delivery: Delivered,
     ) -> None:
         self._notifier = notifier
         self._feedback = feedback
         self._external = external
         self._clock = clock
-        self._on_deadline = on_deadline
-        self._on_reminder = on_reminder
-        self._on_delivery = on_delivery
+        self._ticks: AlarmTicks | None = None
         self._timers: dict[tuple[str, str, str], Cancellable] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def answer_to(self, ticks: AlarmTicks) -> None:
+        """Where timers and delivery reports go back to (the dispatcher, when it is built)."""
+        self._ticks = ticks
+
+    @property
+    def _back(self) -> AlarmTicks:
+        if self._ticks is None:
+            raise RuntimeError("EffectRunner.answer_to was never called")
+        return self._ticks
 
     @property
     def pending_timers(self) -> int:
         return len(self._timers)
 
-    def offer(self, state: AlarmState, office: Office, offers: Iterable[tuple[str, str]]) -> None:
-        """Offers `(person, role)` pushed ahead of the rest of their decision's effects."""
-        for person, role in offers:
-            self._notifier.offer(state, office, person, role)
-
-    def push(
-        self, state: AlarmState, office: Office, decision: Decision, offered: bool = False
-    ) -> None:
-        """`offered`: the decision's offers went out already (`offer`)."""
+    def push(self, state: AlarmState, office: Office, decision: Decision) -> None:
         last = decision.events[-1] if decision.events else None
         n = self._notifier
         for effect in decision.effects:
             match effect:
                 case fx.PushOffer(person_id=person, role_id=role):
-                    if not offered:
-                        n.offer(state, office, person, role)
+                    n.offer(state, office, person, role)
                 case fx.PushNotice(person_ids=persons):
                     n.notice(state, office, persons)
                 case fx.PushShared(office_ids=offices):
@@ -124,7 +135,7 @@ class EffectRunner:
         self, state: AlarmState, office: Office, role_id: str, contacts: tuple[str, ...]
     ) -> None:
         report = await self._external.notify(alert_for(state, office, role_id, contacts))
-        await self._on_delivery(office.id, state.alarm_id, role_id, report)
+        await self._back.delivered(office.id, state.alarm_id, role_id, report)
 
     def arm_all(self, state: AlarmState, office: Office) -> None:
         """After a restart: every running deadline and every reminder not yet sent."""
@@ -148,7 +159,7 @@ class EffectRunner:
         self._arm(
             ("deadline", alarm_id, role_id),
             due,
-            lambda: self._on_deadline(office_id, alarm_id, role_id, offer_no),
+            lambda: self._back.expire(office_id, alarm_id, role_id, offer_no),
         )
 
     def _arm_reminder(self, state: AlarmState, role_id: str, due: datetime) -> None:
@@ -156,7 +167,7 @@ class EffectRunner:
         self._arm(
             ("reminder", alarm_id, role_id),
             due,
-            lambda: self._on_reminder(office_id, alarm_id, role_id),
+            lambda: self._back.remind(office_id, alarm_id, role_id),
         )
 
     def _arm(

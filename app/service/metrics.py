@@ -42,14 +42,6 @@ class Metrics:
         self.ws_queue_overflow = Counter(
             "rollekort_ws_queue_overflow_total", "Handsets dropped for a full queue", registry=r
         )
-        self.prepared_raises = Counter(
-            "rollekort_prepared_raises_total",
-            "New alarms by how they were decided: prepared ahead and equal to a fresh decision "
-            "(used), prepared but differing from it (differed), prepared with inputs changed "
-            "before the check (unchecked), or decided on the press's path (fresh)",
-            ["outcome"],
-            registry=r,
-        )
         self.dispatch_seconds = Histogram(
             "rollekort_dispatch_seconds",
             "Press taken in to offers queued",

@@ -53,13 +53,10 @@ class OfficeDirectory:
         # Paired handsets (app.service.pairing): office id -> handset id -> (person, token digest).
         # Kept apart from the loaded files and applied after each, so they survive `replace`.
         self._paired: dict[str, dict[str, tuple[str, str]]] = {}
-        self.generation = 0
-        """Counts changes to the offices served: the same number means the same office objects."""
         for item in loaded:
             self._add(item)
 
     def _add(self, item: LoadedOfficeLike) -> None:
-        self.generation += 1
         office = item.office
         self._loaded[office.id] = item
         self._versions[(office.id, office.rolecard.version)] = office

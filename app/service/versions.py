@@ -157,7 +157,7 @@ class RoleCardVersions:
         now: Callable[[], datetime],
         on_activated: Callable[[Office], None] | None = None,
     ) -> None:
-        self._on_activated = on_activated  # handsets show their roles from the new card at once
+        self.on_activated = on_activated  # handsets show their roles from the new card at once
         self._store = store
         self._offices = offices
         self._now = now
@@ -258,8 +258,8 @@ class RoleCardVersions:
             assert row is not None
             await self._install(row, checked.loaded)
         log.info("role card activated", office_id=office_id, version=row.key, by=by)
-        if self._on_activated is not None:
-            self._on_activated(self._offices.office(office_id))
+        if self.on_activated is not None:
+            self.on_activated(self._offices.office(office_id))
         return row
 
     async def history(self, office_id: str) -> list[VersionRow]:

@@ -3,7 +3,8 @@ duty, a check-in elsewhere or the shift's end) and worn triggers checked out to 
 
 Kept in memory like presence: after a restart the handset page checks in again once it is
 welcomed (docs/protocol.md), and until then the office file's roster answers for fixed places.
-Every change counts as a presence change of the office (decisions read both together).
+A decision reads them at the press, as it reads presence; the handset endpoint rechecks the
+office's coverage after each change (lone reception and "never alone" depend on them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from app.core.whereabouts import Carry, CheckIn, Whereabouts
-from app.service.presence import Presence
 
 #: A check-in without a shift end lasts this long at most (a forgotten check-out expires).
 DEFAULT_SHIFT = timedelta(hours=12)
@@ -24,8 +24,7 @@ def _minute(at: datetime) -> datetime:
 
 
 class Places:
-    def __init__(self, presence: Presence) -> None:
-        self._presence = presence
+    def __init__(self) -> None:
         self._check_ins: defaultdict[str, dict[str, CheckIn]] = defaultdict(dict)
         self._carried: defaultdict[str, dict[str, Carry]] = defaultdict(dict)
 
@@ -40,15 +39,11 @@ class Places:
         end = _minute(until if until is not None and until > now else now + DEFAULT_SHIFT)
         entry = CheckIn(person_id, location_id, now, end)
         self._check_ins[office_id][person_id] = entry
-        self._presence.touched(office_id)
         return entry
 
     def check_out(self, office_id: str, person_id: str) -> bool:
         """Off duty or the end of a shift checks out too; True when there was a check-in."""
-        gone = self._check_ins[office_id].pop(person_id, None) is not None
-        if gone:
-            self._presence.touched(office_id)
-        return gone
+        return self._check_ins[office_id].pop(person_id, None) is not None
 
     def carry(
         self,
@@ -62,14 +57,10 @@ class Places:
         end = _minute(until if until is not None and until > now else now + DEFAULT_SHIFT)
         entry = Carry(device_id, person_id, location_id, now, end)
         self._carried[office_id][device_id] = entry
-        self._presence.touched(office_id)
         return entry
 
     def give_back(self, office_id: str, device_id: str) -> bool:
-        gone = self._carried[office_id].pop(device_id, None) is not None
-        if gone:
-            self._presence.touched(office_id)
-        return gone
+        return self._carried[office_id].pop(device_id, None) is not None
 
     def snapshot(self, office_id: str, now: datetime) -> Whereabouts:
         """What holds now: entries whose end has passed are left out (and forgotten)."""

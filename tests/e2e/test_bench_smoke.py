@@ -1,5 +1,5 @@
 """The latency benchmark runs end to end (a few presses, the embedded broker): it keeps every
-alarm, and it reports how the service decided them."""
+alarm, and it reports the CPU the service and the load generator used."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import asyncio
 from bench import latency
 
 
-async def test_the_bench_keeps_every_alarm_and_says_how_they_were_decided() -> None:
+async def test_the_bench_keeps_every_alarm_and_reports_cpu() -> None:
     report = await asyncio.to_thread(latency.run, 5)
     assert report["lost"] == 0 and report["press"].count == 5
-    decided = report["decided"]
-    assert sum(decided.values()) == 5 + latency.WARMUP
-    assert decided.get("differed", 0) == 0
+    cpu = report["cpu"]
+    assert cpu["wall"] > 0 and cpu["service"] >= 0 and cpu["bench"] > 0
     assert report["floor"].p50_ms > 0 and report["ratios"]["p50 / floor p50"] > 0

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
+from app.compose.dispatch import dispatcher_for
 from app.config.loader import load_office_file
 from app.core import commands as cmd
 from app.core import events as ev
 from app.core.office import Gesture
-from app.service.dispatcher import Dispatcher, UnknownAlarm, alarm_id_for
+from app.service.dispatcher import UnknownAlarm, alarm_id_for
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmSummary, PressKey, StoredEvent
@@ -50,7 +51,6 @@ class World:
         self,
         store: FakeAlarmStore | None = None,
         clock: ManualClock | None = None,
-        prepare_raises: bool = True,
     ) -> None:
         loaded = load_office_file(DEMO_OFFICE)
         self.office = loaded.office
@@ -60,7 +60,7 @@ class World:
         self.notifier = RecordingNotifier()
         self.feedback = RecordingFeedback()
         self.metrics = Metrics()
-        self.dispatcher = Dispatcher(
+        self.dispatcher = dispatcher_for(
             offices=OfficeDirectory([loaded]),
             store=self.store,
             clock=self.clock,
@@ -68,7 +68,6 @@ class World:
             notifier=self.notifier,
             feedback=self.feedback,
             metrics=self.metrics,
-            prepare_raises=prepare_raises,
         )
 
     def present(self, *people: str) -> None:
@@ -136,6 +135,18 @@ async def test_a_press_waits_its_turn_while_the_office_is_busy_and_is_not_taken_
     await asyncio.wait_for(accepting, 5)
     results = await asyncio.wait_for(asyncio.gather(again, repeat), 5)
     assert results == [alarm_id_for(PressKey("desk-1", 1)), None]  # a repeat, then a duplicate
+
+
+async def test_someone_holding_a_role_in_one_alarm_is_not_offered_one_in_a_second() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    first = await w.press(seq=1)
+    assert first is not None
+    await w.dispatcher.handle(w.office, first, cmd.AcceptRole(person_id="lise", role_id="leader"))
+    second = await w.press(seq=1, device="worn-1")
+    assert second is not None and second != first
+    offered = {p for a, p, _ in w.notifier.offers() if a == second}
+    assert offered and "lise" not in offered
 
 
 async def test_a_redelivered_press_raises_no_second_alarm() -> None:
@@ -219,8 +230,7 @@ async def test_answers_are_written_before_they_are_pushed() -> None:
         await w.dispatcher.handle(
             w.office, alarm_id, cmd.AcceptRole(person_id="gro", role_id="guard")
         )
-    # closing disarmed every deadline: what is left prepares raises at the next minute
-    assert w.clock.pending == [T0 + timedelta(minutes=1)]
+    assert w.clock.pending == []  # closing disarmed every deadline
 
 
 async def test_cancel_from_the_presser_closes_the_devices_open_alarm() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from app.compose.dispatch import dispatcher_for
 from app.core import events as ev
 from app.core.learning.outreach import Checklist
 from app.core.learning.terms import SessionStatus
-from app.service.dispatcher import Dispatcher
 from app.service.learning_ports import Conflict, Invalid
 from app.service.metrics import Metrics
 from app.service.outreach import Outreach, dispatcher_raiser
@@ -117,7 +117,7 @@ async def test_a_session_names_staff_only(w: World) -> None:
 async def test_the_dispatcher_raiser_makes_one_real_acute_alarm_per_session_and_reason(
     w: World,
 ) -> None:
-    dispatcher = Dispatcher(
+    dispatcher = dispatcher_for(
         offices=w.offices,
         store=w.alarms,
         clock=w.clock,

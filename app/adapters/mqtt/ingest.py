@@ -11,31 +11,17 @@ Every connection has an epoch. An acknowledgement is sent only while the connect
 the message is live (not lost, not being dropped): after a reconnect the broker resends the message
 anyway, and a late PUBACK carrying an old packet id could acknowledge another message reusing it.
 
-paho's socket I/O runs on the service's event loop, as in paho's `examples/loop_asyncio.py`: the
-socket is watched with `add_reader`/`add_writer`, and `loop_misc` runs once a second for the
-keepalive. So `on_message` runs on the loop and calls the handler at once (when no earlier message
-of the topic is still being handled): a press is decided and offered before the next loop turn, and
-only the wait for its commit runs as a task. Why: with paho's own network thread, handing each press
-over to the loop cost 110–150 µs plus GIL contention, and a task per press another loop turn behind
-whatever else was queued, on the path from a press to the first offer.
-
-Without its thread paho does not reconnect, so a task here does, with backoff. The one blocking
-call, the TCP connect, runs in a worker thread so an unreachable broker never stalls the loop.
-paho is not thread-safe: while the worker connects, nothing else calls the client (the same task
-runs the keepalive, and acknowledgements need a live connection, which a connecting client has
-not), and the socket callbacks the worker fires are carried to the loop and applied, in order,
-once the connect returned.
+paho's socket I/O runs on the service's event loop (`loop_socket`), and `loop_misc` runs once a
+second for the keepalive. So `on_message` runs on the loop and calls the handler at once (when no
+earlier message of the topic is still being handled): a press is decided before the next loop
+turn, and only the wait for its commit runs as a task. Without its thread paho does not
+reconnect, so a task here does, with backoff (`backoff`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
-import socket
-import threading
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -47,6 +33,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from app.adapters.mqtt.backoff import Backoff, first_of
+from app.adapters.mqtt.loop_socket import LoopSocket
 from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
 from app.settings import Settings
 from devices.topics import INGEST_FILTERS
@@ -108,7 +96,7 @@ class MqttIngest:
         self._session_expiry_s = session_expiry_s
         self._filters = tuple(filters)
         self._keepalive_s = keepalive_s
-        self._backoff = _Backoff(reconnect_min_s, reconnect_max_s)
+        self._backoff = Backoff(reconnect_min_s, reconnect_max_s)
         self._handler_timeout_s = handler_timeout_s
         self._epoch = 0  # numbers connections
         self._live: int | None = None  # the epoch whose messages may still be acknowledged
@@ -118,7 +106,7 @@ class MqttIngest:
         self._stopping = False
         self._ready_event = asyncio.Event()
         self._stop_event = asyncio.Event()
-        self._socket: _LoopSocket | None = None
+        self._socket: LoopSocket | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
@@ -147,7 +135,7 @@ class MqttIngest:
     async def start(self, wait_s: float = 10.0) -> None:
         """Connect and subscribe; TimeoutError if not ready in time (it keeps retrying until
         `stop()`, so a service may start unready and become ready when the broker is back)."""
-        self._socket = _LoopSocket(self._client, self._connection_closed)
+        self._socket = LoopSocket(self._client, self._connection_closed)
         self._accepting = True
         self._connect_async()
         self._supervisor = asyncio.create_task(
@@ -195,7 +183,7 @@ class MqttIngest:
         return client
 
     def _connect_async(self) -> None:
-        """Set where and how to connect; `_LoopSocket.connect()` does it."""
+        """Set where and how to connect; `LoopSocket.connect()` does it."""
         host, port, keepalive = self._address.host, self._address.port, self._keepalive_s
         if self._protocol == "5":
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -204,7 +192,7 @@ class MqttIngest:
         else:
             self._client.connect_async(host, port, keepalive)
 
-    async def _stay_connected(self, sock: _LoopSocket) -> None:
+    async def _stay_connected(self, sock: LoopSocket) -> None:
         """Connect; keep the connection alive; when it is gone, wait the backoff and connect
         again, until `stop()`. One task connects and runs the keepalive, so they never overlap."""
         wait = 0.0
@@ -215,10 +203,10 @@ class MqttIngest:
 
     async def _stopped_within(self, wait_s: float) -> bool:
         if wait_s > 0:
-            await _first_of(self._stop_event, within_s=wait_s)
+            await first_of(self._stop_event, within_s=wait_s)
         return self._stop_event.is_set()
 
-    async def _attempt(self, sock: _LoopSocket) -> bool:
+    async def _attempt(self, sock: LoopSocket) -> bool:
         try:
             return await sock.connect()
         except OSError as err:
@@ -227,10 +215,10 @@ class MqttIngest:
             log.exception("could not connect to MQTT broker %s; retrying", self._address)
         return False
 
-    async def _keep_alive(self, sock: _LoopSocket) -> None:
+    async def _keep_alive(self, sock: LoopSocket) -> None:
         """Until the connection is gone or `stop()`: paho's keepalive, once a second."""
         while not (sock.closed.is_set() or self._stop_event.is_set()):
-            await _first_of(sock.closed, self._stop_event, within_s=KEEPALIVE_TICK_S)
+            await first_of(sock.closed, self._stop_event, within_s=KEEPALIVE_TICK_S)
             if not sock.closed.is_set():
                 self._client.loop_misc()
 
@@ -407,151 +395,6 @@ class MqttIngest:
             await asyncio.wait(late, timeout=1.0)
 
 
-class _LoopSocket:
-    """paho's socket, watched by the asyncio event loop (paho's `examples/loop_asyncio.py`).
-
-    `connect()` runs paho's blocking `reconnect()` in a worker thread. The socket callbacks it
-    fires there are carried to the loop and held until it returned, then applied in order, so the
-    loop never calls the client while the worker does. Callbacks fired on the loop (from
-    `loop_read`, `loop_write`, `loop_misc`, `disconnect`, `ack`) act at once.
-    """
-
-    def __init__(self, client: mqtt.Client, on_closed: Callable[[], None]) -> None:
-        self._client = client
-        self._on_closed = on_closed
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
-        self._held: list[Callable[[], None]] | None = None  # a list while connect() runs
-        self.sock: mqtt.SocketLike | None = None  # the socket being watched
-        self.closed = asyncio.Event()
-        self.closed.set()
-        client.on_socket_open = partial(self._from_paho, self._watch)
-        client.on_socket_close = partial(self._from_paho, self._unwatch)
-        client.on_socket_register_write = partial(self._from_paho, self._want_write)
-        client.on_socket_unregister_write = partial(self._from_paho, self._written)
-
-    @property
-    def connecting(self) -> bool:
-        return self._held is not None
-
-    async def connect(self) -> bool:
-        """One attempt: True once a socket is open and CONNECT queued; OSError if unreachable."""
-        self._held = []
-        try:
-            await asyncio.to_thread(self._client.reconnect)
-        finally:
-            # The worker's hops were queued before its result, so they have all arrived.
-            held, self._held = self._held, None
-            for apply in held:
-                apply()
-        return self.sock is not None
-
-    def drop(self) -> None:
-        """Half-close both ways: `loop_read` sees the connection lost, as if the broker left."""
-        if isinstance(self.sock, socket.socket):
-            _shutdown(self.sock)
-
-    def abandon(self) -> None:
-        """Close now, unsent packets and all: writing to the shut socket fails and paho closes."""
-        self.drop()
-        if self.sock is not None:
-            self._client.loop_write()
-        if self.sock is not None:
-            self._client.loop_read()
-
-    def _from_paho(
-        self,
-        action: Callable[[mqtt.SocketLike], None],
-        client: mqtt.Client,
-        userdata: object,
-        sock: mqtt.SocketLike,
-    ) -> None:
-        if threading.get_ident() == self._loop_thread:
-            action(sock)
-            return
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to watch
-            self._loop.call_soon_threadsafe(self._arrived, partial(action, sock))
-
-    def _arrived(self, apply: Callable[[], None]) -> None:
-        if self._held is not None:
-            self._held.append(apply)
-        else:
-            apply()
-
-    def _watch(self, sock: mqtt.SocketLike) -> None:
-        self.sock = sock
-        self.closed.clear()
-        self._loop.add_reader(sock, self._client.loop_read)
-
-    def _unwatch(self, sock: mqtt.SocketLike) -> None:
-        if sock is not self.sock:
-            return
-        self._loop.remove_reader(sock)
-        self._loop.remove_writer(sock)
-        self.sock = None
-        self.closed.set()
-        self._on_closed()
-
-    def _want_write(self, sock: mqtt.SocketLike) -> None:
-        if sock is self.sock:
-            self._loop.add_writer(sock, self._client.loop_write)
-
-    def _written(self, sock: mqtt.SocketLike) -> None:
-        if sock is self.sock:
-            self._loop.remove_writer(sock)
-
-
-class _Backoff:
-    """paho's reconnect delays (`low`, doubling up to `high`; from the start after a CONNACK),
-    raised after handler failures so that a failing handler is not retried in a tight loop."""
-
-    def __init__(self, low: float, high: float) -> None:
-        self._low, self._high = low, high
-        self._floor = low  # the first delay after a connection; raised after handler failures
-        self._delay: float | None = None
-        self._failures = 0
-        self._last_failure_at = -math.inf
-
-    def next_wait(self) -> float:
-        self._delay = self._floor if self._delay is None else min(self._delay * 2, self._high)
-        return self._delay
-
-    def connected(self) -> None:
-        self._delay = None
-
-    def after_failure(self) -> float:
-        """1, 2, 4 ... s for failures in a row; the count starts again after a quiet spell."""
-        now = time.monotonic()
-        if now - self._last_failure_at > 2 * self._high:
-            self._failures = 0
-        self._failures += 1
-        self._last_failure_at = now
-        self._floor = min(self._low * 2 ** (self._failures - 1), self._high)
-        self._delay = None
-        return self._floor
-
-    def after_ack(self) -> None:
-        """A handler succeeded: network outages start again from the shortest delay."""
-        if self._floor != self._low:
-            log.debug("reconnect delay back to %s s", self._low)
-            self._floor, self._delay = self._low, None
-
-
-async def _first_of(*events: asyncio.Event, within_s: float) -> None:
-    """Until one of `events` is set or `within_s` seconds passed."""
-    waiters = [asyncio.create_task(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=within_s, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-
-
 def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
     if qos > 0:
         client.ack(mid, qos)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed
-        sock.shutdown(socket.SHUT_RDWR)

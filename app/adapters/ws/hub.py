@@ -1,7 +1,6 @@
 """The handset hub: one queue and one writer task per connection, so a slow handset never
-blocks the others; every frame gets the handset's next `event_seq`. A frame for an idle
-connection is sent at once, on the caller's stack (`eager.start_now`): an alarm offer is on the
-wire before the rest of the press's work runs; frames behind it keep their order through the queue.
+blocks the others and each handset gets its frames in order; every frame gets the handset's next
+`event_seq`.
 
 `event_seq` starts from the wall clock in microseconds-per-millisecond units when a handset is
 first seen by this process, so it keeps increasing across service restarts and a handset that
@@ -14,13 +13,11 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import structlog
 
 from app.adapters.ws import outbound
-from app.adapters.ws.eager import start_now
 from app.adapters.ws.encoding import Encoded, OfferTexts, encode, stamped
 from app.core import events as ev
 from app.core.alarm import AlarmState
@@ -46,18 +43,7 @@ class Connection:
     close: Callable[[int], Coroutine[Any, Any, None]]
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     writer: asyncio.Task[None] | None = None
-    sending: asyncio.Task[None] | None = None  # a send started at once that had to wait
-    writing: bool = False  # the writer task is sending a queued frame
     gone: bool = False  # a send failed: the socket is closed, the reader side cleans up
-
-    @property
-    def idle(self) -> bool:
-        """Nothing queued or being sent: a new frame may go out at once, in order."""
-        return (
-            not self.writing
-            and self.queue.empty()
-            and (self.sending is None or self.sending.done())
-        )
 
     @property
     def key(self) -> str:
@@ -91,8 +77,6 @@ class HandsetHub:
             del self._by_handset[conn.key]
             self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
         self._metrics.handsets.set(len(self._by_handset))
-        if conn.sending is not None:
-            conn.sending.cancel()
         if conn.writer is not None:
             conn.writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -112,21 +96,11 @@ class HandsetHub:
         self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
 
     def send(self, conn: Connection, frame: Frame | Encoded) -> None:
-        """Send at once when the handset's connection is idle (an offer leaves before the rest
-        of the press's work is done), else queue behind the frames before it."""
+        """Queue a frame behind the handset's earlier ones; its writer task sends it."""
         if conn.gone:
             return
         encoded = frame if isinstance(frame, Encoded) else encode(frame)
         text = stamped(encoded, self._next_seq(conn.key))
-        if conn.idle:
-            try:
-                conn.sending = start_now(conn.send_text(text))
-            except Exception as err:  # the socket is gone; the reader side cleans up
-                self._send_failed(conn, err)
-                return
-            if conn.sending is not None:
-                conn.sending.add_done_callback(partial(self._sent_later, conn))
-            return
         try:
             conn.queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -149,20 +123,11 @@ class HandsetHub:
     async def _write(self, conn: Connection) -> None:
         while True:
             text = await conn.queue.get()
-            conn.writing = True
             try:
-                if conn.sending is not None:  # a frame started at once goes first
-                    await conn.sending
                 await conn.send_text(text)
             except Exception as err:  # the socket is gone; the reader side cleans up
                 self._send_failed(conn, err)
                 return
-            finally:
-                conn.writing = False
-
-    def _sent_later(self, conn: Connection, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and (err := task.exception()) is not None:
-            self._send_failed(conn, err)
 
     def _send_failed(self, conn: Connection, err: BaseException) -> None:
         conn.gone = True

@@ -1,0 +1,113 @@
+"""Dispatch: the dispatcher with the journal it writes through, the cards its alarms run on and
+the runner of its effects; and the intake that turns device messages into its presses."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from app.adapters.notify import build_notifier
+from app.compose.handsets import Handsets
+from app.compose.storage import Storage
+from app.service.cards import Acknowledged, AlarmCards
+from app.service.clock import Clock
+from app.service.dispatcher import Dispatcher
+from app.service.effects import EffectRunner
+from app.service.families import FamilyIntake, catalogue_of
+from app.service.intake import Intake, ModeSource
+from app.service.journal import Journal
+from app.service.metered import MeteredNotifier
+from app.service.metrics import Metrics
+from app.service.notify import ExternalNotifier, NoNotifier
+from app.service.offices import OfficeDirectory
+from app.service.ports import AlarmStore, FeedbackPort, HandsetNotifier
+from app.service.presence import Presence
+from app.service.supervision import Supervision
+from app.service.whereabouts import Places
+from app.settings import Settings
+from devices.catalogue import Catalogue
+
+
+def dispatcher_for(
+    *,
+    offices: OfficeDirectory,
+    store: AlarmStore,
+    clock: Clock,
+    presence: Presence,
+    notifier: HandsetNotifier,
+    feedback: FeedbackPort,
+    metrics: Metrics,
+    external: ExternalNotifier | None = None,
+    acknowledged: Acknowledged | None = None,
+    on_closed: Callable[[str], Awaitable[object]] | None = None,
+    places: Places | None = None,
+) -> Dispatcher:
+    """A dispatcher and its parts, over these ports (the service's, the simulator's, tests').
+    `places` (check-ins, checked-out triggers) defaults to an empty register over `presence`."""
+    effects = EffectRunner(
+        notifier=notifier, feedback=feedback, external=external or NoNotifier(), clock=clock
+    )
+    return Dispatcher(
+        offices=offices,
+        store=store,
+        clock=clock,
+        metrics=metrics,
+        journal=Journal(store),
+        cards=AlarmCards(presence, acknowledged, offices.offices.get, places),
+        effects=effects,
+        on_closed=on_closed,
+    )
+
+
+async def start_dispatch(
+    settings: Settings,
+    storage: Storage,
+    handsets: Handsets,
+    feedback: FeedbackPort,
+    metrics: Metrics,
+    clock: Clock,
+    on_closed: Callable[[str], Awaitable[object]],
+    stack: contextlib.AsyncExitStack,
+) -> Dispatcher:
+    """The service's dispatcher, with its open alarms recovered and their deadlines re-armed."""
+    dispatcher = dispatcher_for(
+        offices=storage.offices,
+        store=storage.store,
+        clock=clock,
+        presence=handsets.presence,
+        notifier=MeteredNotifier(handsets.hub, metrics, clock),
+        feedback=feedback,
+        metrics=metrics,
+        external=build_notifier(settings),
+        acknowledged=storage.versions.acknowledged,
+        on_closed=on_closed,
+    )
+    stack.push_async_callback(dispatcher.close)
+    await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
+    return dispatcher
+
+
+def build_intake(
+    settings: Settings,
+    offices: OfficeDirectory,
+    dispatcher: Dispatcher,
+    metrics: Metrics,
+    clock: Clock,
+    mode_for: ModeSource,
+    supervision: Supervision,
+) -> tuple[Intake, Catalogue]:
+    """Native presses and the device families (Zigbee2MQTT, Tasmota, Shelly, ESPHome) through
+    their codecs; the catalogue says which topics to subscribe to."""
+    catalogue = catalogue_of(offices.offices.values())
+    families = FamilyIntake(catalogue, offices, dispatcher, metrics, clock, mode_for, supervision)
+    intake = Intake(
+        offices,
+        dispatcher,
+        metrics,
+        settings.max_payload_bytes,
+        mode_for=mode_for,
+        supervision=supervision,
+        families=families,
+    )
+    return intake, catalogue

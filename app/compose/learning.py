@@ -1,0 +1,41 @@
+"""Learning after alarms: debriefs (built before the dispatcher, whose closing hook opens them),
+then drills, incidents, outreach, statistics and retention (after it: outreach raises alarms)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from app.compose.storage import Storage
+from app.service.clock import Clock
+from app.service.debriefs import Debriefs
+from app.service.dispatcher import Dispatcher
+from app.service.learning import Learning
+from app.service.outreach import dispatcher_raiser
+
+
+def build_debriefs(storage: Storage, clock: Clock) -> Debriefs:
+    """Its `on_alarm_closed` is the dispatcher's closing hook."""
+    return Debriefs(storage.learning, storage.store, storage.offices, clock)
+
+
+async def start_learning(
+    storage: Storage,
+    dispatcher: Dispatcher,
+    debriefs: Debriefs,
+    clock: Clock,
+    stack: contextlib.AsyncExitStack,
+) -> Learning:
+    """Drill windows loaded and outreach timers armed before the intake takes presses (the
+    intake's `mode_for` is `learning.drills.mode_for`)."""
+    raise_alarm = dispatcher_raiser(storage.offices, dispatcher)
+    learning = Learning.build(
+        storage.learning,
+        storage.store,
+        storage.offices,
+        clock,
+        raise_alarm,
+        debriefs=debriefs,
+    )
+    await learning.start()
+    stack.push_async_callback(learning.close)
+    return learning

@@ -1,0 +1,53 @@
+"""Storage: the office files, the database, the role-card versions stored in it, and the
+learning records."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.adapters.db.engine import make_engine
+from app.adapters.db.learning import SqlAlchemyLearningStore
+from app.adapters.db.store import SqlAlchemyAlarmStore
+from app.adapters.db.versions import SqlAlchemyVersionStore
+from app.config.loader import load_office_file, office_files
+from app.service.clock import Clock
+from app.service.offices import OfficeDirectory
+from app.service.versions import RoleCardVersions, open_alarm_versions
+from app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Storage:
+    offices: OfficeDirectory
+    texts: list[str]  # each office file's text, as read (the embedded broker's access list)
+    engine: AsyncEngine
+    store: SqlAlchemyAlarmStore
+    versions: RoleCardVersions
+    learning: SqlAlchemyLearningStore  # debriefs, drills, incidents, outreach, statistics
+
+
+async def open_storage(
+    settings: Settings, clock: Clock, stack: contextlib.AsyncExitStack
+) -> Storage:
+    """Load the office files, open the database, and put each office's active stored card in
+    place of its file's before anything dispatches (the cards of open alarms stay loaded)."""
+    files = office_files(settings.config)
+    every = [load_office_file(path) for path in files]
+    for warning in (w for loaded in every for w in loaded.warnings):
+        log.warning("office file", problem=str(warning))
+    offices = OfficeDirectory(every)
+    texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
+    engine = make_engine(settings.db)
+    store = SqlAlchemyAlarmStore(engine)
+    stack.push_async_callback(store.close)
+    versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)
+    by_office = {loaded.office.id: text for loaded, text in zip(every, texts, strict=True)}
+    await versions.start(by_office, await open_alarm_versions(store))
+    return Storage(offices, texts, engine, store, versions, SqlAlchemyLearningStore(engine))

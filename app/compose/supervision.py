@@ -1,0 +1,34 @@
+"""Supervision: device health and coverage, told to the office's handsets when it changes."""
+
+from __future__ import annotations
+
+import contextlib
+
+from app.compose.handsets import Handsets
+from app.compose.storage import Storage
+from app.service.clock import Clock
+from app.service.metrics import Metrics
+from app.service.supervision import Supervision
+from app.service.whereabouts import Places
+
+
+async def start_supervision(
+    storage: Storage,
+    handsets: Handsets,
+    metrics: Metrics,
+    clock: Clock,
+    stack: contextlib.AsyncExitStack,
+    places: Places,
+) -> Supervision:
+    """`places`: who is checked in where (the dispatcher's), for lone reception and sites."""
+    supervision = Supervision(
+        storage.offices,
+        handsets.presence,
+        clock,
+        handsets.hub.coverage,
+        metrics.coverage_degraded,
+        places=places,
+    )
+    supervision.start(await storage.store.last_button_tests())
+    stack.callback(supervision.close)
+    return supervision
