@@ -145,10 +145,13 @@ async def clock_skew(world: World, rng: random.Random) -> str:
 
 
 def _hold_sqlite(path: Path, seconds: float) -> None:
-    with sqlite3.connect(path, timeout=10) as db:
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
         db.execute("BEGIN EXCLUSIVE")
         time.sleep(seconds)
-        db.rollback()
+        db.execute("ROLLBACK")
+    finally:
+        db.close()
 
 
 FAULTS: dict[str, Fault] = {

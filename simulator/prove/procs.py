@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_MOSQUITTO = ROOT / "deploy" / "mosquitto" / "mosquitto.conf"
-START_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 120.0
 # Lines of the shipped configuration that name container paths, the listener or accounts: a
 # proof run replaces them with its own (an anonymous loopback listener, a temporary folder).
 _REPLACED = (
@@ -147,9 +148,16 @@ class Postgres:
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
 
     def _own(self, path: Path) -> None:
-        if os.geteuid() == 0:
-            shutil.chown(path, "postgres", "postgres")
-            shutil.chown(path.parent, "postgres", "postgres")
+        """Started as root, the cluster runs as `postgres`: it must own its folder and be able
+        to pass through the run's (a temporary folder is private to its creator)."""
+        if os.geteuid() != 0:
+            return
+        shutil.chown(path, "postgres", "postgres")
+        shutil.chown(path.parent, "postgres", "postgres")
+        for above in path.parents[1:]:
+            if above == Path(tempfile.gettempdir()) or above == above.parent:
+                break
+            above.chmod(above.stat().st_mode | 0o011)
 
     def _run(self, tool: str, *args: str, check: bool = True) -> None:
         binaries = self.binaries()
@@ -157,7 +165,9 @@ class Postgres:
         command = [str(binaries / tool), *args]
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=check, capture_output=True, timeout=START_TIMEOUT_S)
+        done = subprocess.run(command, capture_output=True, timeout=START_TIMEOUT_S, text=True)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}")
 
 
 @dataclass
