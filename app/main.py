@@ -28,6 +28,7 @@ from app.api import alarms, console, coverage, errors, handset_ws, health, pages
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
 from app.config.loader import load_office_file, office_files
+from app.redact import redact_url
 from app.service.broker_access import embedded_access
 from app.service.clock import Clock, SystemClock
 from app.service.debriefs import Debriefs  # learning after alarms
@@ -194,7 +195,11 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             supervision=supervision,
         )
         services.readiness.append(_broker_check(ingest))
-        log.info("rollekort ready", broker=settings.broker_url, offices=sorted(offices.offices))
+        log.info(
+            "rollekort ready",
+            broker=redact_url(settings.broker_url),
+            offices=sorted(offices.offices),
+        )
         yield services
 
 

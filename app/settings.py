@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.redact import url_password
+
 EMBEDDED = "embedded"
 
 
@@ -25,7 +27,9 @@ class Settings(BaseSettings):
         7 * 24 * 3600, description="how long the broker keeps presses for us"
     )
     mqtt_service_password: str | None = Field(
-        None, description="the service's MQTT password when office files give only its hash"
+        None,
+        repr=False,
+        description="the service's MQTT password when office files give only its hash",
     )
     max_payload_bytes: int = Field(4096, description="larger MQTT messages are rejected")
     hello_timeout_s: float = 5.0
@@ -43,6 +47,16 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.broker == EMBEDDED
+
+    def secrets(self) -> list[str | None]:
+        """Every configured secret, for the log redactor (app.redact): never in a log line."""
+        return [
+            self.mqtt_service_password,
+            self.notify_webhook_secret,
+            url_password(self.broker),
+            url_password(self.db),
+            url_password(self.notify_webhook_url),
+        ]
 
     @property
     def broker_url(self) -> str:
