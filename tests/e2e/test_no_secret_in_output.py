@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from simulator.button import press
-from tests.conftest import DEMO_OFFICE, ROOT, fresh_postgres, free_port, require_mosquitto
+from tests.conftest import DEMO_OFFICE, ROOT, free_port, fresh_postgres, require_mosquitto
 
 BROKER_PW = f"brk-{uuid.uuid4().hex}"
 DB_PW = f"db:{uuid.uuid4().hex}"  # a colon, so it is URL-encoded in the URL
