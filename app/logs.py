@@ -26,7 +26,7 @@ def configure_logging(
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
 
-    def redacted(_: Any, __: str, line: str) -> str:
+    def redacted(_: Any, __: str, line: Any) -> Any:  # after the renderer: the rendered line
         return redactor(line)
 
     structlog.configure(
