@@ -93,6 +93,7 @@ def serve(
         port=settings.port,
         log_level="warning",
         log_config=None,  # uvicorn's lines go through our (redacting) handler too
+        ws_max_size=settings.ws_max_bytes,  # before hello too: a frame is never read whole
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
     )
 

@@ -32,7 +32,13 @@ class Settings(BaseSettings):
         description="the service's MQTT password when office files give only its hash",
     )
     max_payload_bytes: int = Field(4096, description="larger MQTT messages are rejected")
-    hello_timeout_s: float = 5.0
+    hello_timeout_s: float = Field(5.0, description="a handset websocket must say hello by then")
+    ws_max_bytes: int = Field(
+        64 * 1024, description="larger websocket frames are refused (close 1009), before hello too"
+    )
+    max_pre_hello: int = Field(
+        1000, description="handset websockets waiting for hello; more are refused (close 1013)"
+    )
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
     dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")
     notify_webhook_url: str | None = Field(
