@@ -29,7 +29,7 @@ from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
 from app.config.loader import load_office_file, office_files
 from app.redact import redact_url
-from app.service.broker_access import embedded_access
+from app.service.broker_access import embedded_access, feedback_url
 from app.service.clock import Clock, SystemClock
 from app.service.debriefs import Debriefs  # learning after alarms
 from app.service.dispatcher import Dispatcher
@@ -123,7 +123,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         # activation keeps them (OfficeDirectory re-applies them after a replace).
         pairing = Pairing(SqlAlchemyHandsetStore(engine), offices, clock.now)
         await pairing.load()
-        publisher = MqttPublisher(broker_url)
+        publisher = MqttPublisher(feedback_url(broker_url))  # an account of its own
         await publisher.start()
         stack.push_async_callback(publisher.stop)
         # Learning after alarms: debriefs exist before the dispatcher, whose closing hook
