@@ -27,6 +27,8 @@ from app.adapters.ws.hub import HandsetHub
 from app.api import alarms, console, coverage, errors, handset_ws, health, pages, rolecards
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
+from app.api.edge import EdgeChecks
+from app.api.security_headers import SecurityHeaders
 from app.config.loader import load_office_file, office_files
 from app.redact import redact_url
 from app.service.broker_access import embedded_access, feedback_url
@@ -63,7 +65,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             app.state.services = services
             yield
 
-    app = FastAPI(title="Rollekort", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: FastAPI loads their scripts from a CDN onto this origin (issue 12,
+    # hole 6); /openapi.json stays for any OpenAPI viewer.
+    app = FastAPI(
+        title="Rollekort", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.add_middleware(EdgeChecks)  # NUL and oversized bodies: 4xx before any route
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, refusals included
     errors.install(app)
     app.include_router(health.router)
     app.include_router(alarms.router)

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(
         None, repr=False, description="shared secret for the X-Rollekort-Signature HMAC"
     )
+    metrics_token: str | None = Field(
+        None,
+        repr=False,
+        description="bearer token /metrics requires; unset: /metrics answers loopback only",
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -59,6 +64,7 @@ class Settings(BaseSettings):
         return [
             self.mqtt_service_password,
             self.notify_webhook_secret,
+            self.metrics_token,
             url_password(self.broker),
             url_password(self.db),
             url_password(self.notify_webhook_url),
