@@ -80,31 +80,37 @@ def serve(
     from app.main import WS_PER_MESSAGE_DEFLATE, create_app
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
-    configure_logging(settings.log_level, settings.log_json)
+    redact = configure_logging(settings.log_level, settings.log_json, settings.secrets())
     from app.config.loader import office_files
 
     if not all([_check_office_file(path) for path in office_files(settings.config)]):
         raise typer.Exit(2)
     upgrade(settings.db)
-    _banner(settings)
+    typer.echo(redact(_banner(settings)))
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        log_config=None,  # uvicorn's lines go through our (redacting) handler too
+        ws_max_size=settings.ws_max_bytes,  # before hello too: a frame is never read whole
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
     )
 
 
-def _banner(settings: Settings) -> None:
+def _banner(settings: Settings) -> str:
+    """What to try first; URLs are shown without their passwords (issue 12, hole 3)."""
+    from app.redact import redact_url
+
     base = f"http://{settings.host}:{settings.port}"
+    broker, db_url = redact_url(settings.broker_url), redact_url(settings.db)
     lines = [
-        f"Rollekort on {base}  (broker {settings.broker_url}, db {settings.db})",
+        f"Rollekort on {base}  (broker {broker}, db {db_url})",
         f"  handset:   {base}/handset?token=demo-leader   (also demo-deputy, demo-guard)",
-        f"  press:     rollekort sim press desk-1 --broker {settings.broker_url}",
+        f"  press:     rollekort sim press desk-1 --broker {broker}",
         f"  alarms:    curl -H 'Authorization: Bearer demo-coordinator' {base}/api/v1/alarms",
     ]
-    typer.echo("\n".join(lines))
+    return "\n".join(lines)
 
 
 @rolecard.command("validate")
@@ -150,11 +156,12 @@ def sim_press(
     seq: Annotated[int | None, typer.Option(help="default: milliseconds now")] = None,
 ) -> None:
     """Publish a native trigger event, as a button would, and wait for the broker's PUBACK."""
+    from app.redact import redact_url
     from simulator.button import press
 
     url = _settings(broker=broker).broker_url
     sent = press(url, device_id, event=event.value, gesture=gesture.value, seq=seq)
-    typer.echo(f"{event.value} from {device_id} (seq {sent.seq}) published to {url}")
+    typer.echo(f"{event.value} from {device_id} (seq {sent.seq}) published to {redact_url(url)}")
 
 
 @mqtt_app.command("acl")

@@ -16,12 +16,15 @@ from app.adapters.ws import endpoint as handset_ws
 from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
+from app.api.edge import EdgeChecks
+from app.api.security_headers import SecurityHeaders
 from app.compose.broker import broker_check, open_broker, start_ingest
 from app.compose.dispatch import build_intake, start_dispatch
 from app.compose.handsets import build_handsets
 from app.compose.learning import build_debriefs, start_learning
 from app.compose.storage import open_storage
 from app.compose.supervision import start_supervision
+from app.redact import redact_url
 from app.service.clock import Clock, SystemClock
 from app.service.metrics import Metrics
 from app.services import Services
@@ -44,7 +47,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             app.state.services = services
             yield
 
-    app = FastAPI(title="Rollekort", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: FastAPI loads their scripts from a CDN onto this origin (issue 12,
+    # hole 6); /openapi.json stays for any OpenAPI viewer.
+    app = FastAPI(
+        title="Rollekort", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.add_middleware(EdgeChecks)  # NUL and oversized bodies: 4xx before any route
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, refusals included
     errors.install(app)
     app.include_router(health.router)
     app.include_router(alarms.router)
@@ -107,5 +116,5 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         )
         services.readiness.append(broker_check(ingest))
         offices = sorted(storage.offices.offices)
-        log.info("rollekort ready", broker=settings.broker_url, offices=offices)
+        log.info("rollekort ready", broker=redact_url(settings.broker_url), offices=offices)
         yield services

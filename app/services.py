@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from app.adapters.ws.hello_gate import HelloGate
 from app.adapters.ws.hub import HandsetHub
 from app.service.clock import Clock
 from app.service.dispatcher import Dispatcher
@@ -34,3 +35,4 @@ class Services:
     learning: Learning | None = None  # drills, debriefs, incidents, outreach, statistics
     supervision: Supervision | None = None  # device health and coverage
     pairing: Pairing | None = None  # paired handsets (app.service.pairing)
+    hello_gate: HelloGate = field(default_factory=HelloGate)  # sockets yet to say hello

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.redact import url_password
 from app.shipped import demo_office
 
 EMBEDDED = "embedded"
@@ -30,10 +31,18 @@ class Settings(BaseSettings):
         7 * 24 * 3600, description="how long the broker keeps presses for us"
     )
     mqtt_service_password: str | None = Field(
-        None, description="the service's MQTT password when office files give only its hash"
+        None,
+        repr=False,
+        description="the service's MQTT password when office files give only its hash",
     )
     max_payload_bytes: int = Field(4096, description="larger MQTT messages are rejected")
-    hello_timeout_s: float = 5.0
+    hello_timeout_s: float = Field(5.0, description="a handset websocket must say hello by then")
+    ws_max_bytes: int = Field(
+        64 * 1024, description="larger websocket frames are refused (close 1009), before hello too"
+    )
+    max_pre_hello: int = Field(
+        1000, description="handset websockets waiting for hello; more are refused (close 1013)"
+    )
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
     dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")
     notify_webhook_url: str | None = Field(
@@ -42,12 +51,28 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(
         None, repr=False, description="shared secret for the X-Rollekort-Signature HMAC"
     )
+    metrics_token: str | None = Field(
+        None,
+        repr=False,
+        description="bearer token /metrics requires; unset: /metrics answers loopback only",
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
     @property
     def embedded(self) -> bool:
         return self.broker == EMBEDDED
+
+    def secrets(self) -> list[str | None]:
+        """Every configured secret, for the log redactor (app.redact): never in a log line."""
+        return [
+            self.mqtt_service_password,
+            self.notify_webhook_secret,
+            self.metrics_token,
+            url_password(self.broker),
+            url_password(self.db),
+            url_password(self.notify_webhook_url),
+        ]
 
     @property
     def broker_url(self) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+
+log = structlog.get_logger(__name__)
 
 
 class ApiError(Exception):
@@ -27,3 +31,11 @@ def install(app: FastAPI) -> None:
             status_code=exc.status,
             headers=headers,
         )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database cannot store (out of range, not text) that the edge checks
+        missed: the caller's input, so a 422 and one log line, not a 500 and a traceback."""
+        log.warning("request refused by the database", path=request.url.path, error=exc.orig)
+        message = "a value is out of range or cannot be stored"
+        return JSONResponse({"error": {"code": "bad_value", "message": message}}, status_code=422)

@@ -1,8 +1,16 @@
-"""Liveness, readiness (broker and database reachable) and Prometheus metrics."""
+"""Liveness, readiness (broker and database reachable) and Prometheus metrics.
+
+`/metrics` tells when an office has nobody present (`rollekort_coverage_degraded`), which is
+the moment to walk in: it answers only a scraper with `ROLLEKORT_METRICS_TOKEN` as a bearer
+token, or, without a token configured, only loopback clients (issue 12, hole 6).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import hmac
+import ipaddress
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -48,11 +56,24 @@ async def readyz(services: ServicesDep) -> Response:
     return JSONResponse(body.model_dump(), status_code=200 if not problems else 503)
 
 
-@router.get("/metrics", response_class=Response)
-async def metrics(services: ServicesDep) -> Response:
+@router.get("/metrics", response_class=Response, responses={403: {"description": "no"}})
+async def metrics(services: ServicesDep, request: Request) -> Response:
+    if not _may_scrape(request, services.settings.metrics_token):
+        return Response("metrics need the metrics token\n", status_code=403)
     services.metrics.journal_backlog.set(services.dispatcher.journal_backlog)
     problems = await _problems(services)
     for component in COMPONENTS:
         down = any(p.startswith(f"{component}:") for p in problems)
         services.metrics.component_up.labels(component).set(0 if down else 1)
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _may_scrape(request: Request, token: str | None) -> bool:
+    if token:
+        given = request.headers.get("authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

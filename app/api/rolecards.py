@@ -10,12 +10,14 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import structlog
 from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel
 
 from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.errors import ApiError
 from app.config.loader import Problem
+from app.config.yamlpos import nesting_problem
 from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.briefing import people_per_alarm
 from app.core.office import Office
@@ -29,11 +31,12 @@ from app.service.versions import (
 )
 from app.services import Services
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["rolecards"])
 
 MAX_BODY = 256 * 1024
 OfficeId = Annotated[str, Path(max_length=128)]
-Number = Annotated[int, Path(ge=1)]
+Number = Annotated[int, Path(ge=1, le=2**31 - 1)]  # a database integer: 20 digits is a 422
 _TEXT = {"schema": {"type": "string"}}
 _JSON = {"schema": {"type": "object", "properties": {"content": {"type": "string"}}}}
 FILE_BODY: dict[str, Any] = {
@@ -265,6 +268,10 @@ async def _content(request: Request) -> str:
         raise ApiError(422, "not_text", "the body is not UTF-8 text (or JSON)") from None
     if "\x00" in text:
         raise ApiError(422, "not_text", "the body is binary, not text: send the YAML file")
+    too_deep = nesting_problem(text, "<upload>")
+    if too_deep is not None:  # refused before it is parsed, stored or logged at length
+        log.warning("office file refused", reason="too deeply nested")
+        raise ApiError(422, "too_nested", str(too_deep))
     return text
 
 

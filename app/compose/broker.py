@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app.adapters.mqtt.embedded import EmbeddedBroker
 from app.adapters.mqtt.ingest import MqttIngest
 from app.adapters.mqtt.publisher import MqttPublisher
-from app.service.broker_access import embedded_access
+from app.service.broker_access import embedded_access, feedback_url
 from app.service.intake import Intake
 from app.settings import Settings
 
@@ -37,7 +37,7 @@ async def open_broker(
         await broker.start()
         stack.push_async_callback(broker.stop)
         url = access.url if access else url
-    publisher = MqttPublisher(url)
+    publisher = MqttPublisher(feedback_url(url))  # an account of its own
     await publisher.start()
     stack.push_async_callback(publisher.stop)
     return Broker(url, publisher)

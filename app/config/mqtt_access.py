@@ -6,6 +6,12 @@ feedback and command topics); only the service reads every device topic and writ
 The same rights become a Mosquitto password file and ACL (`rollekort mqtt acl`) and the
 embedded broker's checks, so both brokers enforce one rule.
 
+An account is also a client id: both brokers replace the client id a client connects with by
+its username (Mosquitto's `use_username_as_clientid`), so one device's login can never take
+over, or wipe the persistent session of, the service or another device (issue 12, hole 1).
+So each connection needs an account of its own: the service's feedback publisher signs in as
+`<service>-feedback` (same password, generated here), devices one account per connection.
+
 Pure apart from `os.urandom` for a new salt: no files, no network.
 """
 
@@ -23,6 +29,8 @@ from devices import topics
 from devices.catalogue import device_topics
 from devices.families.feedback import FeedbackCommand, command_topic
 
+FEEDBACK_SUFFIX = "-feedback"
+"""The service's second connection (app.adapters.mqtt.publisher) signs in as its account + this."""
 ITERATIONS = 101
 """mosquitto_passwd's default for `$7$` (PBKDF2-SHA512) hashes."""
 SALT_BYTES = 12
@@ -121,14 +129,20 @@ def device_rights(device: DeviceSpec) -> tuple[list[str], list[str]]:
     return publish, read
 
 
+def feedback_username(service_username: str) -> str:
+    """The account the service's feedback publisher signs in with (the service's password)."""
+    return f"{service_username}{FEEDBACK_SUFFIX}"
+
+
 def configured(files: Iterable[OfficeFile]) -> bool:
     """Whether any office has an `mqtt:` section (otherwise the broker stays as it was)."""
     return any(f.mqtt is not None for f in files)
 
 
 def access_of(files: Sequence[OfficeFile], salt: bytes | None = None) -> list[MqttUser]:
-    """Every account of the offices, the service's first; empty when none has `mqtt:`. Demo
-    plaintext passwords are hashed here. ValueError when offices disagree on the service
+    """Every account of the offices, the service's first (its ingest, which reads every device
+    topic, then its feedback publisher, which writes feedback); empty when none has `mqtt:`.
+    Demo plaintext passwords are hashed here. ValueError when offices disagree on the service
     account or give one username twice."""
     specs = [f.mqtt for f in files if f.mqtt is not None]
     if not specs:
@@ -136,6 +150,7 @@ def access_of(files: Sequence[OfficeFile], salt: bytes | None = None) -> list[Mq
     if len({m.service.username for m in specs}) != 1:
         raise ValueError("every office's mqtt.service must name the same service account")
     service_name = specs[0].service.username
+    feedback_name = feedback_username(service_name)
     service_hash = _hash_of(specs[0].service, salt)
     service_read = set(topics.INGEST_FILTERS)
     service_write = {topics.FEEDBACK_FILTER}
@@ -148,7 +163,7 @@ def access_of(files: Sequence[OfficeFile], salt: bytes | None = None) -> list[Mq
                 service_read.update(publish)
                 service_write.update(read)
         for client in f.mqtt.clients if f.mqtt else []:
-            if client.username in clients or client.username == service_name:
+            if client.username in clients or client.username in (service_name, feedback_name):
                 raise ValueError(f"MQTT username {client.username!r} is given twice")
             write, read = [], []
             for device_id in client.devices:
@@ -159,10 +174,9 @@ def access_of(files: Sequence[OfficeFile], salt: bytes | None = None) -> list[Mq
             clients[client.username] = MqttUser(
                 client.username, _hash_of(client, salt), _unique(write), _unique(read)
             )
-    service = MqttUser(
-        service_name, service_hash, tuple(sorted(service_write)), tuple(sorted(service_read))
-    )
-    return [service, *clients.values()]
+    service = MqttUser(service_name, service_hash, (), tuple(sorted(service_read)))
+    feedback = MqttUser(feedback_name, service_hash, tuple(sorted(service_write)), ())
+    return [service, feedback, *clients.values()]
 
 
 def _hash_of(user: MqttUserSpec, salt: bytes | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import yaml
 from yaml.composer import Composer
@@ -136,6 +137,7 @@ class Tree:
 
     def parse(self, text: str) -> object:
         try:
+            self.check_nesting(text)
             root = _NodeLoader(text).get_single_node()
         except yaml.YAMLError as exc:
             raise OfficeFileError([_yaml_problem(exc, self.source)]) from None
@@ -148,6 +150,23 @@ class Tree:
         if self.problems:
             raise OfficeFileError(self.problems)
         return data
+
+    def check_nesting(self, text: str) -> None:
+        """Bound the nesting before composing: PyYAML's composer recurses once per level, so a
+        50,000-deep list would end in a RecursionError (a 500, thousands of log lines); its
+        parser does not, so the events are counted first (issue 12, hole 6)."""
+        depth = 0
+        events = _NodeLoader(text)
+        while events.check_event():
+            event = events.get_event()  # type: ignore[no-untyped-call]  # PyYAML's stubs
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    message = f"too deeply nested: {_LIMITS}"
+                    mark = cast(Mark | None, event.start_mark)
+                    raise OfficeFileError([self.problem_at(mark, Severity.ERROR, (), message)])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
 
 
 START = f"an office file starts with `format: {FORMAT}`"
@@ -163,3 +182,16 @@ def _yaml_problem(exc: yaml.YAMLError, source: str) -> Problem:
     if "\\t" in message:
         message += "; indent with spaces, not tabs"
     return Problem(Severity.ERROR, "", mark.line + 1, mark.column + 1, message, source)
+
+
+def nesting_problem(text: str, source: str = "<office>") -> Problem | None:
+    """The problem when `text` nests deeper than an office file can (checked without
+    composing, so without recursion); None otherwise, syntax errors included (parsing reports
+    those)."""
+    try:
+        Tree(source).check_nesting(text)
+    except OfficeFileError as err:
+        return err.problems[0]
+    except yaml.YAMLError:
+        return None
+    return None

@@ -1,16 +1,17 @@
 """Who may publish what, on the embedded broker too: when an office file has an `mqtt:` section,
 the in-process broker checks every login and topic against the same accounts that
-`rollekort mqtt acl` writes for Mosquitto, and the service signs in with its own account."""
+`rollekort mqtt acl` writes for Mosquitto, and the service signs in with its own account (its
+feedback publisher with `<account>-feedback`: a connection's client id is its username)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import yaml
 
-from app.config.mqtt_access import MqttUser, access_of, configured
+from app.config.mqtt_access import MqttUser, access_of, configured, feedback_username
 from app.config.schema import OfficeFile
 from app.settings import Settings
 
@@ -42,3 +43,16 @@ def embedded_access(texts: Sequence[str], settings: Settings) -> EmbeddedAccess 
     host, port = settings.embedded_broker_host, settings.embedded_broker_port
     url = f"mqtt://{quote(service.username, safe='')}:{quote(password, safe='')}@{host}:{port}"
     return EmbeddedAccess(tuple(access_of(models)), url)
+
+
+def feedback_url(broker_url: str) -> str:
+    """The URL the feedback publisher connects with: the service's, signed in as the
+    `<account>-feedback` account (same password) when the URL names an account. Brokers with
+    accounts replace a client id by the username, so the service's two connections need two."""
+    parts = urlsplit(broker_url)
+    if parts.username is None:
+        return broker_url
+    _, _, host = parts.netloc.rpartition("@")
+    user = quote(feedback_username(unquote(parts.username)), safe="")
+    password = f":{parts.password}" if parts.password is not None else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{password}@{host}"))

@@ -53,11 +53,11 @@ class OfficeDirectory:
         # Paired handsets (app.service.pairing): office id -> handset id -> (person, token digest).
         # Kept apart from the loaded files and applied after each, so they survive `replace`.
         self._paired: dict[str, dict[str, tuple[str, str]]] = {}
-        for item in loaded:
-            self._add(item)
+        items = {item.office.id: item for item in loaded}
+        for item, office in _mutual(items):
+            self._add(item, office)
 
-    def _add(self, item: LoadedOfficeLike) -> None:
-        office = item.office
+    def _add(self, item: LoadedOfficeLike, office: Office) -> None:
         self._loaded[office.id] = item
         self._versions[(office.id, office.rolecard.version)] = office
         self._offices[office.id] = office
@@ -94,8 +94,13 @@ class OfficeDirectory:
         items = {**self._loaded, loaded.office.id: loaded}
         self._loaded, self._offices, self._by_device = {}, {}, {}
         self._handsets, self._api = {}, {}
-        for item in items.values():
-            self._add(item)
+        for item, office in _mutual(items):
+            self._add(item, office)
+
+    def shares_with(self, office_id: str) -> frozenset[str]:
+        """The offices `office_id`'s file shares its alarms with, agreed to or not."""
+        item = self._loaded.get(office_id)
+        return frozenset(s.office_id for s in item.office.facts.sharing) if item else frozenset()
 
     # -- paired handsets ------------------------------------------------------------------
 
@@ -176,6 +181,29 @@ class OfficeDirectory:
 
     def principal_for_digest(self, digest: str) -> Principal | None:
         return self._api.get(digest)
+
+
+def _mutual(items: Mapping[str, LoadedOfficeLike]) -> list[tuple[LoadedOfficeLike, Office]]:
+    """Each office with only the sharing the other office agrees to: its own file shares with
+    this one too. Why: one office's coordinator must not be able to send its alarms (and
+    offers of its roles) to another office's staff by editing only its own file (issue 12,
+    hole 6). Each share without agreement is logged and has no effect."""
+    towards = {oid: {s.office_id for s in i.office.facts.sharing} for oid, i in items.items()}
+    out: list[tuple[LoadedOfficeLike, Office]] = []
+    for office_id, item in items.items():
+        office = item.office
+        agreed = tuple(s for s in office.facts.sharing if office_id in towards.get(s.office_id, ()))
+        for share in office.facts.sharing:
+            if share not in agreed:
+                log.warning(
+                    "sharing has no effect until the other office shares back",
+                    office_id=office_id,
+                    towards=share.office_id,
+                )
+        if agreed != office.facts.sharing:
+            office = replace(office, facts=replace(office.facts, sharing=agreed))
+        out.append((item, office))
+    return out
 
 
 def _lookup(table: Mapping[str, _T], token: str) -> _T | None:

@@ -115,6 +115,13 @@ def _foreign(
         if owner_id is not None and owner_id != office_id:
             message = f"this token signs in to a handset of office {owner_id!r}: give a new one"
             yield problem(("handsets", handset_index[handset_id]), message)
+    for i, share in enumerate(office.facts.sharing):  # sharing is mutual (OfficeDirectory)
+        if office_id not in offices.shares_with(share.office_id):
+            message = (
+                f"office {share.office_id!r} does not share with {office_id!r}: this has no "
+                "effect until its file shares back (sharing must be mutual)"
+            )
+            yield tree.problem(Severity.WARNING, ("sharing", i), message)
     ours = set() if current is None else {t.token_sha256 for t in current.api_tokens}
     for i, token in enumerate(loaded.api_tokens):  # the validator keeps them to this office
         if token.token_sha256 not in ours and offices.principal_for_digest(token.token_sha256):

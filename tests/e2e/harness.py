@@ -76,6 +76,7 @@ async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Run
         port=settings.port,
         log_level="warning",
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+        ws_max_size=settings.ws_max_bytes,  # as `rollekort serve`
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from simulator.button import press
@@ -27,10 +28,13 @@ def neighbour(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def building(tmp: Path) -> Path:
+def building(tmp: Path, mutual: bool = True) -> Path:
+    """NAV and BV in one building; sharing is mutual, so each office's file shares with the
+    other (with `mutual=False` only NAV's does, which must have no effect)."""
     nav = yaml.safe_load(DEMO_OFFICE.read_text())
     bv = neighbour(nav)
     nav["sharing"] = [{"office": "bv", "policy": "notify"}]
+    bv["sharing"] = [{"office": "demo", "policy": "notify"}] if mutual else []
     folder = tmp / "building"
     folder.mkdir()
     (folder / "nav.yaml").write_text(yaml.safe_dump(nav, allow_unicode=True, sort_keys=False))
@@ -61,9 +65,38 @@ async def test_a_shared_alarm_reaches_the_neighbour_labelled_with_its_owner(
 
         await asyncio.to_thread(press, running.broker_url, "bv-desk-1")
         own = await bv_leader.expect("alarm", offer__role_id="leader")
-        assert own["office_id"] == "bv"
+        assert own["office_id"] == "bv"  # and BV shares back: NAV sees it as BV's
+        back = await nav_leader.expect("alarm_notice", alarm_id=own["alarm_id"])
+        assert back["shared"] is True and back["office_id"] == "bv"
+
+
+async def test_sharing_without_the_other_office_agreeing_has_no_effect(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    settings = settings_for("embedded", sqlite_url, config=building(tmp_path, mutual=False))
+    async with (
+        service(settings) as running,
+        Handset.connect(running, "demo-leader") as nav_leader,
+        Handset.connect(running, "demo-bv-leader") as bv_leader,
+    ):
+        await nav_leader.expect("welcome")
+        await bv_leader.expect("welcome")
+        await asyncio.to_thread(press, running.broker_url, "desk-1")
+        offer = await nav_leader.expect("alarm", offer__role_id="leader")
+        await nav_leader.send(type="accept", alarm_id=offer["alarm_id"], role_id="leader")
+        await nav_leader.expect("alarm_update", alarm_id=offer["alarm_id"])
         await asyncio.sleep(0.5)
-        assert not [f for f in nav_leader.inbox if f.get("alarm_id") == own["alarm_id"]]
+        assert not [f for f in bv_leader.inbox if f.get("alarm_id") == offer["alarm_id"]]
+        # the upload check says why, as a warning at the `sharing` entry
+        async with httpx.AsyncClient(base_url=running.base) as http:
+            nav_file = (Path(settings.config) / "nav.yaml").read_text()
+            checked = await http.post(
+                "/api/v1/offices/demo/rolecards/validate",
+                content=nav_file,
+                headers={"Authorization": "Bearer demo-coordinator"},
+            )
+        [warning] = [p for p in checked.json()["problems"] if p["path"].startswith("sharing")]
+        assert warning["severity"] == "warning" and "mutual" in warning["message"]
 
 
 async def test_an_offer_role_share_lets_the_neighbour_take_a_role_in_our_alarm(

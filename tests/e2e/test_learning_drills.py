@@ -21,7 +21,7 @@ PERSON_KEYS = {"person_id", "person_ids", "holder", "holder_id", "persons", "peo
 
 
 def building(tmp: Path) -> Path:
-    """The demo office sharing its alarms with a child-welfare office in the same building."""
+    """The demo office and a child-welfare office in the same building sharing their alarms."""
     nav = yaml.safe_load(DEMO_OFFICE.read_text())
     bv = yaml.safe_load(yaml.safe_dump(nav))
     bv["office"].update(id="bv", name="Barnevernet")
@@ -31,6 +31,7 @@ def building(tmp: Path) -> Path:
         handset["token"] = handset["token"].replace("demo-", "demo-bv-")
     bv["api_tokens"] = [{"token": "demo-bv-coordinator", "role": "coordinator", "offices": ["bv"]}]
     nav["sharing"] = [{"office": "bv", "policy": "notify"}]
+    bv["sharing"] = [{"office": "demo", "policy": "notify"}]  # sharing is mutual
     folder = tmp / "building"
     folder.mkdir()
     (folder / "nav.yaml").write_text(yaml.safe_dump(nav, allow_unicode=True, sort_keys=False))

@@ -148,8 +148,10 @@ def test_acl_command_writes_mosquitto_files(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     hashes = dict(line.split(":", 1) for line in (out / "passwords").read_text().splitlines())
-    assert set(hashes) == set(PASSWORDS)
-    assert all(check_password(PASSWORDS[u], h) for u, h in hashes.items())
+    # the service's feedback publisher signs in as svc-feedback, with the service's password
+    assert set(hashes) == {*PASSWORDS, "svc-feedback"}
+    passwords = {**PASSWORDS, "svc-feedback": PASSWORDS["svc"]}
+    assert all(check_password(passwords[u], h) for u, h in hashes.items())
     acl = (out / "acl").read_text()
     assert "user dev-a\ntopic write rollekort/v1/trigger/desk-1\n" in acl
     assert "topic read rollekort/v1/trigger/+" in acl

@@ -64,7 +64,8 @@ def test_mosquitto_hash_is_read_and_ours_has_its_form() -> None:
 
 
 def test_rights_per_account() -> None:
-    svc, desk, z2m = access_of([OfficeFile.model_validate(office(ACCOUNTS, extra_devices=[Z2M]))])
+    accounts = access_of([OfficeFile.model_validate(office(ACCOUNTS, extra_devices=[Z2M]))])
+    svc, feedback, desk, z2m = accounts
     assert desk.write == ("rollekort/v1/trigger/desk-1", "rollekort/v1/status/desk-1")
     assert desk.read == ("rollekort/v1/feedback/desk-1",)
     assert "zigbee2mqtt/Resepsjon SOS/action" in z2m.write
@@ -72,11 +73,16 @@ def test_rights_per_account() -> None:
     assert svc.may_subscribe("rollekort/v1/trigger/+") and svc.may_receive(
         "zigbee2mqtt/Resepsjon SOS"
     )
-    assert svc.may_publish("rollekort/v1/feedback/worn-1")
-    assert svc.may_publish("zigbee2mqtt/Resepsjon SOS/set")
+    # the service's second connection (feedback) has an account, and so a client id, of its own
+    assert feedback.username == f"{svc.username}-feedback"
+    assert feedback.password_hash == svc.password_hash
+    assert feedback.may_publish("rollekort/v1/feedback/worn-1")
+    assert feedback.may_publish("zigbee2mqtt/Resepsjon SOS/set")
+    assert not feedback.may_subscribe("rollekort/v1/trigger/+")
+    assert not svc.may_publish("rollekort/v1/feedback/worn-1")
     assert not desk.may_publish("rollekort/v1/trigger/worn-1")
     assert not desk.may_subscribe("rollekort/v1/feedback/+")
-    assert "user z2m-host\n" in acl_file([svc, desk, z2m])
+    assert "user z2m-host\n" in acl_file(accounts)
 
 
 def test_matching() -> None:
@@ -127,3 +133,16 @@ def test_feedback_only_where_a_family_command_exists() -> None:
         "esphome devices take no feedback" in m
         for m in messages(office(ACCOUNTS, extra_devices=[esp]))
     )
+
+
+def test_the_feedback_account_name_is_reserved_and_shared_device_accounts_are_warned() -> None:
+    def client(name: str, *devices: str) -> dict[str, Any]:
+        return {"username": name, "password": "c", "devices": list(devices)}
+
+    taken = {**ACCOUNTS, "clients": [client("svc-feedback", "desk-1")]}
+    assert any("reserved" in m for m in messages(office(taken)))
+    shared = {**ACCOUNTS, "clients": [client("both", "desk-1", "worn-1")]}
+    loaded = load_office_text(yaml.safe_dump(office(shared)))
+    assert any("desk-1, worn-1 each connect" in str(w) for w in loaded.warnings)
+    bridged = load_office_text(yaml.safe_dump(office(ACCOUNTS, extra_devices=[Z2M])))
+    assert not any("each connect" in str(w) for w in bridged.warnings)

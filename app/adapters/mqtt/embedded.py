@@ -16,7 +16,9 @@ tests/integration/test_mqtt_ingest.py against the unmodified broker):
 With `access` (the offices' `mqtt:` accounts, `app.config.mqtt_access`), `AccessAuthPlugin`
 checks each client's username and password and `AccessTopicPlugin` its topics, with the rules
 the generated Mosquitto ACL gives: a device publishes only its own topics, only the service reads
-them. Without it, loopback clients are admitted as before.
+them; and a client's id is its username (`use_username_as_clientid` in Mosquitto). Without it,
+loopback clients are admitted as before. Either way no session is deleted or taken over before
+the login is checked (amqtt does both first).
 
 amqtt keeps everything in memory: sessions and queued messages end with the process.
 """
@@ -33,15 +35,26 @@ from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action, BrokerConfig, ListenerConfig, ListenerType
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import OUTGOING, Session
+from amqtt.utils import gen_client_id
 
 from app.config.mqtt_access import MqttUser, check_password
 
 log = logging.getLogger(__name__)
 
 TESTED_AMQTT = "0.12.1"
+_RENEWED_ON_CONNECT = (
+    "will_flag",
+    "will_message",
+    "will_topic",
+    "will_qos",
+    "keep_alive",
+    "username",
+    "password",
+)
 PUBACK_WAIT_S = 5.0
 """How long one send waits for its PUBACK; the message stays in flight after that, until acked."""
 
@@ -149,13 +162,59 @@ class _RedeliveringHandler(BrokerProtocolHandler):  # type: ignore[misc]  # amqt
 
 
 class _Broker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
+    """amqtt's broker with the fixes above, and no session touched before the login is checked:
+    amqtt 0.12.1 deletes a clean-session client's old session, and takes over a connected one,
+    before (or regardless of) authentication. With `tie_client_ids` (accounts configured), a
+    client's id becomes its username, as Mosquitto's `use_username_as_clientid` does, so no
+    account can take over the service's or another device's session (issue 12, hole 1)."""
+
+    def __init__(self, config: BrokerConfig, *, tie_client_ids: bool = False) -> None:
+        super().__init__(config)
+        self._tie_client_ids = tie_client_ids
+
     async def _initialize_client_session(
         self, reader: Any, writer: Any, remote_address: str, remote_port: int
     ) -> tuple[Any, Session]:
-        _, session = await super()._initialize_client_session(
-            reader, writer, remote_address, remote_port
-        )
-        return _RedeliveringHandler(self.plugins_manager, loop=self._loop), session
+        try:
+            _, session = await BrokerProtocolHandler.init_from_connect(
+                reader, writer, self.plugins_manager
+            )
+        except MQTTError:
+            await writer.close()
+            raise
+        except NoDataError as exc:
+            raise AMQTTError(exc) from exc
+        handler = _RedeliveringHandler(self.plugins_manager, loop=self._loop)
+        if not await self._authenticate(session, None):
+            handler.attach(session, reader, writer)
+            session.parent = 0
+            await handler.mqtt_connack_authorize(False)
+            await writer.close()
+            raise AMQTTError(f"login refused from {remote_address}")
+        if self._tie_client_ids:
+            session.client_id = session.username
+        return handler, await self._attach_session(session)
+
+    async def _attach_session(self, session: Session) -> Session:
+        """What amqtt 0.12.1 does after reading CONNECT: a clean start deletes the old session,
+        otherwise the stored one (if any) continues with the new connection's settings."""
+        if session.clean_session:
+            if session.client_id:
+                await self._delete_session(session.client_id)
+            else:
+                session.client_id = gen_client_id()
+            session.parent = 0
+        elif session.client_id in self._sessions:
+            stored, _ = self._sessions[session.client_id]
+            for name in _RENEWED_ON_CONNECT:
+                setattr(stored, name, getattr(session, name))
+            session, session.parent = stored, 1
+        else:
+            session.parent = 0
+        delay = self.config.get("timeout-disconnect-delay", 0)
+        if session.keep_alive > 0 and isinstance(delay, int):
+            session.keep_alive += delay
+        return session
 
     async def _publish_session_retained_messages(self, session: Session) -> None:
         """Deliver what was queued while the client was away, as ordinary (not retained) sends."""
@@ -223,6 +282,7 @@ class EmbeddedBroker:
             allow_remote=allow_remote,
             access=access,
         )
+        self._tie_client_ids = bool(access)  # accounts: a client id is its username
         self._broker: Broker | None = None
 
     @property
@@ -234,7 +294,7 @@ class EmbeddedBroker:
         quiet_amqtt_logs()
         if version("amqtt") != TESTED_AMQTT:
             log.warning("amqtt fixes were written for %s; rerun the MQTT tests", TESTED_AMQTT)
-        broker = _Broker(self._config)
+        broker = _Broker(self._config, tie_client_ids=self._tie_client_ids)
         await broker.start()
         self._broker = broker
         log.info("embedded MQTT broker listening on %s", self.url)

@@ -28,13 +28,22 @@ router = APIRouter()
 UNAUTHORISED = 4401
 REPLACED = 4409
 ABSENT = 4408
+TRY_AGAIN_LATER = 1013
 
 
 @router.websocket("/ws/handset")
 async def handset_socket(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
-    await ws.accept()
-    found = await _hello(ws, services)
+    gate = services.hello_gate
+    if not gate.enter(services.settings.max_pre_hello):
+        await ws.accept()
+        await ws.close(TRY_AGAIN_LATER, "too many connections waiting for hello")
+        return
+    try:
+        await ws.accept()
+        found = await _hello(ws, services)
+    finally:
+        gate.leave()
     if found is None:
         return
     office, handset = found

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from app.config.rules.base import Finding, error, format_loc
-from app.config.schema import Loc, MqttUserSpec, OfficeFile
+from app.config.mqtt_access import feedback_username
+from app.config.rules.base import Finding, error, format_loc, warning
+from app.config.schema import DeviceSpec, Loc, MqttUserSpec, OfficeFile
 from devices.families.feedback import supports_feedback
 
+BRIDGED = frozenset({"zigbee2mqtt"})
+"""Families whose devices reach the broker through one bridge connection; the others connect
+each device themselves, so each needs an account (a connection's client id is its username)."""
 USERNAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 """Fits a Mosquitto password file (no `:`) and an ACL `user` line (no spaces)."""
 
@@ -25,7 +29,12 @@ def rule_mqtt_accounts(f: OfficeFile) -> Iterator[Finding]:
     """Each account: a usable username, exactly one of password/password_hash, plaintext only
     in demo files, and no username twice."""
     seen: dict[str, Loc] = {}
+    reserved = feedback_username(f.mqtt.service.username) if f.mqtt else None
     for loc, user in _users(f):
+        if loc[1] == "clients" and user.username == reserved:
+            yield error(
+                (*loc, "username"), "reserved: the service's feedback publisher signs in with it"
+            )
         if not USERNAME.fullmatch(user.username):
             yield error((*loc, "username"), "use 1 to 64 of A-Z a-z 0-9 _ . @ - (no spaces)")
         if user.username in seen:
@@ -54,6 +63,26 @@ def rule_mqtt_devices(f: OfficeFile) -> Iterator[Finding]:
             elif device_id in owner:
                 yield error(loc, f"device {device_id!r} is already {format_loc(owner[device_id])}")
             owner.setdefault(device_id, loc)
+        yield from _shared_account(f, i, client.devices)
+
+
+def _shared_account(f: OfficeFile, i: int, device_ids: list[str]) -> Iterator[Finding]:
+    """Brokers replace a client id by the username (no login can take over another's
+    session), so two devices connecting with one account would disconnect each other."""
+    by_id = {d.id: d for d in f.devices}
+    hosts = {_host(by_id[d]) for d in device_ids if d in by_id and by_id[d].family not in BRIDGED}
+    if len(hosts) > 1:
+        yield warning(
+            ("mqtt", "clients", i, "devices"),
+            f"{', '.join(sorted(hosts))} each connect to the broker: give each an account of its "
+            "own, or the second to sign in disconnects the first (client id = username)",
+        )
+
+
+def _host(device: DeviceSpec) -> str:
+    """The device that connects: a family address without its `#button` and `cmnd/` parts."""
+    address = device.address or device.id
+    return address.split("#", 1)[0].removeprefix("cmnd/")
 
 
 def rule_device_feedback(f: OfficeFile) -> Iterator[Finding]:
