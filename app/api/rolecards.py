@@ -19,8 +19,8 @@ from app.config.loader import Problem
 from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.briefing import people_per_alarm
 from app.core.office import Office
-from app.service.rolecard_checks import Checked
-from app.service.versions import (
+from app.service.rolecards.checks import Checked
+from app.service.rolecards.versions import (
     HasErrors,
     RoleCardVersions,
     VersionError,
