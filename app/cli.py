@@ -135,7 +135,7 @@ def db_purge(db_url: DbOpt = None) -> None:
     """Blank free text older than each office's retention period (365 days unless set)."""
     import asyncio
 
-    from app.adapters.db.learning import purge_database
+    from app.adapters.db.learning.store import purge_database
 
     settings = _settings(db=db_url)
     for office_id, n in asyncio.run(purge_database(settings.db)).items():

@@ -14,9 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app.adapters.ws import endpoint as handset_ws
 from app.api import alarms, console, coverage, errors, health, pages, rolecards
-from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
 from app.api.edge import EdgeChecks
+from app.api.learning import drills as learning_api  # learning after alarms
 from app.api.security_headers import SecurityHeaders
 from app.compose.broker import broker_check, open_broker, start_ingest
 from app.compose.dispatch import build_intake, start_dispatch

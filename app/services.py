@@ -9,14 +9,14 @@ from app.adapters.ws.hello_gate import HelloGate
 from app.adapters.ws.hub import HandsetHub
 from app.service.clock import Clock
 from app.service.dispatcher import Dispatcher
-from app.service.learning import Learning  # learning after alarms
+from app.service.learning.bundle import Learning  # learning after alarms
 from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.pairing import Pairing
 from app.service.ports import AlarmStore
 from app.service.presence import Presence
+from app.service.rolecards.versions import RoleCardVersions
 from app.service.supervision import Supervision
-from app.service.versions import RoleCardVersions
 from app.settings import Settings
 
 
@@ -31,7 +31,7 @@ class Services:
     dispatcher: Dispatcher
     metrics: Metrics
     readiness: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
-    versions: RoleCardVersions | None = None  # role-card versions (app.service.versions)
+    versions: RoleCardVersions | None = None  # role-card versions (app.service.rolecards.versions)
     learning: Learning | None = None  # drills, debriefs, incidents, outreach, statistics
     supervision: Supervision | None = None  # device health and coverage
     pairing: Pairing | None = None  # paired handsets (app.service.pairing)

@@ -21,8 +21,8 @@ from app.config.yamlpos import nesting_problem
 from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.briefing import people_per_alarm
 from app.core.office import Office
-from app.service.rolecard_checks import Checked
-from app.service.versions import (
+from app.service.rolecards.checks import Checked
+from app.service.rolecards.versions import (
     HasErrors,
     RoleCardVersions,
     VersionError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.adapters.db.handsets import SqlAlchemyHandsetStore
+from app.adapters.db.pairing import SqlAlchemyHandsetStore
 from app.adapters.ws.hub import HandsetHub
 from app.compose.storage import Storage
 from app.service.clock import Clock

@@ -7,10 +7,10 @@ import contextlib
 
 from app.compose.storage import Storage
 from app.service.clock import Clock
-from app.service.debriefs import Debriefs
 from app.service.dispatcher import Dispatcher
-from app.service.learning import Learning
-from app.service.outreach import dispatcher_raiser
+from app.service.learning.bundle import Learning
+from app.service.learning.debriefs import Debriefs
+from app.service.learning.outreach import dispatcher_raiser
 
 
 def build_debriefs(storage: Storage, clock: Clock) -> Debriefs:

@@ -11,13 +11,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.engine import make_engine
-from app.adapters.db.learning import SqlAlchemyLearningStore
+from app.adapters.db.learning.store import SqlAlchemyLearningStore
+from app.adapters.db.rolecards import SqlAlchemyVersionStore
 from app.adapters.db.store import SqlAlchemyAlarmStore
-from app.adapters.db.versions import SqlAlchemyVersionStore
 from app.config.loader import load_office_file, office_files
 from app.service.clock import Clock
 from app.service.offices import OfficeDirectory
-from app.service.versions import RoleCardVersions, open_alarm_versions
+from app.service.rolecards.versions import RoleCardVersions, open_alarm_versions
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -54,7 +54,7 @@ class PairedRow:
 
 
 class HandsetStore(Protocol):
-    """Stored paired handsets (app.adapters.db.handsets; a fake in the tests)."""
+    """Stored paired handsets (app.adapters.db.pairing; a fake in the tests)."""
 
     async def create(self, row: PairedRow) -> None:
         """Store a new handset; HandsetTaken if its id or code digest is already stored."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from app.adapters.db import learning_rows as rows
+from app.adapters.db.learning import rows
 from app.adapters.db.tables import as_utc
 from app.core.alarm import AlarmStatus
 from app.core.learning.terms import SessionStatus
 from app.core.office import AlarmMode
-from app.service.learning_ports import (
+from app.service.learning.ports import (
     AftercareRow,
     DebriefRow,
     DrillRow,

@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.adapters.db.tables import as_utc
-from app.service.versions import ACTIVE, RETIRED, UPLOADED, UnknownVersion, VersionRow, VersionStore
+from app.service.rolecards.versions import (
+    ACTIVE,
+    RETIRED,
+    UPLOADED,
+    UnknownVersion,
+    VersionRow,
+    VersionStore,
+)
 
 
 class FakeVersionStore:

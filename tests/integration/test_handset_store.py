@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db import tables as t
 from app.adapters.db.engine import downgrade_async, make_engine, upgrade_async
-from app.adapters.db.handsets import SqlAlchemyHandsetStore
+from app.adapters.db.pairing import SqlAlchemyHandsetStore
 from app.service.offices import token_digest
 from app.service.pairing import (
     CODE_TTL,

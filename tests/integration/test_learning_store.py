@@ -20,7 +20,7 @@ from sqlalchemy import delete, inspect
 
 from app.adapters.db import tables as t
 from app.adapters.db.engine import downgrade_async, make_engine, upgrade, upgrade_async
-from app.adapters.db.learning import SqlAlchemyLearningStore
+from app.adapters.db.learning.store import SqlAlchemyLearningStore
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.core.learning.terms import (
     AlarmReason,
@@ -33,7 +33,7 @@ from app.core.learning.terms import (
     Support,
 )
 from app.core.office import AlarmMode
-from app.service.learning_ports import (
+from app.service.learning.ports import (
     AftercareRow,
     DebriefRow,
     DrillRow,

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.adapters.db import tables as t
 from app.adapters.db.engine import downgrade_async, make_engine, upgrade, upgrade_async
-from app.adapters.db.versions import SqlAlchemyVersionStore
-from app.service.versions import ACTIVE, RETIRED, UPLOADED, UnknownVersion
+from app.adapters.db.rolecards import SqlAlchemyVersionStore
+from app.service.rolecards.versions import ACTIVE, RETIRED, UPLOADED, UnknownVersion
 from tests.conftest import POSTGRES, reachable
 from tests.fakes.versions import FakeVersionStore
 

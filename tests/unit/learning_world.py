@@ -11,7 +11,7 @@ import yaml
 
 from app.config.loader import LoadedOffice, load_office_file
 from app.core import events as ev
-from app.service.learning import Learning
+from app.service.learning.bundle import Learning
 from app.service.offices import OfficeDirectory
 from tests.conftest import DEMO_OFFICE
 from tests.fakes.clock import ManualClock

@@ -10,10 +10,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from app.adapters.db.engine import make_engine, upgrade
-from app.adapters.db.learning import SqlAlchemyLearningStore
+from app.adapters.db.learning.store import SqlAlchemyLearningStore
 from app.cli import cli
 from app.core.learning.terms import IncidentKind
-from app.service.learning_ports import IncidentRow
+from app.service.learning.ports import IncidentRow
 
 runner = CliRunner()
 

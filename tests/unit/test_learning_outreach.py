@@ -12,9 +12,9 @@ from app.compose.dispatch import dispatcher_for
 from app.core import events as ev
 from app.core.learning.outreach import Checklist
 from app.core.learning.terms import SessionStatus
-from app.service.learning_ports import Conflict, Invalid
+from app.service.learning.outreach import Outreach, dispatcher_raiser
+from app.service.learning.ports import Conflict, Invalid
 from app.service.metrics import Metrics
-from app.service.outreach import Outreach, dispatcher_raiser
 from app.service.presence import Presence
 from tests.fakes.handsets import RecordingFeedback, RecordingNotifier
 from tests.unit.learning_world import MIN, T0, World

@@ -18,8 +18,8 @@ from app.core.learning.terms import (
     Support,
 )
 from app.core.office import AlarmMode
-from app.service.learning import Learning
-from app.service.learning_ports import Conflict, DebriefRow, IncidentRow, Invalid, Reference
+from app.service.learning.bundle import Learning
+from app.service.learning.ports import Conflict, DebriefRow, IncidentRow, Invalid, Reference
 from tests.unit.learning_timelines import timeline
 from tests.unit.learning_world import MIN, T0, World
 

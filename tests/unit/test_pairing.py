@@ -28,7 +28,7 @@ from app.service.pairing import (
     UnknownPerson,
     normalise_code,
 )
-from app.service.versions import RoleCardVersions
+from app.service.rolecards.versions import RoleCardVersions
 from tests.conftest import DEMO_OFFICE
 from tests.fakes.versions import FakeVersionStore
 

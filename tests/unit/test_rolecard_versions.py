@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from app.config.loader import Severity, load_office_text
 from app.service.offices import OfficeDirectory
-from app.service.versions import (
+from app.service.rolecards.versions import (
     ACTIVE,
     FROM_FILE,
     RETIRED,

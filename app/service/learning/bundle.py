@@ -13,15 +13,15 @@ from app.core.learning.outreach import is_overdue
 from app.core.learning.readiness import DEFAULT_CADENCE_MONTHS, drill_due
 from app.core.learning.terms import DebriefStatus
 from app.service.clock import Clock
-from app.service.debriefs import Debriefs
-from app.service.drills import Drills
-from app.service.incidents import Incidents
-from app.service.learning_ports import LearningStore
+from app.service.learning.debriefs import Debriefs
+from app.service.learning.drills import Drills
+from app.service.learning.incidents import Incidents
+from app.service.learning.outreach import Outreach, RaiseAlarm
+from app.service.learning.ports import LearningStore
+from app.service.learning.retention import Retention
+from app.service.learning.statistics import Statistics
 from app.service.offices import OfficeDirectory
-from app.service.outreach import Outreach, RaiseAlarm
 from app.service.ports import AlarmStore
-from app.service.retention import Retention
-from app.service.statistics import Statistics
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from app.config.loader import LoadedOffice, OfficeFileError, Problem, Severity, 
 from app.core.office import Office
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore
-from app.service.rolecard_checks import Checked, check_upload
+from app.service.rolecards.checks import Checked, check_upload
 
 log = structlog.get_logger(__name__)
 
@@ -51,7 +51,7 @@ class VersionRow:
 
 
 class VersionStore(Protocol):
-    """Stored role-card versions and acknowledgements (app.adapters.db.versions; a fake)."""
+    """Stored role-card versions and acknowledgements (app.adapters.db.rolecards; a fake)."""
 
     async def add(
         self,

@@ -17,7 +17,7 @@ import structlog
 
 from app.core.learning.readiness import DEFAULT_FREE_TEXT_DAYS, retention_cutoff
 from app.service.clock import Clock
-from app.service.learning_ports import LearningStore, PurgeCounts
+from app.service.learning.ports import LearningStore, PurgeCounts
 from app.service.ports import AlarmStore
 
 log = structlog.get_logger(__name__)

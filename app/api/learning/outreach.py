@@ -9,13 +9,13 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from app.api.auth import CallerDep, ServicesDep
 from app.api.errors import ApiError, not_found
-from app.api.learning_auth import (
+from app.api.learning.auth import (
     ItemId,
     OfficeId,
     answered,
     for_office,
 )
-from app.api.learning_models import FREE_TEXT_NOTICE
+from app.api.learning.models import FREE_TEXT_NOTICE
 from app.core.access import READERS, STAFF_AND_WRITERS, Principal, Role
 from app.core.learning.outreach import (
     DEFAULT_GRACE_S,
@@ -25,8 +25,8 @@ from app.core.learning.outreach import (
     checkout_due_at,
 )
 from app.core.learning.terms import AlarmReason, SessionStatus
-from app.service.learning import Learning
-from app.service.learning_ports import OutreachRow
+from app.service.learning.bundle import Learning
+from app.service.learning.ports import OutreachRow
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])
 

@@ -15,20 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db import tables as t
 from app.adapters.db.engine import make_engine, writer
-from app.adapters.db.learning_cases import CaseRecords
-from app.adapters.db.learning_records import DrillRecords
+from app.adapters.db.learning.cases import CaseRecords
+from app.adapters.db.learning.records import DrillRecords
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.core.learning.terms import SessionStatus
 from app.service.clock import SystemClock
-from app.service.learning_ports import LearningStore, PurgeCounts
+from app.service.learning.ports import LearningStore, PurgeCounts
+from app.service.learning.retention import Retention
 from app.service.ports import AlarmSummary
-from app.service.retention import Retention
 
 _WITH_ROWS = (t.drill, t.drill_cadence, t.office_settings, t.debrief, t.incident)
 
 
 class SqlAlchemyLearningStore(DrillRecords, CaseRecords):
-    """The LearningStore port (app.service.learning_ports); the engine is the alarm store's."""
+    """The LearningStore port (app.service.learning.ports); the engine is the alarm store's."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -17,14 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db import tables as t
 from app.adapters.db.engine import writer
-from app.service.versions import ACTIVE, RETIRED, UPLOADED, UnknownVersion, VersionRow, VersionStore
+from app.service.rolecards.versions import (
+    ACTIVE,
+    RETIRED,
+    UPLOADED,
+    UnknownVersion,
+    VersionRow,
+    VersionStore,
+)
 
 v = t.office_version.c
 a = t.rolecard_ack.c
 
 
 class SqlAlchemyVersionStore:
-    """The VersionStore port (app.service.versions) on the service's engine."""
+    """The VersionStore port (app.service.rolecards.versions) on the service's engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -14,7 +14,7 @@ from app.core.learning.figures import AlarmFigures, figures
 from app.core.learning.statistics import OfficeStatistics, office_statistics
 from app.core.office import Office, Role
 from app.service.clock import Clock
-from app.service.learning_ports import LearningStore
+from app.service.learning.ports import LearningStore
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary
 

@@ -22,7 +22,7 @@ from app.core.learning.terms import (
     SessionStatus,
     Support,
 )
-from app.service.learning_ports import (
+from app.service.learning.ports import (
     AftercareRow,
     DebriefRow,
     DrillRow,

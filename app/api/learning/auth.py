@@ -13,8 +13,8 @@ from fastapi import Path
 from app.api.auth import authorize
 from app.api.errors import ApiError
 from app.core.access import Principal, Role
-from app.service.learning import Learning
-from app.service.learning_ports import Conflict, Invalid, LearningError, NotFound
+from app.service.learning.bundle import Learning
+from app.service.learning.ports import Conflict, Invalid, LearningError, NotFound
 from app.services import Services
 
 OfficeId = Annotated[str, Path(max_length=128)]

@@ -13,19 +13,19 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from app.api.auth import CallerDep, ServicesDep
 from app.api.errors import not_found
-from app.api.learning_auth import (
+from app.api.learning.auth import (
     ItemId,
     OfficeId,
     answered,
     for_office,
     learning_of,
 )
-from app.api.learning_models import FREE_TEXT_NOTICE
+from app.api.learning.models import FREE_TEXT_NOTICE
 from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.learning.terms import DebriefStatus, ReferenceKind, ReportingLine, Support
-from app.service.debriefs import DebriefView
-from app.service.learning import Learning
-from app.service.learning_ports import Reference
+from app.service.learning.bundle import Learning
+from app.service.learning.debriefs import DebriefView
+from app.service.learning.ports import Reference
 from app.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])

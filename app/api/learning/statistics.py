@@ -13,12 +13,12 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from app.api.auth import CallerDep, ServicesDep
 from app.api.errors import ApiError
-from app.api.learning_auth import (
+from app.api.learning.auth import (
     OfficeId,
     answered,
     for_office,
 )
-from app.api.learning_models import FREE_TEXT_NOTICE, IncidentOut, StatisticsOut
+from app.api.learning.models import FREE_TEXT_NOTICE, IncidentOut, StatisticsOut
 from app.core.access import READERS, STAFF_AND_WRITERS
 from app.core.learning.terms import IncidentKind
 

@@ -31,7 +31,7 @@ from app.core.learning.terms import AlarmReason, SessionStatus
 from app.core.office import AlarmMode, Gesture, TriggerKind
 from app.service.clock import Cancellable, Clock
 from app.service.dispatcher import Dispatcher, alarm_id_for
-from app.service.learning_ports import (
+from app.service.learning.ports import (
     Conflict,
     Invalid,
     LearningStore,

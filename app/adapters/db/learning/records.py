@@ -1,6 +1,6 @@
 """The drill, cadence, office-settings and incident half of the learning store, on SQLAlchemy.
 
-A mixin of `SqlAlchemyLearningStore` (app.adapters.db.learning), split out to keep each module
+A mixin of `SqlAlchemyLearningStore` (app.adapters.db.learning.store), split out to keep each module
 readable; settings are upserts keyed by office, drills and incidents plain rows.
 """
 
@@ -13,9 +13,9 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.adapters.db import learning_rows as rows
 from app.adapters.db import tables as t
-from app.service.learning_ports import DrillRow, IncidentRow
+from app.adapters.db.learning import rows
+from app.service.learning.ports import DrillRow, IncidentRow
 
 
 class StoreBase:

@@ -21,7 +21,7 @@ from app.core.learning.aftercare import debrief_id_for, involved, missing_afterc
 from app.core.learning.terms import DebriefStatus, Support
 from app.core.office import AlarmMode
 from app.service.clock import Clock
-from app.service.learning_ports import (
+from app.service.learning.ports import (
     AftercareRow,
     Conflict,
     DebriefRow,
@@ -30,9 +30,9 @@ from app.service.learning_ports import (
     NotFound,
     Reference,
 )
+from app.service.learning.statistics import dispatched_office, leader_roles
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary
-from app.service.statistics import dispatched_office, leader_roles
 
 log = structlog.get_logger(__name__)
 CLOCK_SKEW = timedelta(minutes=5)  # an after-care time this far ahead is still accepted

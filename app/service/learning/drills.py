@@ -25,8 +25,8 @@ from app.core.learning.drills import (
 from app.core.learning.terms import Realism
 from app.core.office import AlarmMode
 from app.service.clock import Clock
-from app.service.learning_ports import Conflict, DrillRow, LearningStore, NotFound, new_id
-from app.service.statistics import Statistics
+from app.service.learning.ports import Conflict, DrillRow, LearningStore, NotFound, new_id
+from app.service.learning.statistics import Statistics
 
 log = structlog.get_logger(__name__)
 

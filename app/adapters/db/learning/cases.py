@@ -1,6 +1,6 @@
 """The debrief, after-care and outreach half of the learning store, on SQLAlchemy.
 
-A mixin of `SqlAlchemyLearningStore` (app.adapters.db.learning). One debrief per alarm is kept
+A mixin of `SqlAlchemyLearningStore` (app.adapters.db.learning.store). One debrief per alarm is kept
 by a unique constraint, so two hooks racing to create it leave one.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.adapters.db import learning_rows as rows
 from app.adapters.db import tables as t
-from app.adapters.db.learning_records import StoreBase
+from app.adapters.db.learning import rows
+from app.adapters.db.learning.records import StoreBase
 from app.core.alarm import AlarmStatus
 from app.core.learning.terms import SessionStatus
 from app.core.office import AlarmMode
-from app.service.learning_ports import AftercareRow, DebriefRow, OutreachRow
+from app.service.learning.ports import AftercareRow, DebriefRow, OutreachRow
 
 d = t.debrief.c
 c = t.aftercare.c

@@ -12,7 +12,7 @@ import structlog
 
 from app.core.learning.terms import IncidentKind
 from app.service.clock import Clock
-from app.service.learning_ports import IncidentRow, Invalid, LearningStore, new_id
+from app.service.learning.ports import IncidentRow, Invalid, LearningStore, new_id
 from app.service.offices import OfficeDirectory
 
 log = structlog.get_logger(__name__)

@@ -10,15 +10,15 @@ from typing import Annotated
 from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field
 
-from app.api import learning_debriefs, learning_outreach, learning_stats
 from app.api.auth import CallerDep, ServicesDep
-from app.api.learning_auth import (
+from app.api.learning import debriefs, outreach, statistics
+from app.api.learning.auth import (
     ItemId,
     OfficeId,
     answered,
     for_office,
 )
-from app.api.learning_models import DrillOut, DrillReportOut, ReadinessOut
+from app.api.learning.models import DrillOut, DrillReportOut, ReadinessOut
 from app.core.access import READERS, WRITERS
 from app.core.briefing import briefing
 from app.core.learning.drills import DEFAULT_DURATION_MIN, MAX_DURATION_MIN
@@ -155,7 +155,7 @@ async def purge(office_id: OfficeId, services: ServicesDep, who: CallerDep) -> P
 
 ROUTERS = (
     router,
-    learning_stats.router,
-    learning_debriefs.router,
-    learning_outreach.router,
+    statistics.router,
+    debriefs.router,
+    outreach.router,
 )

@@ -16,9 +16,9 @@ from app.core.learning.figures import DeviationCount, Spread
 from app.core.learning.statistics import ModeFigures, OfficeStatistics, RoleFigures
 from app.core.learning.terms import IncidentKind, Realism
 from app.core.office import AlarmMode
-from app.service.drills import DrillReport
-from app.service.learning import Readiness
-from app.service.learning_ports import DrillRow, IncidentRow
+from app.service.learning.bundle import Readiness
+from app.service.learning.drills import DrillReport
+from app.service.learning.ports import DrillRow, IncidentRow
 
 FREE_TEXT_NOTICE = (
     "Write no client names or other identifying details. Free text is deleted after {days} days."

@@ -1,0 +1,1 @@
+"""Learning over HTTP: drills, debriefs, incidents, statistics and outreach (`drills.ROUTERS`)."""

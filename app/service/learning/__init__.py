@@ -1,0 +1,4 @@
+"""Learning services (drills, debriefs, incidents, outreach, statistics, retention).
+
+One bundle, `bundle.Learning`, is the one field they take in Services.
+"""

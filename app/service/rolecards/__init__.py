@@ -1,0 +1,1 @@
+"""Role-card versions: upload, check (`checks`), activate and acknowledge (`versions`)."""
