@@ -27,7 +27,10 @@ from app.adapters.ws.hub import HandsetHub
 from app.api import alarms, console, coverage, errors, handset_ws, health, pages, rolecards
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
+from app.api import push as push_api  # Web Push (issue 17)
+from app.api import reachability as reachability_api
 from app.config.loader import load_office_file, office_files
+from app.reaching import build_reaching
 from app.service.broker_access import embedded_access
 from app.service.clock import Clock, SystemClock
 from app.service.debriefs import Debriefs  # learning after alarms
@@ -72,6 +75,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(coverage.router)
     app.include_router(pages.router)
     app.include_router(console.router)
+    app.include_router(push_api.router)  # Web Push: subscriptions, receipts, answers
+    app.include_router(reachability_api.router)
     for router in learning_api.ROUTERS:  # learning after alarms
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -122,6 +127,9 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         # activation keeps them (OfficeDirectory re-applies them after a replace).
         pairing = Pairing(SqlAlchemyHandsetStore(engine), offices, clock.now)
         await pairing.load()
+        # The second channel (app.reaching): offers by socket and by Web Push, confirmed.
+        reaching = await build_reaching(settings, engine, presence, hub, clock)
+        stack.push_async_callback(reaching.close)
         publisher = MqttPublisher(broker_url)
         await publisher.start()
         stack.push_async_callback(publisher.stop)
@@ -134,7 +142,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             store=store,
             clock=clock,
             presence=presence,
-            notifier=hub,
+            notifier=reaching.notifier,
             feedback=publisher,
             metrics=metrics,
             external=build_notifier(settings),
@@ -142,6 +150,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             on_closed=debriefs.on_alarm_closed,
         )
         stack.push_async_callback(dispatcher.close)
+        reaching.connect(dispatcher, offices)
         await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
         # Learning after alarms: drill windows loaded and outreach timers armed before the
         # intake takes presses (the intake's `mode_for` is `learning.drills.mode_for`).
@@ -152,7 +161,14 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         await learning.start()
         stack.push_async_callback(learning.close)
         # Supervision: device health and coverage, told to handsets when it changes.
-        supervision = Supervision(offices, presence, clock, hub.coverage, metrics.coverage_degraded)
+        supervision = Supervision(
+            offices,
+            presence,
+            clock,
+            hub.coverage,
+            metrics.coverage_degraded,
+            reaching.reach.problems,
+        )
         supervision.start(await store.last_button_tests())
         stack.callback(supervision.close)
         # Device families (Zigbee2MQTT, Tasmota, Shelly, ESPHome) through their codecs.
@@ -192,6 +208,10 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             learning=learning,  # learning after alarms
             pairing=pairing,  # handset pairing
             supervision=supervision,
+            reach=reaching.reach,  # Web Push (issue 17)
+            push=reaching.push,
+            tracker=reaching.tracker,
+            vapid_public_key=reaching.public_key,
         )
         services.readiness.append(_broker_check(ingest))
         log.info("rollekort ready", broker=settings.broker_url, offices=sorted(offices.offices))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from app.adapters.ws.hub import HandsetHub
 from app.service.clock import Clock
+from app.service.delivery import OfferTracker
 from app.service.dispatcher import Dispatcher
 from app.service.learning import Learning  # learning after alarms
 from app.service.metrics import Metrics
@@ -14,6 +15,8 @@ from app.service.offices import OfficeDirectory
 from app.service.pairing import Pairing
 from app.service.ports import AlarmStore
 from app.service.presence import Presence
+from app.service.push import PushService
+from app.service.reach import Reachability
 from app.service.supervision import Supervision
 from app.service.versions import RoleCardVersions
 from app.settings import Settings
@@ -34,3 +37,7 @@ class Services:
     learning: Learning | None = None  # drills, debriefs, incidents, outreach, statistics
     supervision: Supervision | None = None  # device health and coverage
     pairing: Pairing | None = None  # paired handsets (app.service.pairing)
+    reach: Reachability | None = None  # per handset: connected, push, unreachable
+    push: PushService | None = None  # Web Push to the handsets' service workers
+    tracker: OfferTracker | None = None  # whether each offer reached a phone
+    vapid_public_key: str | None = None

@@ -37,12 +37,45 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(
         None, repr=False, description="shared secret for the X-Rollekort-Signature HMAC"
     )
+    vapid_private_key: str | None = Field(
+        None, repr=False, description="VAPID private key (PEM or base64url); unset: the key file"
+    )
+    vapid_key_file: Path | None = Field(
+        None,
+        description="VAPID key, generated here once if not given (default: beside the database)",
+    )
+    vapid_subject: str = Field(
+        "mailto:rollekort@localhost",
+        description="VAPID contact (mailto: or https:) for push services",
+    )
+    push_insecure_endpoints: bool = Field(
+        False, description="accept http:// push endpoints (a local push service; tests only)"
+    )
+    offer_confirm_s: float = Field(
+        5.0, description="an offer no phone confirmed within this is treated as not delivered"
+    )
+    push_fresh_s: float = Field(
+        600.0, description="a phone counts as reachable by push this long after its last receipt"
+    )
+    push_check_interval_s: float = Field(
+        240.0, description="how often every subscribed phone is sent a silent check push"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
     @property
     def embedded(self) -> bool:
         return self.broker == EMBEDDED
+
+    @property
+    def vapid_path(self) -> Path:
+        """Where the generated VAPID key lives: the data folder (beside the SQLite database)."""
+        if self.vapid_key_file is not None:
+            return self.vapid_key_file
+        prefix = "sqlite+aiosqlite:///"
+        if self.db.startswith(prefix) and ":memory:" not in self.db:
+            return Path(self.db[len(prefix) :]).parent / "rollekort-vapid.pem"
+        return Path("rollekort-vapid.pem")
 
     @property
     def broker_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -17,6 +18,7 @@ from app.core import commands as cmd
 from app.core.facts import guest_id
 from app.core.office import Handset, Office
 from app.core.transitions import InvalidTransition
+from app.service.reach import Reachability
 from app.services import Services
 
 log = structlog.get_logger(__name__)
@@ -100,6 +102,7 @@ class _Session:
         old = hub.attach(self.conn)
         if old is not None:
             await old.close(REPLACED)
+        self._reach(lambda r: r.socket_up(self._office_id, self.handset.id, self.handset.person_id))
         log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
         hub.send(self.conn, self._welcome())
         self._send_snapshot()
@@ -114,6 +117,8 @@ class _Session:
             with contextlib.suppress(asyncio.CancelledError):
                 await pinger
             await hub.detach(self.conn)
+            if hub.connection(self._office_id, self.handset.id) is None:
+                self._reach(lambda r: r.socket_down(self._office_id, self.handset.id))
             log.info("handset disconnected", handset_id=self.handset.id)
             self._presence_changed()
 
@@ -184,7 +189,12 @@ class _Session:
             return
         if isinstance(frame, inbound.Pong):
             if frame.nonce == self.ping.nonce:
+                if self.ping.missed:
+                    self._reach(lambda r: r.socket_stale(self._office_id, self.handset.id, False))
                 self.ping = _Ping()
+            return
+        if isinstance(frame, inbound.Received):
+            self._received(frame)
             return
         if isinstance(frame, inbound.Acknowledge):
             await self._acknowledge()
@@ -242,6 +252,7 @@ class _Session:
         presence = self.services.presence
         was = presence.is_present(self._office_id, self.handset.person_id)
         presence.set_duty(self._office_id, self.handset.id, on)
+        self._reach(lambda r: r.set_duty(self._office_id, self.handset.id, on))
         self._presence_changed()
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)
         self.services.hub.send(self.conn, {"type": "duty", "on": on})
@@ -258,6 +269,23 @@ class _Session:
             "not_leader", "lockdown needs an open alarm whose leader role you hold"
         )
 
+    def _reach(self, change: Callable[[Reachability], None]) -> None:
+        if self.services.reach is not None:
+            change(self.services.reach)
+
+    def _received(self, frame: inbound.Received) -> None:
+        """[ext] The page showed an offer: it reached the phone by its socket."""
+        tracker = self.services.tracker
+        if tracker is None:
+            return
+        try:
+            owner, person = self.services.dispatcher.route(
+                self._office_id, self.handset.person_id, frame.alarm_id
+            )
+        except InvalidTransition:
+            return  # an alarm that closed meanwhile: nothing to record
+        tracker.confirmed(owner.id, frame.alarm_id, frame.role_id, person, "socket")
+
     def _error(self, code: str, message: str, ref: str | None = None) -> None:
         self.services.hub.send(self.conn, outbound.error_frame(code, message, ref))
 
@@ -268,6 +296,9 @@ class _Session:
             await asyncio.sleep(interval)
             if self.ping.nonce is not None:
                 self.ping.missed += 1
+                # one missed ping: the page may be frozen with its socket open; its offers
+                # now count on the push (app.service.reach), before the socket is dropped
+                self._reach(lambda r: r.socket_stale(self._office_id, self.handset.id, True))
                 if self.ping.missed >= 2:
                     log.warning("handset missed two pings", handset_id=self.handset.id)
                     self.services.hub.mark_absent(self.conn)

@@ -36,6 +36,7 @@ class CancelAlarm(Command):
 class AcceptRole(Command):
     person_id: str
     role_id: str
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +44,7 @@ class DeclineRole(Command):
     person_id: str
     role_id: str
     reason: str | None = None
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,3 +101,21 @@ class GiveAllClear(Command):
 class SetLockdown(Command):
     person_id: str
     on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmOffer(Command):
+    """The person's phone confirmed an offer: its socket acked the frame, or its service worker
+    sent a push receipt (`channel`: socket, push)."""
+
+    person_id: str
+    role_id: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissOffer(Command):
+    """No phone of the person confirmed the offer in time: it counts as not delivered."""
+
+    person_id: str
+    role_id: str

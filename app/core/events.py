@@ -67,6 +67,7 @@ class RoleAccepted(Event):
     role_id: str
     person_id: str
     acting_for: str | None = None
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +75,7 @@ class RoleDeclined(Event):
     role_id: str
     person_id: str
     reason: str | None = None
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +213,25 @@ class AlarmCancelled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OfferReached(Event):
+    """A phone of the person confirmed the offer (`channel`: socket, push)."""
+
+    role_id: str
+    person_id: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferNotDelivered(Event):
+    """No phone of the person confirmed the offer in time: the role does not wait for them
+    (their offer stays open; a late accept still counts)."""
+
+    role_id: str
+    person_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LockdownChanged(Event):
     on: bool
     person_id: str
@@ -243,5 +264,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ExternalAlerted,
         ExternalDeliveryReported,
         ReminderSent,
+        OfferReached,
+        OfferNotDelivered,
     )
 }

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from app.core.office import Office
 from app.core.supervision import Coverage, CoverageStatus, DeviceHealth, coverage
 from app.service.clock import Cancellable, Clock
 from app.service.offices import OfficeDirectory
@@ -31,12 +32,14 @@ class Supervision:
         clock: Clock,
         on_change: CoverageListener,
         gauge: Any | None = None,
+        more: Callable[[Office], list[str]] | None = None,
     ) -> None:
         self._offices = offices
         self._presence = presence
         self._clock = clock
         self._on_change = on_change
         self._gauge = gauge
+        self._more = more  # further reasons (phones not confirming pushes: app.service.reach)
         self._health: dict[str, DeviceHealth] = {}
         self._coverage: dict[str, Coverage] = {}
         self._timer: Cancellable | None = None
@@ -112,7 +115,11 @@ class Supervision:
         office = self._offices.office(office_id)
         now = self._clock.now()
         local = now.astimezone(ZoneInfo(office.facts.timezone))
-        return coverage(office, self._health, self._presence.present(office_id), now, local)
+        found = coverage(office, self._health, self._presence.present(office_id), now, local)
+        more = self._more(office) if self._more is not None else []
+        if not more:
+            return found
+        return Coverage(office_id, CoverageStatus.DEGRADED, (*found.reasons, *more))
 
     def _changed(self, office_id: str, before: Coverage | None, fresh: Coverage) -> None:
         if self._gauge is not None:

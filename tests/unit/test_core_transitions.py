@@ -317,6 +317,8 @@ def test_every_table_entry_is_exercised_by_a_known_state() -> None:
         cmd.JoinAlarm,
         cmd.RemindLeader,
         cmd.RecordDelivery,
+        cmd.ConfirmOffer,
+        cmd.MissOffer,
     }
 
 

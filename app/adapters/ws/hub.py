@@ -136,6 +136,10 @@ class HandsetHub:
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 
+    def connection(self, office_id: str, handset_id: str) -> Connection | None:
+        """The handset's live connection, if it has one."""
+        return self._by_handset.get(f"{office_id}/{handset_id}")
+
     def connected(self, office_id: str) -> list[Connection]:
         return [c for c in self._by_handset.values() if c.office_id == office_id]
 

@@ -71,6 +71,14 @@ class Acknowledge(_Frame):
     type: Literal["acknowledge"]
 
 
+class Received(_Frame):
+    """[ext] The handset showed this offer: the service knows it reached the phone."""
+
+    type: Literal["received"]
+    alarm_id: Id
+    role_id: Id
+
+
 class Pong(_Frame):
     type: Literal["pong"]
     nonce: Annotated[str, Field(max_length=64)]
@@ -86,6 +94,7 @@ ClientFrame = Annotated[
     | Lockdown
     | Duty
     | Acknowledge
+    | Received
     | Pong,
     Field(discriminator="type"),
 ]
