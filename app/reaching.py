@@ -21,7 +21,7 @@ from app.service.dispatcher import Dispatcher
 from app.service.offices import OfficeDirectory
 from app.service.presence import Presence
 from app.service.push import PushService
-from app.service.reach import Reachability
+from app.service.reach import Reach, Reachability
 from app.settings import Settings
 
 
@@ -78,5 +78,13 @@ async def build_reaching(
     reach.start()
     push.start()
     tracker = OfferTracker(clock, timedelta(seconds=settings.offer_confirm_s))
-    notifier = ReachingNotifier(hub, push, tracker)
+
+    def unconfirmable(office_id: str, person_id: str) -> bool:
+        """A plain v1 client with a live socket (answering its pings) is trusted as before."""
+        return any(
+            reach.state(c.office_id, c.handset_id) is Reach.CONNECTED
+            for c in hub.unconfirming(office_id, person_id)
+        )
+
+    notifier = ReachingNotifier(hub, push, tracker, unconfirmable)
     return Reaching(reach, push, tracker, notifier, sender, public_key(vapid))

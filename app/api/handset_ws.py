@@ -36,12 +36,13 @@ async def handset_socket(ws: WebSocket) -> None:
     found = await _hello(ws, services)
     if found is None:
         return
-    office, handset = found
+    office, handset, receipts = found
     session = _Session(ws, services, office, handset)
+    session.conn.receipts = receipts
     await session.run()
 
 
-async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | None:
+async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset, bool] | None:
     try:
         async with asyncio.timeout(services.settings.hello_timeout_s):
             message = await ws.receive_text()
@@ -62,7 +63,7 @@ async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | 
         log.warning("handset refused: unknown token")
         await ws.close(UNAUTHORISED, "unknown token")
         return None
-    return found
+    return (*found, frame.receipts)
 
 
 @dataclass

@@ -100,10 +100,17 @@ class OfferTracker:
 class ReachingNotifier:
     """HandsetNotifier over both channels: sockets (the hub) and Web Push."""
 
-    def __init__(self, sockets: HandsetNotifier, push: PushService, tracker: OfferTracker) -> None:
+    def __init__(
+        self,
+        sockets: HandsetNotifier,
+        push: PushService,
+        tracker: OfferTracker,
+        unconfirmable: Callable[[str, str], bool],
+    ) -> None:
         self._sockets = sockets
         self._push = push
         self._tracker = tracker
+        self._unconfirmable = unconfirmable  # (office, person): a v1 client that sends no receipts
         push.listeners.append(self._receipt)
 
     def _receipt(self, sent: SentPush, _at: datetime) -> None:
@@ -114,7 +121,9 @@ class ReachingNotifier:
     def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None:
         self._sockets.offer(state, office, person_id, role_id)
         self._push.offer(state, office, person_id, role_id)
-        self._tracker.expect(office.id, state.alarm_id, role_id, person_id)
+        if not self._unconfirmable(office.id, person_id):
+            # a plain v1 client is trusted as before; every other offer must be confirmed
+            self._tracker.expect(office.id, state.alarm_id, role_id, person_id)
 
     def notice(self, state: AlarmState, office: Office, person_ids: Sequence[str]) -> None:
         self._sockets.notice(state, office, person_ids)

@@ -18,6 +18,7 @@ class Hello(_Frame):
     type: Literal["hello"]
     token: Annotated[str, Field(min_length=1, max_length=256)]
     resume: int | None = None
+    receipts: bool = False  # [ext] this client confirms each offer with a `received` frame
 
 
 class Accept(_Frame):
