@@ -199,5 +199,17 @@ def bench_latency(
     run(count=count, broker=broker, db=db_url)
 
 
+@bench.command("push")
+def bench_push(
+    count: Annotated[int, typer.Option("--count", "-n", help="sequential alarms")] = 300,
+    broker: BrokerOpt = None,
+    db_url: DbOpt = None,
+) -> None:
+    """Press → the offer's Web Push at a local push service, beside press → websocket offer."""
+    from bench.push import run
+
+    run(count=count, broker=broker, db=db_url)
+
+
 def main() -> None:
     cli()

@@ -77,7 +77,9 @@ async def _run(count: int, broker: str | None, db: str | None) -> dict[str, Any]
 
 
 @contextmanager
-def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str, str]]:
+def _service(
+    tmp: str, broker: str | None, db: str | None, extra: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
     port, broker_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -89,6 +91,7 @@ def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str
         "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-bench-{uuid.uuid4().hex[:8]}",
         "ROLLEKORT_LOG_LEVEL": "WARNING",
     }
+    env.update(extra or {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
     )

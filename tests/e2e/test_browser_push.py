@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from simulator.button import press
+from simulator.push_service import LocalPushService, PhoneKeys, local_push_service
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, HANDSET, TIMEOUT_MS, require_browser
 from tests.e2e.harness import Running, office_file, service, settings_for
 from tests.e2e.test_push import COORDINATOR, bearer, timeline, wait_event
-from tests.fakes.push_service import LocalPushService, PhoneKeys, local_push_service
 
 NOTIFICATIONS = """() => self.registration.getNotifications().then((ns) => ns.map((n) => ({
   title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.action), data: n.data,

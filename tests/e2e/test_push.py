@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from simulator.button import press
+from simulator.push_service import LocalPushService, PhoneKeys, local_push_service
 from tests.e2e.harness import Handset, Running, office_file, service, settings_for
-from tests.fakes.push_service import LocalPushService, PhoneKeys, local_push_service
 
 COORDINATOR = {"Authorization": "Bearer demo-coordinator"}
 TOKENS = {"lise": "demo-leader", "per": "demo-deputy", "gro": "demo-guard"}

@@ -7,6 +7,7 @@ means the browser dropped the subscription (PushGone); anything else not 2xx is 
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -19,7 +20,8 @@ from app.service.push import PushFailed, PushGone, Subscription
 log = structlog.get_logger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=5)
-JWT_LIFETIME_S = 12 * 3600
+JWT_LIFETIME_S = 12 * 3600  # RFC 8292 allows up to 24 h
+JWT_REUSE_S = 3600  # a signed JWT is reused this long per push service (no ECDSA per message)
 
 
 class WebPushSender:
@@ -27,6 +29,7 @@ class WebPushSender:
         self._vapid = vapid
         self._subject = subject
         self._session: aiohttp.ClientSession | None = None
+        self._signed: dict[str, tuple[float, dict[str, str]]] = {}  # audience → (until, headers)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -34,13 +37,18 @@ class WebPushSender:
 
     def _headers(self, endpoint: str, urgency: str) -> dict[str, str]:
         parts = urlsplit(endpoint)
-        claims: dict[str, str | int] = {
-            "aud": f"{parts.scheme}://{parts.netloc}",
-            "sub": self._subject,
-        }
-        headers: dict[str, str] = self._vapid.sign(claims)
-        headers["Urgency"] = urgency
-        return headers
+        audience = f"{parts.scheme}://{parts.netloc}"
+        now = time.time()
+        until, signed = self._signed.get(audience, (0.0, {}))
+        if until <= now:
+            claims: dict[str, str | int] = {
+                "aud": audience,
+                "sub": self._subject,
+                "exp": int(now) + JWT_LIFETIME_S,
+            }
+            signed = dict(self._vapid.sign(claims))
+            self._signed[audience] = (now + JWT_REUSE_S, signed)
+        return {**signed, "Urgency": urgency}
 
     async def send(self, sub: Subscription, body: bytes, *, ttl: int, urgency: str) -> None:
         if self._session is None:

@@ -1,6 +1,6 @@
-"""A local push service for the tests, speaking RFC 8030 to Rollekort the way a browser
-vendor's does: `POST /push/{subscription}` with an aes128gcm body (RFC 8188/8291), `TTL`,
-`Urgency` and a VAPID `Authorization` (RFC 8292). It checks the VAPID JWT's ES256 signature
+"""A local push service for tests and `rollekort bench push`, speaking RFC 8030 to Rollekort
+the way a browser vendor's does: `POST /push/{subscription}` with an aes128gcm body (RFC 8188,
+RFC 8291), `TTL`, `Urgency` and a VAPID `Authorization` (RFC 8292). It checks the VAPID JWT's ES256 signature
 against the key in the header, its audience and expiry, decrypts the body with the
 subscription's own private key and auth secret (as the browser would), and keeps every message
 with its arrival time. Answers 201 with a `Location`, 410 for a subscription it dropped.
@@ -57,7 +57,7 @@ class Pushed:
     sub_id: str
     message: dict[str, Any]  # the decrypted JSON
     headers: dict[str, str]  # names in lower case
-    received: float  # perf_counter at arrival
+    received_ns: int  # time.monotonic_ns() when the POST arrived
     vapid_key: str  # the `k=` public key that signed it
 
 
@@ -98,6 +98,7 @@ class LocalPushService:
                 await self.arrived.wait()
 
     async def handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic_ns()
         sub_id = request.match_info["sub"]
         phone = self.phones.get(sub_id)
         if phone is None or sub_id in self.gone:
@@ -116,7 +117,7 @@ class LocalPushService:
             self.refused.append(repr(err))
             return web.Response(status=400, text=str(err))
         headers = {k.lower(): v for k, v in request.headers.items()}
-        pushed = Pushed(sub_id, message, headers, time.perf_counter(), key)
+        pushed = Pushed(sub_id, message, headers, arrived, key)
         async with self.arrived:
             self.messages.append(pushed)
             self.arrived.notify_all()
@@ -147,18 +148,22 @@ class LocalPushService:
         return key
 
 
+async def _floor(request: web.Request) -> web.Response:
+    await request.read()
+    return web.Response(status=201)
+
+
 @contextlib.asynccontextmanager
 async def local_push_service() -> AsyncIterator[LocalPushService]:
     svc = LocalPushService()
     app = web.Application()
     app.router.add_post("/push/{sub}", svc.handle)
+    app.router.add_post("/floor", _floor)  # a bare POST, for the benchmark's floor
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     svc.base = f"http://127.0.0.1:{port}"
     try:
         yield svc
