@@ -1,9 +1,9 @@
 """A local push service for tests and `rollekort bench push`, speaking RFC 8030 to Rollekort
 the way a browser vendor's does: `POST /push/{subscription}` with an aes128gcm body (RFC 8188,
-RFC 8291), `TTL`, `Urgency` and a VAPID `Authorization` (RFC 8292). It checks the VAPID JWT's ES256 signature
-against the key in the header, its audience and expiry, decrypts the body with the
-subscription's own private key and auth secret (as the browser would), and keeps every message
-with its arrival time. Answers 201 with a `Location`, 410 for a subscription it dropped.
+RFC 8291), `TTL`, `Urgency` and a VAPID `Authorization` (RFC 8292). It checks the VAPID JWT's
+ES256 signature against the key in the header, its audience and expiry, decrypts the body with
+the subscription's own private key and auth secret (as the browser would), and keeps every
+message with its arrival time. Answers 201 with a `Location`, 410 for a subscription it dropped.
 
 Independent of the service's sending code: the receiving side is `http_ece` and `cryptography`.
 """
