@@ -23,9 +23,17 @@ import pytest
 
 from simulator.button import press
 from simulator.push_service import LocalPushService, PhoneKeys, local_push_service
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, HANDSET, TIMEOUT_MS, require_browser
-from tests.e2e.harness import Running, office_file, service, settings_for
-from tests.e2e.test_push import COORDINATOR, bearer, timeline, wait_event
+from tests.e2e.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    HANDSET,
+    TIMEOUT_MS,
+    chromium,
+    require_browser,
+)
+from tests.e2e.harness import Handset, Running, office_file, service, settings_for
+from tests.e2e.test_push import COORDINATOR, bearer, phones, timeline, wait_event
 
 NOTIFICATIONS = """() => self.registration.getNotifications().then((ns) => ns.map((n) => ({
   title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.action), data: n.data,
@@ -153,3 +161,31 @@ async def test_a_push_to_a_closed_page_shows_a_notification_whose_accept_takes_t
         types = [e["type"] for e in await timeline(running, alarm_id)]
         assert types.index("OfferReached") < types.index("RoleAccepted")
         await context.close()
+
+
+async def test_the_console_shows_how_each_phone_is_reached_and_a_test_push_comes_back(
+    pushing: tuple[Running, LocalPushService],
+) -> None:
+    from playwright.async_api import expect
+
+    running, pushes = pushing
+    async with phones(running, pushes, "per"), Handset.connect(running, "demo-leader") as lise:
+        await lise.expect("welcome")
+        async with chromium() as browser:
+            page = await (await browser.new_context(viewport=DESKTOP)).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.goto(f"{running.base}/console?token=demo-coordinator")
+            await page.get_by_test_id("office-link").click()
+            panel = page.get_by_test_id("phones-panel")
+            await expect(panel.get_by_role("heading", name="Telefoner")).to_be_visible()
+            per = panel.locator('[data-testid="phone-row"][data-handset-id="hs-per"]')
+            await expect(per.get_by_test_id("phone-reach")).to_have_text("via push")
+            leader = panel.locator('[data-testid="phone-row"][data-handset-id="hs-lise"]')
+            await expect(leader.get_by_test_id("phone-reach")).to_have_text("tilkoblet")
+            await expect(leader.get_by_test_id("test-push")).to_have_count(0)  # no subscription
+            await per.get_by_test_id("test-push").click()
+            status = panel.get_by_test_id("phones-status")
+            await expect(status).to_contain_text("bekreftet testvarselet")
+            assert errors == []
