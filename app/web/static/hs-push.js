@@ -47,14 +47,24 @@ export async function shareWithWorker(token) {
   }
 }
 
+function sameKey(sub, key) {
+  const had = sub.options && sub.options.applicationServerKey;
+  if (!had) return true;
+  const a = new Uint8Array(had);
+  return a.length === key.length && a.every((b, i) => b === key[i]);
+}
+
 async function subscribe() {
   const registration = await navigator.serviceWorker.ready;
+  const found = await fetch('/api/v1/push/key').then((r) => (r.ok ? r.json() : Promise.reject(new Error(`key ${r.status}`))));
+  const key = keyBytes(found.public_key);
   let sub = await registration.pushManager.getSubscription();
+  if (sub && !sameKey(sub, key)) {
+    await sub.unsubscribe(); // the service has a new VAPID key: the old subscription is dead
+    sub = null;
+  }
   if (!sub) {
-    const key = await fetch('/api/v1/push/key').then((r) => (r.ok ? r.json() : Promise.reject(new Error(`key ${r.status}`))));
-    sub = await registration.pushManager.subscribe({
-      userVisibleOnly: true, applicationServerKey: keyBytes(key.public_key),
-    });
+    sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   }
   const response = await fetch('/api/v1/push/subscription', {
     method: 'PUT',
