@@ -73,6 +73,7 @@ async def build_reaching(
         clock,
         check_every=timedelta(seconds=settings.push_check_interval_s),
         allow_http=settings.push_insecure_endpoints,
+        hosts=tuple(h.strip().lower() for h in settings.push_hosts.split(",") if h.strip()),
     )
     await push.load()
     reach.start()

@@ -48,8 +48,12 @@ class Settings(BaseSettings):
         "mailto:rollekort@localhost",
         description="VAPID contact (mailto: or https:) for push services",
     )
+    push_hosts: str = Field(
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+        description="push services (host or parent domain, comma-separated) phones may name",
+    )
     push_insecure_endpoints: bool = Field(
-        False, description="accept http:// push endpoints (a local push service; tests only)"
+        False, description="accept any http(s) push endpoint (a local push service; tests only)"
     )
     offer_confirm_s: float = Field(
         5.0, description="an offer no phone confirmed within this is treated as not delivered"

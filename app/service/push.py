@@ -9,6 +9,7 @@ data; the sender encrypts them for the subscription (RFC 8291), so the push serv
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 import time
@@ -85,13 +86,36 @@ class BadSubscription(ValueError):
     pass
 
 
-def check_endpoint(endpoint: str, allow_http: bool) -> None:
-    """The service POSTs to the endpoint: only https (or http when allowed for a local push
-    service), with a host, so a handset cannot point the service at odd schemes."""
-    parts = urlsplit(endpoint)
-    schemes = ("https", "http") if allow_http else ("https",)
-    if parts.scheme not in schemes or not parts.hostname or len(endpoint) > 2048:
-        raise BadSubscription(f"endpoint must be an {' or '.join(schemes)} URL")
+PUSH_HOSTS = (
+    "fcm.googleapis.com",  # Chrome, Edge on Android, most Chromium browsers
+    "push.services.mozilla.com",  # Firefox
+    "push.apple.com",  # Safari (web.push.apple.com)
+    "notify.windows.com",  # Edge on Windows
+)
+
+
+def check_subscription(sub: Subscription, allow_http: bool, hosts: tuple[str, ...]) -> None:
+    """The service POSTs to the endpoint a handset gives it: only https to a known push service
+    (so a leaked handset token cannot aim the service at the office network), unless a local
+    push service is allowed (tests, the benchmark); and keys that the encryption can use."""
+    parts = urlsplit(sub.endpoint)
+    host = (parts.hostname or "").lower()
+    if allow_http:
+        if parts.scheme not in ("https", "http") or not host:
+            raise BadSubscription("endpoint must be an http or https URL")
+    elif parts.scheme != "https" or not any(host == h or host.endswith("." + h) for h in hosts):
+        known = ", ".join(hosts)
+        raise BadSubscription(f"endpoint must be https on a known push service ({known})")
+    try:
+        p256dh, auth = _unb64(sub.p256dh), _unb64(sub.auth)
+    except ValueError as err:
+        raise BadSubscription("keys must be base64url") from err
+    if len(p256dh) != 65 or p256dh[0] != 4 or len(auth) != 16:
+        raise BadSubscription("keys.p256dh must be a P-256 point, keys.auth 16 bytes")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 Listener = Callable[[SentPush, datetime], None]
@@ -107,6 +131,7 @@ class PushService:
         *,
         check_every: timedelta,
         allow_http: bool = False,
+        hosts: tuple[str, ...] = PUSH_HOSTS,
     ) -> None:
         self._store = store
         self._sender = sender
@@ -114,6 +139,7 @@ class PushService:
         self._clock = clock
         self._check_every = check_every
         self.allow_http = allow_http
+        self.hosts = hosts
         self._subs: dict[tuple[str, str], Subscription] = {}
         self._sent: OrderedDict[str, SentPush] = OrderedDict()
         self._received: dict[str, datetime] = {}
@@ -139,7 +165,7 @@ class PushService:
     # -- subscriptions -------------------------------------------------------------------
 
     async def subscribe(self, sub: Subscription) -> None:
-        check_endpoint(sub.endpoint, self.allow_http)
+        check_subscription(sub, self.allow_http, self.hosts)
         await self._store.save(sub, self._clock.now())
         self._subs[(sub.office_id, sub.handset_id)] = sub
         self._reach.subscribed(sub.office_id, sub.handset_id, sub.person_id, True)

@@ -59,8 +59,8 @@ class WebPushSender:
             response = await pusher.send_async(
                 body, self._headers(sub.endpoint, urgency), ttl=ttl, timeout=TIMEOUT
             )
-        except WebPushException as err:  # a malformed subscription key
-            raise PushFailed(f"subscription refused: {err.message}") from err
+        except (WebPushException, ValueError) as err:  # a key the encryption cannot use
+            raise PushFailed(f"subscription refused: {type(err).__name__}") from err
         except (aiohttp.ClientError, TimeoutError) as err:
             raise PushFailed(f"push service unreachable: {type(err).__name__}") from err
         assert not isinstance(response, str)
