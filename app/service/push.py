@@ -141,6 +141,7 @@ class PushService:
         self.allow_http = allow_http
         self.hosts = hosts
         self._subs: dict[tuple[str, str], Subscription] = {}
+        self._by_person: dict[tuple[str, str], dict[str, Subscription]] = {}  # an offer's look-up
         self._sent: OrderedDict[str, SentPush] = OrderedDict()
         self._received: dict[str, datetime] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -149,7 +150,7 @@ class PushService:
 
     async def load(self) -> None:
         for sub, last in await self._store.all():
-            self._subs[(sub.office_id, sub.handset_id)] = sub
+            self._put(sub)
             self._reach.subscribed(sub.office_id, sub.handset_id, sub.person_id, True, last)
 
     def start(self) -> None:
@@ -167,7 +168,8 @@ class PushService:
     async def subscribe(self, sub: Subscription) -> None:
         check_subscription(sub, self.allow_http, self.hosts)
         await self._store.save(sub, self._clock.now())
-        self._subs[(sub.office_id, sub.handset_id)] = sub
+        self._drop(sub.office_id, sub.handset_id)  # the handset's person may have changed
+        self._put(sub)
         self._reach.subscribed(sub.office_id, sub.handset_id, sub.person_id, True)
         log.info("push subscription saved", handset_id=sub.handset_id, office_id=sub.office_id)
         # a first silent check: the phone is reachable by push once it confirms one
@@ -180,7 +182,7 @@ class PushService:
         )
 
     async def unsubscribe(self, office_id: str, handset_id: str) -> None:
-        sub = self._subs.pop((office_id, handset_id), None)
+        sub = self._drop(office_id, handset_id)
         await self._store.remove(office_id, handset_id)
         if sub is not None:
             self._reach.subscribed(office_id, handset_id, sub.person_id, False)
@@ -188,13 +190,24 @@ class PushService:
     def subscription(self, office_id: str, handset_id: str) -> Subscription | None:
         return self._subs.get((office_id, handset_id))
 
+    def _put(self, sub: Subscription) -> None:
+        self._subs[(sub.office_id, sub.handset_id)] = sub
+        self._by_person.setdefault((sub.office_id, sub.person_id), {})[sub.handset_id] = sub
+
+    def _drop(self, office_id: str, handset_id: str) -> Subscription | None:
+        sub = self._subs.pop((office_id, handset_id), None)
+        if sub is not None:
+            mine = self._by_person.get((office_id, sub.person_id), {})
+            mine.pop(handset_id, None)
+            if not mine:
+                self._by_person.pop((office_id, sub.person_id), None)
+        return sub
+
     def _of_person(self, office_id: str, person_id: str) -> list[Subscription]:
         guest = split_guest(person_id)
         if guest is not None:
             office_id, person_id = guest
-        return [
-            s for s in self._subs.values() if (s.office_id, s.person_id) == (office_id, person_id)
-        ]
+        return list(self._by_person.get((office_id, person_id), {}).values())
 
     def has_push(self, office_id: str, person_id: str) -> bool:
         return bool(self._of_person(office_id, person_id))

@@ -52,6 +52,7 @@ class Reachability:
         self.fresh = fresh
         self.on_arrival = on_arrival
         self._handsets: dict[tuple[str, str], HandsetReach] = {}
+        self._by_office: dict[str, dict[str, HandsetReach]] = {}  # coverage reads one office
         self._timer: Cancellable | None = None
 
     def start(self) -> None:
@@ -68,6 +69,7 @@ class Reachability:
         if rec is None:
             rec = HandsetReach(office_id, handset_id, person_id or "")
             self._handsets[(office_id, handset_id)] = rec
+            self._by_office.setdefault(office_id, {})[handset_id] = rec
         elif person_id is not None:
             rec.person_id = person_id
         return rec
@@ -116,6 +118,7 @@ class Reachability:
     def forget(self, office_id: str, handset_id: str) -> None:
         """A revoked handset: it no longer counts in any way."""
         rec = self._handsets.pop((office_id, handset_id), None)
+        self._by_office.get(office_id, {}).pop(handset_id, None)
         if rec is not None and rec.push_present:
             self._presence.left(office_id, rec.person_id, f"push:{handset_id}")
 
@@ -139,24 +142,21 @@ class Reachability:
 
     def handsets(self, office_id: str) -> list[tuple[HandsetReach, Reach]]:
         now = self._clock.now()
-        return [
-            (rec, self._state(rec, now))
-            for (office, _), rec in sorted(self._handsets.items())
-            if office == office_id
-        ]
+        mine = self._by_office.get(office_id, {})
+        return [(mine[h], self._state(mine[h], now)) for h in sorted(mine)]
 
     def problems(self, office: Office) -> list[str]:
         """Coverage reasons: a leader whose only way to be reached is a push that has not been
         confirmed lately (a phone switched off, or notifications blocked)."""
         now = self._clock.now()
         leaders = {p for r in office.rolecard.roles if r.leader for p in office.named_for(r)}
+        by_person: dict[str, list[HandsetReach]] = {}
+        for rec in self._by_office.get(office.id, {}).values():
+            if rec.person_id in leaders:
+                by_person.setdefault(rec.person_id, []).append(rec)
         problems = []
-        for person_id in sorted(leaders):
-            mine = [
-                r
-                for r in self._handsets.values()
-                if (r.office_id, r.person_id) == (office.id, person_id)
-            ]
+        for person_id in sorted(by_person):
+            mine = by_person[person_id]
             subscribed = [r for r in mine if r.subscribed]
             if not subscribed or any(self._state(r, now) is not Reach.UNREACHABLE for r in mine):
                 continue
