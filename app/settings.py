@@ -72,12 +72,15 @@ class Settings(BaseSettings):
         return self.broker == EMBEDDED
 
     @property
-    def vapid_path(self) -> Path:
-        """Where the generated VAPID key lives: the data folder (beside the SQLite database)."""
+    def vapid_path(self) -> Path | None:
+        """Where the generated VAPID key lives: the data folder (beside the SQLite database);
+        None with an in-memory database, whose subscriptions die with it (a key for this run)."""
         if self.vapid_key_file is not None:
             return self.vapid_key_file
         prefix = "sqlite+aiosqlite:///"
-        if self.db.startswith(prefix) and ":memory:" not in self.db:
+        if ":memory:" in self.db:
+            return None
+        if self.db.startswith(prefix):
             return Path(self.db[len(prefix) :]).parent / "rollekort-vapid.pem"
         return Path("rollekort-vapid.pem")
 

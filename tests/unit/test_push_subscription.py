@@ -12,6 +12,7 @@ import pytest
 
 from app.adapters.push.vapid import load_or_create, public_key
 from app.service.push import PUSH_HOSTS, BadSubscription, Subscription, check_subscription
+from app.settings import Settings
 
 
 def b64u(data: bytes) -> str:
@@ -80,3 +81,15 @@ def test_the_vapid_key_is_generated_once_private_and_kept(tmp_path: Path) -> Non
     assert len(raw) == 65 and raw[0] == 4
     configured = load_or_create(path.read_text(), tmp_path / "unused.pem")
     assert public_key(configured) == first and not (tmp_path / "unused.pem").exists()
+
+
+def test_an_in_memory_database_gets_a_key_for_this_run_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(db="sqlite+aiosqlite:///:memory:")
+    assert settings.vapid_path is None
+    assert public_key(load_or_create(None, settings.vapid_path))
+    assert list(tmp_path.iterdir()) == []  # nothing written into the working folder
+    on_disk = Settings(db=f"sqlite+aiosqlite:///{tmp_path}/data/rollekort.db")
+    assert on_disk.vapid_path == tmp_path / "data" / "rollekort-vapid.pem"

@@ -19,16 +19,18 @@ from py_vapid import Vapid02
 log = structlog.get_logger(__name__)
 
 
-def load_or_create(configured: str | None, key_file: Path) -> Vapid02:
+def load_or_create(configured: str | None, key_file: Path | None) -> Vapid02:
     if configured:
         text = configured.strip()
         if "BEGIN" in text:
             return Vapid02.from_pem(text.encode())
         return Vapid02.from_string(text)
-    if key_file.exists():
+    if key_file is not None and key_file.exists():
         return Vapid02.from_file(str(key_file))
     vapid = Vapid02()
     vapid.generate_keys()
+    if key_file is None:
+        return vapid  # an in-memory database: nothing outlives this run
     key_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
