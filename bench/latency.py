@@ -90,6 +90,7 @@ def _service(
         "ROLLEKORT_PORT": str(port),
         "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-bench-{uuid.uuid4().hex[:8]}",
         "ROLLEKORT_LOG_LEVEL": "WARNING",
+        "ROLLEKORT_VAPID_KEY_FILE": f"{tmp}/rollekort-vapid.pem",
     }
     env.update(extra or {})
     proc = subprocess.Popen(
