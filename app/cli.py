@@ -247,5 +247,17 @@ def prove(
         raise typer.Exit(1)
 
 
+@bench.command("push")
+def bench_push(
+    count: Annotated[int, typer.Option("--count", "-n", help="sequential alarms")] = 300,
+    broker: BrokerOpt = None,
+    db_url: DbOpt = None,
+) -> None:
+    """Press → the offer's Web Push at a local push service, beside press → websocket offer."""
+    from bench.push import run
+
+    run(count=count, broker=broker, db=db_url)
+
+
 def main() -> None:
     cli()

@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from app.adapters.ws import endpoint as handset_ws
 from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import pairing as pairing_api
+from app.api import push as push_api  # Web Push (issue 17)
+from app.api import reachability as reachability_api
 from app.api.edge import EdgeChecks
 from app.api.learning import drills as learning_api  # learning after alarms
 from app.api.security_headers import SecurityHeaders
@@ -22,6 +24,7 @@ from app.compose.broker import broker_check, open_broker, start_ingest
 from app.compose.dispatch import build_intake, start_dispatch
 from app.compose.handsets import build_handsets
 from app.compose.learning import build_debriefs, start_learning
+from app.compose.reaching import build_reaching
 from app.compose.storage import open_storage
 from app.compose.supervision import start_supervision
 from app.redact import redact_url
@@ -63,6 +66,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(coverage.router)
     app.include_router(pages.router)
     app.include_router(console.router)
+    app.include_router(push_api.router)  # Web Push: subscriptions, receipts, answers
+    app.include_router(reachability_api.router)
     for router in learning_api.ROUTERS:  # learning after alarms
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -86,15 +91,31 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         metrics = Metrics()
         storage = await open_storage(settings, clock, stack)
         handsets = await build_handsets(storage, clock, metrics)
+        # The second channel: offers by socket and by Web Push, each confirmed by the phone.
+        reaching = await build_reaching(
+            settings, storage.engine, handsets.presence, handsets.hub, clock
+        )
+        stack.push_async_callback(reaching.close)
         broker = await open_broker(settings, storage.texts, stack)
         debriefs = build_debriefs(storage, clock)
         closed = debriefs.on_alarm_closed  # a closing alarm opens its debrief
         dispatcher = await start_dispatch(
-            settings, storage, handsets, broker.publisher, metrics, clock, closed, stack
+            settings,
+            storage,
+            handsets.presence,
+            reaching.notifier,
+            broker.publisher,
+            metrics,
+            clock,
+            closed,
+            stack,
+            before_recovery=lambda d: reaching.connect(d, storage.offices),
         )
         learning = await start_learning(storage, dispatcher, debriefs, clock, stack)
         places = dispatcher.places
-        supervision = await start_supervision(storage, handsets, metrics, clock, stack, places)
+        supervision = await start_supervision(
+            storage, handsets, metrics, clock, stack, places, reaching.reach.problems
+        )
         mode_for = learning.drills.mode_for
         intake, catalogue = build_intake(
             settings, storage.offices, dispatcher, metrics, clock, mode_for, supervision
@@ -113,6 +134,10 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             learning=learning,
             pairing=handsets.pairing,
             supervision=supervision,
+            reach=reaching.reach,  # Web Push (issue 17)
+            push=reaching.push,
+            tracker=reaching.tracker,
+            vapid_public_key=reaching.public_key,
         )
         services.readiness.append(broker_check(ingest))
         offices = sorted(storage.offices.offices)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from app.adapters.ws.hello_gate import HelloGate
 from app.adapters.ws.hub import HandsetHub
 from app.service.clock import Clock
+from app.service.delivery import OfferTracker
 from app.service.dispatcher import Dispatcher
 from app.service.learning.bundle import Learning  # learning after alarms
 from app.service.metrics import Metrics
@@ -15,6 +16,8 @@ from app.service.offices import OfficeDirectory
 from app.service.pairing import Pairing
 from app.service.ports import AlarmStore
 from app.service.presence import Presence
+from app.service.push import PushService
+from app.service.reach import Reachability
 from app.service.rolecards.versions import RoleCardVersions
 from app.service.supervision import Supervision
 from app.settings import Settings
@@ -36,3 +39,7 @@ class Services:
     supervision: Supervision | None = None  # device health and coverage
     pairing: Pairing | None = None  # paired handsets (app.service.pairing)
     hello_gate: HelloGate = field(default_factory=HelloGate)  # sockets yet to say hello
+    reach: Reachability | None = None  # per handset: connected, push, unreachable
+    push: PushService | None = None  # Web Push to the handsets' service workers
+    tracker: OfferTracker | None = None  # whether each offer reached a phone
+    vapid_public_key: str | None = None

@@ -56,6 +56,33 @@ class Settings(BaseSettings):
         repr=False,
         description="bearer token /metrics requires; unset: /metrics answers loopback only",
     )
+    vapid_private_key: str | None = Field(
+        None, repr=False, description="VAPID private key (PEM or base64url); unset: the key file"
+    )
+    vapid_key_file: Path | None = Field(
+        None,
+        description="VAPID key, generated here once if not given (default: beside the database)",
+    )
+    vapid_subject: str = Field(
+        "mailto:rollekort@localhost",
+        description="VAPID contact (mailto: or https:) for push services",
+    )
+    push_hosts: str = Field(
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+        description="push services (host or parent domain, comma-separated) phones may name",
+    )
+    push_insecure_endpoints: bool = Field(
+        False, description="accept any http(s) push endpoint (a local push service; tests only)"
+    )
+    offer_confirm_s: float = Field(
+        5.0, description="an offer no phone confirmed within this is treated as not delivered"
+    )
+    push_fresh_s: float = Field(
+        600.0, description="a phone counts as reachable by push this long after its last receipt"
+    )
+    push_check_interval_s: float = Field(
+        240.0, description="how often every subscribed phone is sent a silent check push"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -69,10 +96,24 @@ class Settings(BaseSettings):
             self.mqtt_service_password,
             self.notify_webhook_secret,
             self.metrics_token,
+            self.vapid_private_key,
             url_password(self.broker),
             url_password(self.db),
             url_password(self.notify_webhook_url),
         ]
+
+    @property
+    def vapid_path(self) -> Path | None:
+        """Where the generated VAPID key lives: the data folder (beside the SQLite database);
+        None with an in-memory database, whose subscriptions die with it (a key for this run)."""
+        if self.vapid_key_file is not None:
+            return self.vapid_key_file
+        prefix = "sqlite+aiosqlite:///"
+        if ":memory:" in self.db:
+            return None
+        if self.db.startswith(prefix):
+            return Path(self.db[len(prefix) :]).parent / "rollekort-vapid.pem"
+        return Path("rollekort-vapid.pem")
 
     @property
     def broker_url(self) -> str:

@@ -102,8 +102,13 @@ def _office_file(tmp: str) -> Path:
 
 
 @contextmanager
-def _service(tmp: str, broker: str | None, db: str | None) -> Iterator[tuple[str, str, int]]:
-    with serving(_office_file(tmp), Path(tmp), broker=broker, db=db, name="bench") as found:
+def _service(
+    tmp: str, broker: str | None, db: str | None, extra: dict[str, str] | None = None
+) -> Iterator[tuple[str, str, int]]:
+    """The service on the demo office with its devices renamed for this run; `extra` adds
+    environment settings (the push bench's local push service)."""
+    config = _office_file(tmp)
+    with serving(config, Path(tmp), broker=broker, db=db, name="bench", extra=extra) as found:
         yield found
 
 

@@ -62,7 +62,13 @@ def mqtt_client(url: str, name: str) -> mqtt.Client:
 
 @contextmanager
 def serving(
-    config: Path, workdir: Path, *, broker: str | None, db: str | None, name: str
+    config: Path,
+    workdir: Path,
+    *,
+    broker: str | None,
+    db: str | None,
+    name: str,
+    extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, str, int]]:
     """(HTTP base URL, broker URL, process id) of `rollekort serve` on `config`, ready; stopped
     on exit.
@@ -71,7 +77,7 @@ def serving(
     its alarms in `workdir/<name>.db`. A free port may be taken by another program before the
     service binds it (a busy machine): a start that exits early is tried again on new ports."""
     for attempt in range(1, START_ATTEMPTS + 1):
-        proc, http, mqtt_url = _start(config, workdir, broker, db, name)
+        proc, http, mqtt_url = _start(config, workdir, broker, db, name, extra or {})
         try:
             wait_ready(f"{http}/readyz", proc)
         except RuntimeError:  # it exited: a port taken meanwhile, or a broken configuration
@@ -91,7 +97,12 @@ def serving(
 
 
 def _start(
-    config: Path, workdir: Path, broker: str | None, db: str | None, name: str
+    config: Path,
+    workdir: Path,
+    broker: str | None,
+    db: str | None,
+    name: str,
+    extra: dict[str, str],
 ) -> tuple[subprocess.Popen[bytes], str, str]:
     port, broker_port = free_port(), free_port()
     env = {
@@ -103,6 +114,8 @@ def _start(
         "ROLLEKORT_PORT": str(port),
         "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-{name}-{uuid.uuid4().hex[:8]}",
         "ROLLEKORT_LOG_LEVEL": "WARNING",
+        "ROLLEKORT_VAPID_KEY_FILE": str(workdir / f"{name}-vapid.pem"),  # never the work tree
+        **extra,
     }
     serve = [sys.executable, "-m", "app", "serve"]
     proc = subprocess.Popen(serve, env=env, cwd=workdir, stdout=subprocess.DEVNULL)

@@ -183,6 +183,9 @@ async def revoke_handset(
     except PairingError as err:
         raise _mapped(err) from err
     await services.hub.drop(office_id, handset_id, UNAUTHORISED)
+    if services.push is not None and services.reach is not None:  # no pushes to a revoked phone
+        await services.push.unsubscribe(office_id, handset_id)
+        services.reach.forget(office_id, handset_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from app.adapters.notify import build_notifier
-from app.compose.handsets import Handsets
 from app.compose.storage import Storage
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
@@ -63,20 +62,24 @@ def dispatcher_for(
 async def start_dispatch(
     settings: Settings,
     storage: Storage,
-    handsets: Handsets,
+    presence: Presence,
+    notifier: HandsetNotifier,
     feedback: FeedbackPort,
     metrics: Metrics,
     clock: Clock,
     on_closed: Callable[[str], Awaitable[object]],
     stack: contextlib.AsyncExitStack,
+    before_recovery: Callable[[Dispatcher], None] | None = None,
 ) -> Dispatcher:
-    """The service's dispatcher, with its open alarms recovered and their deadlines re-armed."""
+    """The service's dispatcher, with its open alarms recovered and their deadlines re-armed.
+    `before_recovery` wires what must hear of the dispatcher before recovered alarms are
+    offered again (the offer tracker of the second channel)."""
     dispatcher = dispatcher_for(
         offices=storage.offices,
         store=storage.store,
         clock=clock,
-        presence=handsets.presence,
-        notifier=MeteredNotifier(handsets.hub, metrics, clock),
+        presence=presence,
+        notifier=MeteredNotifier(notifier, metrics, clock),
         feedback=feedback,
         metrics=metrics,
         external=build_notifier(settings),
@@ -84,6 +87,8 @@ async def start_dispatch(
         on_closed=on_closed,
     )
     stack.push_async_callback(dispatcher.close)
+    if before_recovery is not None:
+        before_recovery(dispatcher)
     await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
     return dispatcher
 

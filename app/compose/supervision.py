@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from app.compose.handsets import Handsets
 from app.compose.storage import Storage
+from app.core.office import Office
+from app.core.supervision import Problem
 from app.service.clock import Clock
 from app.service.metrics import Metrics
 from app.service.supervision import Supervision
@@ -19,8 +22,10 @@ async def start_supervision(
     clock: Clock,
     stack: contextlib.AsyncExitStack,
     places: Places,
+    more: Callable[[Office], list[Problem]],
 ) -> Supervision:
-    """`places`: who is checked in where (the dispatcher's), for lone reception and sites."""
+    """`places`: who is checked in where (the dispatcher's), for lone reception and sites;
+    `more`: further coverage problems (phones that do not confirm pushes)."""
     supervision = Supervision(
         storage.offices,
         handsets.presence,
@@ -28,6 +33,7 @@ async def start_supervision(
         handsets.hub.coverage,
         metrics.coverage_degraded,
         places=places,
+        more=more,
     )
     supervision.start(await storage.store.last_button_tests())
     stack.callback(supervision.close)

@@ -212,6 +212,12 @@ def _(event: ev.RoleDeclined, state: AlarmState) -> AlarmState:
 
 
 @_apply.register
+def _(event: ev.OfferNotDelivered, state: AlarmState) -> AlarmState:
+    s = state.slot(event.role_id)
+    return state.with_slot(replace(s, pending=s.pending - {event.person_id}))
+
+
+@_apply.register
 def _(event: ev.OfferWithdrawn, state: AlarmState) -> AlarmState:
     s = state.slot(event.role_id)
     gone = frozenset(event.person_ids)

@@ -37,6 +37,7 @@ class CancelAlarm(Command):
 class AcceptRole(Command):
     person_id: str
     role_id: str
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +45,7 @@ class DeclineRole(Command):
     person_id: str
     role_id: str
     reason: str | None = None
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,3 +114,21 @@ class MarkArrived(Command):
 @dataclass(frozen=True, kw_only=True)
 class MarkPoliceContacted(Command):
     person_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmOffer(Command):
+    """The person's phone confirmed an offer: its socket acked the frame, or its service worker
+    sent a push receipt (`channel`: socket, push)."""
+
+    person_id: str
+    role_id: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissOffer(Command):
+    """No phone of the person confirmed the offer in time: it counts as not delivered."""
+
+    person_id: str
+    role_id: str

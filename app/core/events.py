@@ -68,6 +68,7 @@ class RoleAccepted(Event):
     role_id: str
     person_id: str
     acting_for: str | None = None
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +76,7 @@ class RoleDeclined(Event):
     role_id: str
     person_id: str
     reason: str | None = None
+    via: str | None = None  # "push": answered from the lock-screen notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,6 +230,25 @@ class PoliceContacted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OfferReached(Event):
+    """A phone of the person confirmed the offer (`channel`: socket, push)."""
+
+    role_id: str
+    person_id: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferNotDelivered(Event):
+    """No phone of the person confirmed the offer in time: the role does not wait for them
+    (their offer stays open; a late accept still counts)."""
+
+    role_id: str
+    person_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LockdownChanged(Event):
     on: bool
     person_id: str
@@ -262,5 +283,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReminderSent,
         ArrivalMarked,
         PoliceContacted,
+        OfferReached,
+        OfferNotDelivered,
     )
 }

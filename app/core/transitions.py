@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.core import commands as cmd
+from app.core import delivery
 from app.core import effects as fx
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, RoleSlot, SlotStatus, Stage
@@ -296,6 +297,7 @@ def _accept(d: Draft, c: cmd.AcceptRole) -> None:
             role_id=role.id,
             person_id=c.person_id,
             acting_for=_acting_for(d, role, c.person_id),
+            via=c.via,
         )
     )
     if others:
@@ -367,6 +369,7 @@ def _decline(d: Draft, c: cmd.DeclineRole) -> None:
             role_id=c.role_id,
             person_id=c.person_id,
             reason=c.reason,
+            via=c.via,
         )
     )
     after = d.alarm.slot(c.role_id)
@@ -521,6 +524,10 @@ TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (_OPEN, cmd.RecordDelivery): _delivery,
     (_OPEN, cmd.MarkArrived): mark_arrived,
     (_OPEN, cmd.MarkPoliceContacted): police_contacted,
+    (_OPEN, cmd.ConfirmOffer): delivery.confirm,
+    (_OPEN, cmd.MissOffer): delivery.miss,
+    **{(closed, cmd.ConfirmOffer): delivery.stale for closed in _CLOSED},
+    **{(closed, cmd.MissOffer): delivery.stale for closed in _CLOSED},
     **{(closed, cmd.ExpireOffer): _stale for closed in _CLOSED},
     **{(closed, cmd.RemindLeader): _stale for closed in _CLOSED},
     **{(closed, cmd.RecordDelivery): _delivery for closed in _CLOSED},

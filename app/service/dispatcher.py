@@ -319,6 +319,19 @@ class Dispatcher:
         command = cmd.RecordDelivery(role_id=role_id, delivered=report.delivered, failed=failed)
         await self._tick(office_id, alarm_id, command)
 
+    async def offer_confirmed(
+        self, office_id: str, alarm_id: str, role_id: str, person_id: str, channel: str
+    ) -> None:
+        """A phone showed the offer (app.service.delivery): recorded on the timeline."""
+        command = cmd.ConfirmOffer(person_id=person_id, role_id=role_id, channel=channel)
+        await self._tick(office_id, alarm_id, command)
+
+    async def offer_missed(
+        self, office_id: str, alarm_id: str, role_id: str, person_id: str
+    ) -> None:
+        """No phone showed the offer in time: the role moves on without waiting for them."""
+        await self._tick(office_id, alarm_id, cmd.MissOffer(person_id=person_id, role_id=role_id))
+
     async def _tick(self, office_id: str, alarm_id: str, command: cmd.Command) -> None:
         if alarm_id not in self._open:
             return  # the alarm closed meanwhile: nothing to do

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from app.core.supervision import Coverage, CoverageStatus, DeviceHealth, coverage
+from app.core.office import Office
+from app.core.supervision import Coverage, CoverageStatus, DeviceHealth, Problem, coverage
 from app.core.whereabouts import Whereabouts
 from app.service.clock import Cancellable, Clock
 from app.service.offices import OfficeDirectory
@@ -34,6 +35,7 @@ class Supervision:
         on_change: CoverageListener,
         gauge: Any | None = None,
         places: Places | None = None,
+        more: Callable[[Office], list[Problem]] | None = None,
     ) -> None:
         self._places = places
         self._offices = offices
@@ -41,6 +43,7 @@ class Supervision:
         self._clock = clock
         self._on_change = on_change
         self._gauge = gauge
+        self._more = more  # further reasons (phones not confirming pushes: app.service.reach)
         self._health: dict[str, DeviceHealth] = {}
         self._coverage: dict[str, Coverage] = {}
         self._timer: Cancellable | None = None
@@ -118,7 +121,11 @@ class Supervision:
         local = now.astimezone(ZoneInfo(office.facts.timezone))
         where = self._places.snapshot(office_id, now) if self._places else Whereabouts()
         present = self._presence.present(office_id)
-        return coverage(office, self._health, present, now, local, where)
+        found = coverage(office, self._health, present, now, local, where)
+        more = self._more(office) if self._more is not None else []
+        if not more:
+            return found
+        return Coverage(office_id, CoverageStatus.DEGRADED, (*found.problems, *more))
 
     def _changed(self, office_id: str, before: Coverage | None, fresh: Coverage) -> None:
         if self._gauge is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ def office_file(tmp: Path, **role_deadlines: int) -> Path:
 
 
 def settings_for(broker: str, db: str, config: Path = DEMO_OFFICE, **extra: Any) -> Settings:
+    # the VAPID key never lands in the working tree (with PostgreSQL it would go to the cwd)
+    extra.setdefault("vapid_key_file", Path(tempfile.mkdtemp()) / "rollekort-vapid.pem")
     return Settings(
         config=config,
         broker=broker,

@@ -201,7 +201,7 @@ def raised(alarm_id: str, at: datetime = T0) -> ev.AlarmRaised:
 
 def every_event(alarm_id: str) -> list[ev.Event]:
     """One of each event type, optional fields filled, times in a non-UTC zone."""
-    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(26)]
+    at = [T0 + timedelta(seconds=n, microseconds=n) for n in range(28)]
     anne, bo, system = ev.person_actor("p-anne"), ev.person_actor("p-bo"), ev.SYSTEM
     dev = ev.device_actor("btn-front-1")
     return [
@@ -277,6 +277,12 @@ def every_event(alarm_id: str) -> list[ev.Event]:
         ev.PossibleReplay(at=at[23], actor=system, device_id="btn-front-1", seq=21, skew_s=-3600.5),
         ev.ArrivalMarked(at=at[24], actor=anne, person_id="p-anne", role_id="leader", via="tap"),
         ev.PoliceContacted(at=at[25], actor=anne, person_id="p-anne"),
+        ev.OfferReached(
+            at=at[26], actor=system, role_id="leader", person_id="p-anne", channel="push"
+        ),
+        ev.OfferNotDelivered(
+            at=at[27], actor=system, role_id="leader", person_id="p-bo", reason="no confirmation"
+        ),
     ]
 
 

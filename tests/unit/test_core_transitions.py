@@ -319,6 +319,8 @@ def test_every_table_entry_is_exercised_by_a_known_state() -> None:
         cmd.RecordDelivery,
         cmd.MarkArrived,
         cmd.MarkPoliceContacted,
+        cmd.ConfirmOffer,
+        cmd.MissOffer,
     }
 
 

@@ -284,3 +284,19 @@ outreach_session = Table(
     Index("ix_outreach_session_office_id_started_at", "office_id", "started_at"),
     Index("ix_outreach_session_status", "status"),
 )
+
+# Web Push subscriptions (migration 0007): one per handset, the keys its browser made for the
+# message encryption, and when its service worker last confirmed a push (reachability).
+push_subscription = Table(
+    "push_subscription",
+    metadata,
+    Column("office_id", String(128), nullable=False),
+    Column("handset_id", String(64), nullable=False),
+    Column("person_id", String(128), nullable=False),
+    Column("endpoint", Text(), nullable=False),
+    Column("p256dh", String(200), nullable=False),
+    Column("auth", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_receipt_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("office_id", "handset_id"),
+)

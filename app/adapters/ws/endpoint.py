@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -20,6 +21,7 @@ from app.core.facts import guest_id
 from app.core.office import Handset, Office
 from app.core.transitions import InvalidTransition
 from app.core.whereabouts import Whereabouts
+from app.service.reach import Reachability
 from app.services import Services
 
 log = structlog.get_logger(__name__)
@@ -46,12 +48,13 @@ async def handset_socket(ws: WebSocket) -> None:
         gate.leave()
     if found is None:
         return
-    office, handset = found
+    office, handset, receipts = found
     session = _Session(ws, services, office, handset)
+    session.conn.receipts = receipts
     await session.run()
 
 
-async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | None:
+async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset, bool] | None:
     try:
         async with asyncio.timeout(services.settings.hello_timeout_s):
             message = await ws.receive_text()
@@ -72,7 +75,7 @@ async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | 
         log.warning("handset refused: unknown token")
         await ws.close(UNAUTHORISED, "unknown token")
         return None
-    return found
+    return (*found, frame.receipts)
 
 
 @dataclass
@@ -112,6 +115,7 @@ class _Session:
         old = hub.attach(self.conn)
         if old is not None:
             await old.close(REPLACED)
+        self._reach(lambda r: r.socket_up(self._office_id, self.handset.id, self.handset.person_id))
         log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
         hub.send(self.conn, self._welcome())
         self._send_snapshot()
@@ -126,6 +130,8 @@ class _Session:
             with contextlib.suppress(asyncio.CancelledError):
                 await pinger
             await hub.detach(self.conn)
+            if hub.connection(self._office_id, self.handset.id) is None:
+                self._reach(lambda r: r.socket_down(self._office_id, self.handset.id))
             log.info("handset disconnected", handset_id=self.handset.id)
             self._presence_changed()
 
@@ -204,7 +210,12 @@ class _Session:
             return
         if isinstance(frame, inbound.Pong):
             if frame.nonce == self.ping.nonce:
+                if self.ping.missed:
+                    self._reach(lambda r: r.socket_stale(self._office_id, self.handset.id, False))
                 self.ping = _Ping()
+            return
+        if isinstance(frame, inbound.Received):
+            self._received(frame)
             return
         if isinstance(frame, inbound.Acknowledge):
             await self._acknowledge()
@@ -284,6 +295,7 @@ class _Session:
         presence.set_duty(self._office_id, self.handset.id, on)
         if not on:  # the shift is over: off duty checks out of the desk or room
             self.services.dispatcher.places.check_out(self._office_id, self.handset.person_id)
+        self._reach(lambda r: r.set_duty(self._office_id, self.handset.id, on))
         self._presence_changed()
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)
         self.services.hub.send(self.conn, {"type": "duty", "on": on})
@@ -300,6 +312,23 @@ class _Session:
             "not_leader", "lockdown needs an open alarm whose leader role you hold"
         )
 
+    def _reach(self, change: Callable[[Reachability], None]) -> None:
+        if self.services.reach is not None:
+            change(self.services.reach)
+
+    def _received(self, frame: inbound.Received) -> None:
+        """[ext] The page showed an offer: it reached the phone by its socket."""
+        tracker = self.services.tracker
+        if tracker is None:
+            return
+        try:
+            owner, person = self.services.dispatcher.route(
+                self._office_id, self.handset.person_id, frame.alarm_id
+            )
+        except InvalidTransition:
+            return  # an alarm that closed meanwhile: nothing to record
+        tracker.confirmed(owner.id, frame.alarm_id, frame.role_id, person, "socket")
+
     def _error(self, code: str, message: str, ref: str | None = None) -> None:
         self.services.hub.send(self.conn, outbound.error_frame(code, message, ref))
 
@@ -310,6 +339,9 @@ class _Session:
             await asyncio.sleep(interval)
             if self.ping.nonce is not None:
                 self.ping.missed += 1
+                # one missed ping: the page may be frozen with its socket open; its offers
+                # now count on the push (app.service.reach), before the socket is dropped
+                self._reach(lambda r: r.socket_stale(self._office_id, self.handset.id, True))
                 if self.ping.missed >= 2:
                     log.warning("handset missed two pings", handset_id=self.handset.id)
                     self.services.hub.mark_absent(self.conn)

@@ -44,6 +44,7 @@ class Connection:
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     writer: asyncio.Task[None] | None = None
     gone: bool = False  # a send failed: the socket is closed, the reader side cleans up
+    receipts: bool = False  # [ext] the client confirms offers with `received` frames
 
     @property
     def key(self) -> str:
@@ -109,6 +110,15 @@ class HandsetHub:
             task = asyncio.get_running_loop().create_task(conn.close(1013))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
+
+    def connection(self, office_id: str, handset_id: str) -> Connection | None:
+        """The handset's live connection, if it has one."""
+        return self._by_handset.get(f"{office_id}/{handset_id}")
+
+    def unconfirming(self, office_id: str, person_id: str) -> list[Connection]:
+        """The person's open sockets from clients that do not confirm offers (plain protocol v1
+        clients): whether an offer reached such a phone cannot be known."""
+        return [c for c in self._of_person(office_id, person_id) if not c.receipts and not c.gone]
 
     def connected(self, office_id: str) -> list[Connection]:
         return [c for c in self._by_handset.values() if c.office_id == office_id]

@@ -18,6 +18,7 @@ class Hello(_Frame):
     type: Literal["hello"]
     token: Annotated[str, Field(min_length=1, max_length=256)]
     resume: int | None = None
+    receipts: bool = False  # [ext] this client confirms each offer with a `received` frame
 
 
 class Accept(_Frame):
@@ -115,6 +116,14 @@ class PoliceContacted(_Frame):
     alarm_id: Id
 
 
+class Received(_Frame):
+    """[ext] The handset showed this offer: the service knows it reached the phone."""
+
+    type: Literal["received"]
+    alarm_id: Id
+    role_id: Id
+
+
 class Pong(_Frame):
     type: Literal["pong"]
     nonce: Annotated[str, Field(max_length=64)]
@@ -136,6 +145,7 @@ ClientFrame = Annotated[
     | GiveBack
     | Arrived
     | PoliceContacted
+    | Received
     | Pong,
     Field(discriminator="type"),
 ]

@@ -11,6 +11,7 @@ import { WRITERS } from './console-write.js';
 import { mountHandsets } from './console-handsets.js';
 import { mountRolecards } from './console-rolecards.js';
 import { mountReadiness } from './console-readiness.js';
+import { mountPhones } from './console-phones.js';
 
 /** The live view's list of offices, each with a link to its page. */
 export function renderOfficeLinks(list, me) {
@@ -32,6 +33,7 @@ export function renderOffice(view, me, officeId) {
   }
   const ctx = { me, officeId, canWrite: WRITERS.has(me.role) };
   const readiness = h('section', { class: 'panel', 'data-testid': 'readiness-panel', 'aria-labelledby': 'readiness-h' });
+  const phones = h('section', { class: 'panel', 'data-testid': 'phones-panel', 'aria-labelledby': 'phones-h' });
   const handsets = h('section', { class: 'panel', 'data-testid': 'handsets-panel', 'aria-labelledby': 'handsets-h' });
   const rolecards = h('section', { class: 'panel', 'data-testid': 'rolecards-panel', 'aria-labelledby': 'rolecards-h' });
   view.replaceChildren(
@@ -39,10 +41,12 @@ export function renderOffice(view, me, officeId) {
     h('h2', { class: 'office-title', 'data-testid': 'office-title', text: t('o.title', { office: office.name }) }),
     h('p', {}, h('a', { href: `#/learning/${encodeURIComponent(officeId)}`, 'data-testid': 'learning-link', text: t('l.link') })),
     readiness,
+    phones,
     handsets,
     rolecards,
   );
   mountReadiness(readiness, ctx);
+  mountPhones(phones, ctx);
   mountHandsets(handsets, ctx);
   mountRolecards(rolecards, ctx);
 }

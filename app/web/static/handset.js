@@ -21,6 +21,7 @@ import { acknowledgeCard, toggleDuty } from './hs-actions.js';
 import { alerts, installAlertHooks } from './hs-alert.js';
 import { renderAll, setPhase, tick, toggleSound } from './hs-view.js';
 import { installPairing, pairFromUrl } from './hs-pair.js';
+import { enablePush, renderPush, signOutPush } from './hs-push.js';
 
 function signIn(ev) {
   ev.preventDefault();
@@ -38,6 +39,7 @@ function signIn(ev) {
 }
 
 function signOut() {
+  signOutPush(state.token);
   clearToken();
   state.token = null;
   dropSocket();
@@ -64,6 +66,7 @@ function start() {
   $('sound-toggle').addEventListener('click', toggleSound);
   $('acknowledge').addEventListener('click', acknowledgeCard);
   $('duty-toggle').addEventListener('click', toggleDuty);
+  $('push-enable').addEventListener('click', enablePush);
   installPairing();
   const retryIfWaiting = () => {
     if (state.phase === 'reconnecting') reconnectNow();
@@ -78,6 +81,7 @@ function start() {
   renderAll();
   if (!pairFromUrl()) connect(); // ?pair=CODE: the coordinator's one-time code (hs-pair.js)
   registerServiceWorker();
+  renderPush();
 }
 
 // Exposed for tests and debugging only; the page does not depend on it.

@@ -72,7 +72,7 @@ export function connect() {
     if (connNo !== state.connNo) return;
     state.openedAt = Date.now();
     state.lastFrameAt = Date.now();
-    const hello = { type: 'hello', token: state.token };
+    const hello = { type: 'hello', token: state.token, receipts: true };
     if (state.lastSeq !== null) hello.resume = state.lastSeq;
     ws.send(JSON.stringify(hello));
   });

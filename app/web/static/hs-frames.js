@@ -11,6 +11,7 @@ import { idOf, nameOf, str } from './dom.js';
 import { codedText } from './hs-text.js';
 import { MAX_NOTICES, state } from './hs-state.js';
 import { acknowledge, flushOutbox, sendNow } from './hs-conn.js';
+import { afterWelcome } from './hs-push.js';
 import {
   closeAlarm, handleAlarm, handleAlarmNotice, handleUpdate,
 } from './hs-alarm.js';
@@ -25,7 +26,7 @@ export function handleFrame(f) {
   }
   switch (f.type) {
     case 'welcome': return handleWelcome(f);
-    case 'alarm': return handleAlarm(f);
+    case 'alarm': return handleOffer(f);
     case 'alarm_notice': return handleAlarmNotice(f);
     case 'alarm_update': return handleUpdate(f);
     case 'alarm_closed': return handleClosed(f);
@@ -42,7 +43,17 @@ export function handleFrame(f) {
   }
 }
 
+// [ext] Every offer shown is confirmed (`received`), so the service knows it reached this phone
+// (the hello said `receipts: true`); an offer nobody confirms is moved on to the next person.
+function handleOffer(f) {
+  const role = f.offer && typeof f.offer === 'object' ? str(f.offer.role_id) : '';
+  const result = handleAlarm(f);
+  if (str(f.alarm_id) && role) sendNow({ type: 'received', alarm_id: f.alarm_id, role_id: role });
+  return result;
+}
+
 function handleWelcome(f) {
+  afterWelcome();
   state.welcomedAt = Date.now();
   state.authRejected = false;
   state.me = {

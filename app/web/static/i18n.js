@@ -185,6 +185,8 @@ addStrings({
   'event.ExternalAlerted': ['eksterne varslet', 'outside help alerted'],
   'event.ExternalDeliveryReported': ['levering til eksterne rapportert', 'delivery to outside help reported'],
   'event.ReminderSent': ['påminnelse sendt', 'reminder sent'],
+  'event.OfferReached': ['tilbudet nådde telefonen', 'the offer reached the phone'],
+  'event.OfferNotDelivered': ['tilbudet ble ikke bekreftet av telefonen', 'the phone did not confirm the offer'],
   'common.at': ['kl. {time}', 'at {time}'],
   'common.nobody': ['ingen', 'nobody'],
   'common.unknownPlace': ['ukjent sted', 'unknown place'],
