@@ -14,9 +14,11 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.adapters.db.chain_key import data_dir, load_chain_key
 from app.adapters.db.engine import make_engine
 from app.adapters.db.handsets import SqlAlchemyHandsetStore
 from app.adapters.db.learning import SqlAlchemyLearningStore  # learning after alarms
+from app.adapters.db.single_writer import single_writer
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.adapters.db.versions import SqlAlchemyVersionStore
 from app.adapters.mqtt.embedded import EmbeddedBroker
@@ -100,6 +102,13 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
     texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
     broker_url = settings.broker_url
     async with contextlib.AsyncExitStack() as stack:
+        engine = make_engine(settings.db)
+        stack.push_async_callback(engine.dispose)
+        # one process per database (docs/reliability.md): a second refuses before it touches it
+        await stack.enter_async_context(single_writer(engine))
+        key = load_chain_key(
+            settings.chain_key, settings.chain_key_file, data_dir(settings.db, settings.data_dir)
+        )
         if settings.embedded:
             access = embedded_access(texts, settings)  # who may publish what, as in Mosquitto
             broker = EmbeddedBroker(
@@ -110,8 +119,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             await broker.start()
             stack.push_async_callback(broker.stop)
             broker_url = access.url if access else broker_url
-        engine = make_engine(settings.db)
-        store = SqlAlchemyAlarmStore(engine)
+        store = SqlAlchemyAlarmStore(engine, chain_key=key)
         stack.push_async_callback(store.close)
         # Role-card versions: the active stored card replaces the file's before anything
         # dispatches; the cards of open alarms stay loaded for office_version.

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(
         None, repr=False, description="shared secret for the X-Rollekort-Signature HMAC"
     )
+    chain_key: str | None = Field(
+        None, repr=False, description="key of the timeline's hash chain (hex, 32+ characters)"
+    )
+    chain_key_file: Path | None = Field(None, description="file holding the chain key")
+    data_dir: Path | None = Field(
+        None, description="folder for the generated chain key (default: the SQLite file's)"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

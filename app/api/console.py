@@ -15,10 +15,10 @@ from app.api.auth import PrincipalDep, ServicesDep
 from app.api.debrief_model import Debrief, Names, build, head, role_info
 from app.api.errors import ApiError, not_found
 from app.core import events as ev
-from app.core.alarm import fold
 from app.core.office import Office
 from app.service.offices import Principal
 from app.service.ports import AlarmSummary
+from app.service.timelines import UnreadableTimeline, fold_checked
 from app.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
@@ -107,7 +107,11 @@ async def _live(services: Services, summary: AlarmSummary) -> LiveAlarm:
     help_requested = lockdown = False
     if summary.status == "open":
         events = [s.event for s in await services.store.events(summary.alarm_id)]
-        state = fold(events)
+        try:
+            state = fold_checked(events)
+        except UnreadableTimeline as err:  # shown as an alarm without roles, and reported
+            services.dispatcher.unreadable.found(summary.alarm_id, err.reason)
+            state = None
         help_requested = any(isinstance(e, ev.HelpRequested) for e in events)
         lockdown = bool(state and state.lockdown)
         names = Names(office)

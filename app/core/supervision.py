@@ -18,6 +18,8 @@ from app.core.office import Office, TriggerKind
 from app.core.schedule import schedule_holds_at
 
 LOW_BATTERY = 20
+#: How long a press counter that went backwards (a restart without a boot id) stays a problem.
+COUNTER_RESET_SHOWN = timedelta(hours=1)
 
 #: How long a trigger of each family may stay silent before it counts as gone: native buttons
 #: send a retained status and a heartbeat; battery Zigbee buttons report only every few hours.
@@ -43,6 +45,9 @@ class DeviceHealth:
     battery: int | None = None
     tamper: bool = False
     last_tested: datetime | None = None
+    last_seq: int | None = None  # of the newest native press, with its boot id
+    boot: str | None = None
+    counter_reset_at: datetime | None = None  # when its press counter last went backwards
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ def trigger_problems(
             problems.append(f"{name} battery is low ({h.battery} %)")
         if h.tamper:
             problems.append(f"{name} reports tampering")
+        if h.counter_reset_at is not None and now - h.counter_reset_at < COUNTER_RESET_SHOWN:
+            problems.append(f"{name} press counter went backwards (restarted without a boot id)")
     return problems
 
 
