@@ -10,9 +10,10 @@ from pydantic import BaseModel
 
 from app.api.auth import PrincipalDep, ServicesDep
 from app.api.errors import ApiError, not_found
+from app.api.integrity import ChainOut
 from app.core.alarm import AlarmState
 from app.core.records import to_record
-from app.service.ports import AlarmSummary, ChainCheck, StoredEvent
+from app.service.ports import AlarmSummary, StoredEvent
 from app.service.timelines import UnreadableTimeline, fold_checked
 
 router = APIRouter(prefix="/api/v1", tags=["alarms"])
@@ -62,18 +63,6 @@ class RoleOut(BaseModel):
     state: str
     holder_id: str | None
     steps_done: list[int]
-
-
-class ChainOut(BaseModel):
-    """The timeline's tamper evidence, checked on this read (docs/reliability.md)."""
-
-    state: str  # ok | broken | unsealed
-    reason: str | None
-    length: int
-
-    @classmethod
-    def of(cls, check: ChainCheck) -> ChainOut:
-        return cls(state=check.state, reason=check.reason, length=check.length)
 
 
 class AlarmDetail(AlarmOut):

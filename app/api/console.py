@@ -14,6 +14,7 @@ from app.api import debrief_export
 from app.api.auth import PrincipalDep, ServicesDep
 from app.api.debrief_model import Debrief, Names, build, head, role_info
 from app.api.errors import ApiError, not_found
+from app.api.integrity import ChainOut
 from app.core import events as ev
 from app.core.office import Office
 from app.service.offices import Principal
@@ -149,8 +150,11 @@ def _filename(alarm_id: str, ext: str) -> dict[str, str]:
 
 @router.get("/alarms/{alarm_id}/debrief.json", response_model=Debrief)
 async def debrief_json(alarm_id: str, services: ServicesDep, who: PrincipalDep) -> Debrief:
-    """The alarm, per-role times, deviations from the card and every event, for the replay."""
-    return await _debrief(services, who, alarm_id)
+    """The alarm, per-role times, deviations from the card and every event, for the replay;
+    with the timeline's hash chain checked on this read."""
+    debrief = await _debrief(services, who, alarm_id)
+    debrief.chain = ChainOut.of(await services.store.integrity(alarm_id))
+    return debrief
 
 
 @router.get(

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from app.api.integrity import ChainOut
 from app.core import debrief as db
 from app.core.office import Office, Role
 from app.core.records import to_record
@@ -114,6 +115,7 @@ class Debrief(BaseModel):
     deviations: list[DeviationOut]
     events: list[EventRow]
     people: dict[str, str]
+    chain: ChainOut | None = None  # the timeline's tamper evidence, where it was checked
 
 
 class Names:
