@@ -39,6 +39,10 @@ async def verify_timelines(settings: Settings, alarm_id: str | None = None) -> V
     try:
         ids = [alarm_id] if alarm_id is not None else await store.alarm_ids()
         for one in ids:
+            if await store.alarm(one) is None:
+                report.states["missing"] += 1
+                report.lines.append(f"{one}: no such alarm")
+                continue
             check = await store.integrity(one)
             report.states[check.state] += 1
             if check.state != "ok" or alarm_id is not None:
