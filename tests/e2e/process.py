@@ -15,7 +15,7 @@ import httpx
 
 from tests.conftest import DEMO_OFFICE, free_port
 
-START_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 120.0  # a loaded 2-core machine can take a minute to import and migrate
 
 
 def tagged_office(tmp: Path, tag: str, source: Path = DEMO_OFFICE) -> tuple[Path, str, str]:

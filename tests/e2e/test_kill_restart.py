@@ -24,7 +24,7 @@ from tests.conftest import require_mosquitto
 from tests.e2e.harness import Handset, Running
 from tests.e2e.process import Served, serve_env, start, tagged_office
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(480)  # two real starts on a loaded machine
 HEADERS = {"Authorization": "Bearer demo-coordinator"}
 
 

@@ -15,7 +15,7 @@ from app.adapters.db.single_writer import DatabaseInUse, single_writer
 from tests.conftest import fresh_postgres
 from tests.e2e.process import serve_env, start, tagged_office
 
-pytestmark = pytest.mark.timeout(300)  # three real processes start one after another
+pytestmark = pytest.mark.timeout(600)  # three real processes start one after another
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
