@@ -55,8 +55,8 @@ class Feedback:
                 await asyncio.sleep(0.05)
 
     def close(self) -> None:
+        self._client.disconnect()  # while the loop still runs, so the socket is closed
         self._client.loop_stop()
-        self._client.disconnect()
 
 
 @pytest.fixture
