@@ -126,6 +126,7 @@ class Dispatcher:
         )
         self._open: dict[str, AlarmState] = {}
         self.unreadable = TimelineProblems()  # timelines that cannot be folded, reported
+        self._closed_status: dict[str, str] = {}  # for a late duplicate's feedback
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
         self._counters = PressCounters()  # which alarm a press key belongs to; restarts
@@ -265,7 +266,9 @@ class Dispatcher:
         if state is not None:
             accepted = any(s.holder_id is not None for s in state.slots)
             status = "accepted" if accepted else "received"
-        else:
+        elif alarm_id in self._closed_status:  # no database round trip on the press's path
+            status = self._closed_status[alarm_id]
+        else:  # closed before this process started
             summary = await self._store.alarm(alarm_id)
             status = summary.status if summary is not None else "received"
         self._effects.feedback(key.device_id, {"alarm_id": alarm_id, "state": status})
@@ -513,6 +516,7 @@ class Dispatcher:
             self._open_by_device[state.device_id] = state.alarm_id
         else:
             self._open.pop(state.alarm_id, None)
+            self._closed_status[state.alarm_id] = state.status.value
             self._cards.forget(state.alarm_id)
             if self._open_by_device.get(state.device_id) == state.alarm_id:
                 del self._open_by_device[state.device_id]
