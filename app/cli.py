@@ -27,11 +27,13 @@ sim = typer.Typer(help="The device simulator.", no_args_is_help=True)
 db = typer.Typer(help="The database schema.", no_args_is_help=True)
 bench = typer.Typer(help="Benchmarks that print their numbers.", no_args_is_help=True)
 mqtt_app = typer.Typer(help="Broker accounts and access rules.", no_args_is_help=True)
+timeline = typer.Typer(help="Alarm timelines and their tamper evidence.", no_args_is_help=True)
 cli.add_typer(rolecard, name="rolecard")
 cli.add_typer(sim, name="sim")
 cli.add_typer(db, name="db")
 cli.add_typer(bench, name="bench")
 cli.add_typer(mqtt_app, name="mqtt")
+cli.add_typer(timeline, name="timeline")
 from simulator.cli import register as _register_sim  # noqa: E402
 
 _register_sim(sim)
@@ -85,6 +87,7 @@ def serve(
 
     if not all([_check_office_file(path) for path in office_files(settings.config)]):
         raise typer.Exit(2)
+    _refuse_a_second_writer(settings.db)
     upgrade(settings.db)
     typer.echo(redact(_banner(settings)))
     uvicorn.run(
@@ -96,6 +99,18 @@ def serve(
         ws_max_size=settings.ws_max_bytes,  # before hello too: a frame is never read whole
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
     )
+
+
+def _refuse_a_second_writer(url: str) -> None:
+    import asyncio
+
+    from app.adapters.db.single_writer import DatabaseInUse, check_free
+
+    try:
+        asyncio.run(check_free(url))
+    except DatabaseInUse as err:
+        typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _banner(settings: Settings) -> str:
@@ -143,6 +158,26 @@ def db_purge(db_url: DbOpt = None) -> None:
             f"{office_id}: {n.debriefs} debriefs, {n.incidents} incidents, "
             f"{n.outreach} outreach sessions, {n.drills} drills purged"
         )
+
+
+@timeline.command("verify")
+def timeline_verify(
+    db_url: DbOpt = None,
+    alarm: Annotated[str | None, typer.Option("--alarm", help="one alarm id; default: all")] = None,
+) -> None:
+    """Check every alarm's timeline against its keyed hash chain and seal; exit 1 if any is
+    broken or unsealed."""
+    import asyncio
+
+    from app.adapters.db.timeline_verify import verify_timelines
+
+    settings = _settings(db=db_url)
+    report = asyncio.run(verify_timelines(settings, alarm))
+    for line in report.lines:
+        typer.echo(line)
+    typer.echo(report.summary)
+    if not report.all_ok:
+        raise typer.Exit(1)
 
 
 @sim.command("press")

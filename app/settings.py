@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     push_check_interval_s: float = Field(
         240.0, description="how often every subscribed phone is sent a silent check push"
     )
+    chain_key: str | None = Field(
+        None, repr=False, description="key of the timeline's hash chain (hex, 32+ characters)"
+    )
+    chain_key_file: Path | None = Field(None, description="file holding the chain key")
+    data_dir: Path | None = Field(
+        None, description="folder for the generated chain key (default: the SQLite file's)"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -97,6 +104,7 @@ class Settings(BaseSettings):
             self.notify_webhook_secret,
             self.metrics_token,
             self.vapid_private_key,
+            self.chain_key,
             url_password(self.broker),
             url_password(self.db),
             url_password(self.notify_webhook_url),

@@ -61,6 +61,9 @@ class TriggerEvent(_Payload):
     gesture: GestureName = "single"
     ts: Timestamp = None
     battery: Percent | None = None
+    # extension of v1: changes whenever the button restarts, so a counter that started again
+    # is not taken for a redelivery (docs/protocol.md)
+    boot: Annotated[StrictStr, Field(pattern=_ID_PATTERN)] | None = None
 
 
 class Status(_Payload):
@@ -95,7 +98,7 @@ def decode_trigger(payload: bytes, max_bytes: int = MAX_PAYLOAD_BYTES) -> Trigge
     return _decode(TriggerEvent, payload, max_bytes)
 
 
-OPTIONAL_TRIGGER_FIELDS = frozenset({"gesture", "ts", "battery"})
+OPTIONAL_TRIGGER_FIELDS = frozenset({"gesture", "ts", "battery", "boot"})
 
 
 def decode_press(

@@ -13,20 +13,27 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.adapters.db.store import (
+from app.adapters.db.chain import (
     FREE_TEXT_FIELDS,
     GENESIS_HASH,
     EventRow,
-    chain_intact,
+    Seal,
     chain_rows,
-    press_received_at,
-    refuse_naive_times,
+    check_chain,
     stored_as_given,
 )
+from app.adapters.db.store import chain_intact, press_received_at, refuse_naive_times
 from app.adapters.db.tables import as_utc
 from app.core import events as ev
 from app.core.alarm import AlarmStatus
-from app.service.ports import AlarmStore, AlarmSummary, DuplicatePress, PressKey, StoredEvent
+from app.service.ports import (
+    AlarmStore,
+    AlarmSummary,
+    ChainCheck,
+    DuplicatePress,
+    PressKey,
+    StoredEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class FakeAlarmStore:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[EventRow]] = {}
+        self.seals: dict[str, Seal] = {}  # what the SQL store keeps in the alarm row
         self.summaries: dict[str, AlarmSummary] = {}
         self.presses: dict[PressKey, PressRecord] = {}
         self.button_tests: dict[tuple[str, int], datetime] = {}
@@ -59,6 +67,7 @@ class FakeAlarmStore:
         if press is not None:
             self.presses[press] = PressRecord(alarm.alarm_id, as_utc(press_received_at(events)))
         self.rows.setdefault(alarm.alarm_id, []).extend(rows)
+        self.seals[alarm.alarm_id] = Seal.of(None, alarm.alarm_id, self.rows[alarm.alarm_id])
         self.summaries[alarm.alarm_id] = alarm
         return stored_as_given(rows, events)
 
@@ -67,6 +76,10 @@ class FakeAlarmStore:
 
     async def verify_chain(self, alarm_id: str) -> bool:
         return chain_intact(self.rows.get(alarm_id, []))
+
+    async def integrity(self, alarm_id: str) -> ChainCheck:
+        rows = self.rows.get(alarm_id, [])
+        return check_chain(alarm_id, rows, None, self.seals.get(alarm_id))
 
     async def redact_free_text(self, before: datetime, office_ids: Sequence[str]) -> int:
         before, done = as_utc(before), 0

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.auth import PrincipalDep, ServicesDep, authorize
-from app.api.errors import not_found
-from app.core.alarm import AlarmState, fold
+from app.api.errors import ApiError, not_found
+from app.api.integrity import ChainOut
+from app.core.alarm import AlarmState
 from app.core.records import to_record
 from app.service.ports import AlarmSummary, StoredEvent
+from app.service.timelines import UnreadableTimeline, fold_checked
 
 router = APIRouter(prefix="/api/v1", tags=["alarms"])
 
@@ -28,10 +30,11 @@ class AlarmOut(BaseModel):
     raised_at: datetime
     closed_at: datetime | None
     rolecard_version: str
+    problem: str | None = None  # why the timeline cannot be read, when it cannot
 
     @classmethod
-    def of(cls, summary: AlarmSummary) -> AlarmOut:
-        return cls(**summary.__dict__)
+    def of(cls, summary: AlarmSummary, problem: str | None = None) -> AlarmOut:
+        return cls(**summary.__dict__, problem=problem)
 
 
 class TimelineEvent(BaseModel):
@@ -65,6 +68,7 @@ class RoleOut(BaseModel):
 class AlarmDetail(AlarmOut):
     roles: list[RoleOut]
     timeline: list[TimelineEvent]
+    chain: ChainOut
 
 
 @router.get("/alarms", response_model=list[AlarmOut])
@@ -77,7 +81,10 @@ async def list_alarms(
     if office_id is not None:
         authorize(who, office_id)
     offices = [office_id] if office_id else sorted(who.offices)
-    return [AlarmOut.of(s) for s in await services.store.alarms(offices, limit)]
+    problems = services.dispatcher.unreadable
+    return [
+        AlarmOut.of(s, problems.of(s.alarm_id)) for s in await services.store.alarms(offices, limit)
+    ]
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmDetail)
@@ -86,11 +93,20 @@ async def get_alarm(alarm_id: str, services: ServicesDep, who: PrincipalDep) -> 
     if summary is None or not who.may_see(summary.office_id):
         raise not_found(f"alarm {alarm_id!r}")
     stored = await services.store.events(alarm_id)
-    state = fold(s.event for s in stored)
+    try:
+        state = fold_checked(s.event for s in stored)
+    except UnreadableTimeline as err:
+        services.dispatcher.unreadable.found(alarm_id, err.reason)
+        raise ApiError(
+            409,
+            "timeline_unreadable",
+            f"the timeline of alarm {alarm_id!r} cannot be read: {err.reason}",
+        ) from None
     return AlarmDetail(
         **AlarmOut.of(summary).model_dump(),
         roles=_roles(state),
         timeline=[TimelineEvent.of(s) for s in stored],
+        chain=ChainOut.of(await services.store.integrity(alarm_id)),
     )
 
 

@@ -14,11 +14,13 @@ from app.api import debrief_export
 from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.debrief_model import Debrief, Names, build, head, role_info
 from app.api.errors import not_found
+from app.api.integrity import ChainOut
 from app.core import events as ev
 from app.core.access import Principal
-from app.core.alarm import AlarmState, fold
+from app.core.alarm import AlarmState
 from app.core.office import Office
 from app.service.ports import AlarmSummary
+from app.service.timelines import UnreadableTimeline, fold_checked
 from app.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
@@ -113,7 +115,11 @@ async def _live(services: Services, summary: AlarmSummary) -> LiveAlarm:
     who: dict[str, Any] = {}
     if summary.status == "open":
         events = [s.event for s in await services.store.events(summary.alarm_id)]
-        state = fold(events)
+        try:
+            state = fold_checked(events)
+        except UnreadableTimeline as err:  # shown as an alarm without roles, and reported
+            services.dispatcher.unreadable.found(summary.alarm_id, err.reason)
+            state = None
         help_requested = any(isinstance(e, ev.HelpRequested) for e in events)
         lockdown = bool(state and state.lockdown)
         names = Names(office)
@@ -168,8 +174,11 @@ def _filename(alarm_id: str, ext: str) -> dict[str, str]:
 
 @router.get("/alarms/{alarm_id}/debrief.json", response_model=Debrief)
 async def debrief_json(alarm_id: str, services: ServicesDep, who: PrincipalDep) -> Debrief:
-    """The alarm, per-role times, deviations from the card and every event, for the replay."""
-    return await _debrief(services, who, alarm_id)
+    """The alarm, per-role times, deviations from the card and every event, for the replay;
+    with the timeline's hash chain checked on this read."""
+    debrief = await _debrief(services, who, alarm_id)
+    debrief.chain = ChainOut.of(await services.store.integrity(alarm_id))
+    return debrief
 
 
 @router.get(

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from app.api.integrity import ChainOut
 from app.core import debrief as db
 from app.core.office import Office, Role, Stance
 from app.core.records import to_record
@@ -121,6 +122,7 @@ class Debrief(BaseModel):
     deviations: list[DeviationOut]
     events: list[EventRow]
     people: dict[str, str]
+    chain: ChainOut | None = None  # the timeline's tamper evidence, where it was checked
 
 
 STAYING = frozenset({Stance.WITHDRAW_TO, Stance.ASSEMBLE_AT})

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.adapters.db.chain_key import data_dir, load_chain_key
 from app.adapters.db.engine import make_engine
 from app.adapters.db.learning.store import SqlAlchemyLearningStore
 from app.adapters.db.rolecards import SqlAlchemyVersionStore
+from app.adapters.db.single_writer import single_writer
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.config.loader import load_office_file, office_files
 from app.service.clock import Clock
@@ -45,7 +47,13 @@ async def open_storage(
     offices = OfficeDirectory(every)
     texts = [await asyncio.to_thread(p.read_text, "utf-8-sig") for p in files]
     engine = make_engine(settings.db)
-    store = SqlAlchemyAlarmStore(engine)
+    stack.push_async_callback(engine.dispose)
+    # one process per database (docs/integrity.md): a second refuses before it touches it
+    await stack.enter_async_context(single_writer(engine))
+    key = load_chain_key(
+        settings.chain_key, settings.chain_key_file, data_dir(settings.db, settings.data_dir)
+    )
+    store = SqlAlchemyAlarmStore(engine, chain_key=key)
     stack.push_async_callback(store.close)
     versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)
     by_office = {loaded.office.id: text for loaded, text in zip(every, texts, strict=True)}

@@ -19,6 +19,8 @@ from app.core.schedule import schedule_holds_at
 from app.core.whereabouts import NOWHERE, Whereabouts, placed, rostered_at
 
 LOW_BATTERY = 20
+#: How long a press counter that went backwards (a restart without a boot id) stays a problem.
+COUNTER_RESET_SHOWN = timedelta(hours=1)
 
 #: How long a trigger of each family may stay silent before it counts as gone: native buttons
 #: send a retained status and a heartbeat; battery Zigbee buttons report only every few hours.
@@ -44,6 +46,9 @@ class DeviceHealth:
     battery: int | None = None
     tamper: bool = False
     last_tested: datetime | None = None
+    last_seq: int | None = None  # of the newest native press, with its boot id
+    boot: str | None = None
+    counter_reset_at: datetime | None = None  # when its press counter last went backwards
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,11 @@ def trigger_problems(
         if h.tamper:
             text = "{device} ({location}) reports tampering"
             problems.append(Problem.of("trigger_tamper", text, **name))
+        if h.counter_reset_at is not None and now - h.counter_reset_at < COUNTER_RESET_SHOWN:
+            text = (
+                "{device} ({location}) press counter went backwards (restarted without a boot id)"
+            )
+            problems.append(Problem.of("trigger_counter_reset", text, **name))
     return problems
 
 

@@ -23,19 +23,21 @@ import structlog
 
 from app.core import commands as cmd
 from app.core import events as ev
-from app.core.alarm import AlarmState, AlarmStatus, evolve
+from app.core.alarm import AlarmState, AlarmStatus
 from app.core.draft import Decision, InvalidTransition
-from app.core.facts import guest_id
+from app.core.facts import guest_id, split_guest
 from app.core.office import AlarmMode, Gesture, Office
 from app.core.transitions import decide
 from app.service.cards import AlarmCards
 from app.service.clock import Clock
+from app.service.counters import PressCounters
 from app.service.effects import EffectRunner
 from app.service.journal import Journal
 from app.service.metrics import Metrics
 from app.service.notify import DeliveryReport
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, PressKey
+from app.service.timelines import TimelineProblems, UnreadableTimeline, fold_checked
 from app.service.whereabouts import Places
 
 log = structlog.get_logger(__name__)
@@ -43,7 +45,8 @@ log = structlog.get_logger(__name__)
 
 def alarm_id_for(key: PressKey) -> str:
     """The same press always names the same alarm, so a redelivery cannot raise a second one."""
-    digest = hashlib.sha256(f"{key.device_id}|{key.seq}|{key.device_ts}".encode()).hexdigest()
+    boot = f"|{key.boot}" if key.boot else ""  # keys without a boot id keep their old ids
+    digest = hashlib.sha256(f"{key.device_id}|{key.seq}|{key.device_ts}{boot}".encode()).hexdigest()
     return f"a-{digest[:20]}"
 
 
@@ -110,8 +113,11 @@ class Dispatcher:
         self._effects = effects
         effects.answer_to(self)
         self._open: dict[str, AlarmState] = {}
+        self.unreadable = TimelineProblems()  # timelines that cannot be folded, reported
+        self._closed_status: dict[str, str] = {}  # for a late duplicate's feedback
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
+        self._counters = PressCounters()  # which alarm a press key belongs to; restarts
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._on_closed = on_closed
         self._closing: set[asyncio.Task[None]] = set()
@@ -121,7 +127,9 @@ class Dispatcher:
     async def recover(self, dedupe_since: datetime) -> int:
         """Rebuild open alarms from their timelines and re-arm their deadlines and reminders."""
         loop = asyncio.get_running_loop()
-        for key in await self._store.press_keys_since(dedupe_since):
+        keys = await self._store.press_keys_since(dedupe_since)
+        self._counters.load(keys)
+        for key in keys:
             done: asyncio.Future[None] = loop.create_future()
             done.set_result(None)
             self._seen[key] = done
@@ -132,12 +140,15 @@ class Dispatcher:
         return len(self._open)
 
     async def _recover_one(self, alarm_id: str) -> None:
-        state: AlarmState | None = None
-        variants: list[str | None] = []
-        for stored in await self._store.events(alarm_id):
-            state = evolve(state, stored.event)
-            if isinstance(stored.event, ev.AlarmRaised | ev.CardExtended):
-                variants.append(stored.event.variant_id)
+        events = [stored.event for stored in await self._store.events(alarm_id)]
+        try:
+            state = fold_checked(events)
+        except UnreadableTimeline as err:  # reported, and the other alarms still recover
+            self.unreadable.found(alarm_id, err.reason)
+            return
+        variants: list[str | None] = [
+            e.variant_id for e in events if isinstance(e, ev.AlarmRaised | ev.CardExtended)
+        ]
         if state is None or state.office_id not in self._offices.offices:
             log.error("cannot recover alarm", alarm_id=alarm_id)
             return
@@ -201,7 +212,11 @@ class Dispatcher:
         (that hop, with whatever else is queued on the loop, is most of a press's latency);
         otherwise the coroutine waits for the office's turn first."""
         if key in self._seen:
-            return self._duplicate(key)
+            fresh = self._counters.restart_key(key, self._clock.now(), self._open.__contains__)
+            if fresh is None:
+                return self._duplicate(key)
+            log.warning("known press key on a closed alarm: a restarted counter", seq=key.seq)
+            key = fresh
         started = time.perf_counter()
         press = _Press(office, key, gesture, device_ts, battery, mode, started, presser_id)
         if self._locks[office.id].locked():
@@ -219,8 +234,25 @@ class Dispatcher:
 
     async def _duplicate(self, key: PressKey) -> None:
         self._metrics.duplicates.inc()
-        log.info("duplicate press ignored", device_id=key.device_id, seq=key.seq)
+        log.info("duplicate press", device_id=key.device_id, seq=key.seq)
         await asyncio.shield(self._seen[key])
+        await self._answer_duplicate(key)
+
+    async def _answer_duplicate(self, key: PressKey) -> None:
+        """A duplicate is never answered with silence: the button gets its alarm's state."""
+        alarm_id = self._counters.alarm_of(key)
+        if alarm_id is None:
+            return
+        state = self._open.get(alarm_id)
+        if state is not None:
+            accepted = any(s.holder_id is not None for s in state.slots)
+            status = "accepted" if accepted else "received"
+        elif alarm_id in self._closed_status:  # no database round trip on the press's path
+            status = self._closed_status[alarm_id]
+        else:  # closed before this process started
+            summary = await self._store.alarm(alarm_id)
+            status = summary.status if summary is not None else "received"
+        self._effects.feedback(key.device_id, {"alarm_id": alarm_id, "state": status})
 
     def _raise(self, press: _Press) -> _Raised:
         """Decide and push: synchronous, so no other decision of the office interleaves."""
@@ -234,6 +266,7 @@ class Dispatcher:
         self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
         self._seen[key] = self._write(state, decision, key)
+        self._counters.remember(key, state.alarm_id, now)
         return _Raised(press, office, state, decision)
 
     def _card_for(
@@ -357,10 +390,26 @@ class Dispatcher:
             await asyncio.shield(written)
             self._effects.push(state, office, decision)
         self._effects.after_commit(state, office, decision)
+        if state.status is not AlarmStatus.OPEN:
+            self._in_background(self._freed(office.id, state))
         if self._on_closed is not None and state.status is not AlarmStatus.OPEN:
-            task = asyncio.create_task(self._closed(state.alarm_id))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            self._in_background(self._closed(state.alarm_id))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _freed(self, office_id: str, closed: AlarmState) -> None:
+        """The people a closed alarm kept busy are free: offer them what the office's other
+        alarms could not fill meanwhile (after a restart, the leader's role above all)."""
+        freed = {p for s in closed.slots for p in (s.holder_id, *s.responders) if p}
+        office = self._offices.office(office_id)
+        for person in sorted(p for p in freed if split_guest(p) is None):
+            try:
+                await self.person_arrived(office, person)
+            except Exception as err:  # an offer that fails must not touch the closed alarm
+                log.error("offer to a freed person failed", person_id=person, error=repr(err))
 
     async def _closed(self, alarm_id: str) -> None:
         """After an alarm closes (its debrief opens); never holds up a handset's answer."""
@@ -400,6 +449,7 @@ class Dispatcher:
             self._open_by_device[state.device_id] = state.alarm_id
         else:
             self._open.pop(state.alarm_id, None)
+            self._closed_status[state.alarm_id] = state.status.value
             self._cards.forget(state.alarm_id)
             if self._open_by_device.get(state.device_id) == state.alarm_id:
                 del self._open_by_device[state.device_id]

@@ -77,7 +77,14 @@ class Intake:
         except native.DecodeError as err:
             self._reject(err.reason, device_id=device_id, detail=err.detail)
             return _nothing()
-        key = PressKey(device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "")
+        key = PressKey(
+            device_id, trigger.seq, trigger.ts.isoformat() if trigger.ts else "", trigger.boot or ""
+        )
+        if retained and trigger.event != "test":
+            # a retained trigger is an old message replayed to every new subscriber: never an
+            # alarm nor a cancel (docs/devices.md), whatever its seq
+            self._reject("retained", device_id=device_id, seq=trigger.seq)
+            return _nothing()
         if trigger.event == "press":
             mode = self._mode_for(office.id)  # a drill window turns presses into drills
             pressed = self._dispatcher.press(
@@ -100,7 +107,9 @@ class Intake:
             log.warning("bad optional field dropped, press kept", device_id=device_id, field=field)
         if retained:
             log.warning("retained trigger message; de-duplicated by seq", device_id=device_id)
-        if self._supervision is not None:
+        if self._supervision is not None and trigger.event == "press":
+            self._supervision.observe_press(device_id, trigger.battery, trigger.seq, trigger.boot)
+        elif self._supervision is not None:
             self._supervision.observe_press(device_id, trigger.battery)
         log.info("trigger", device_id=device_id, trigger_event=trigger.event, seq=trigger.seq)
 

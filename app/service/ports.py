@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from app.core import events as ev
 from app.core.alarm import AlarmState
@@ -20,13 +20,15 @@ from app.core.office import Office
 class PressKey:
     """What makes a press unique: the device, its sequence number and its own timestamp if sent.
 
-    The timestamp is part of the key so a device whose counter restarted after a battery change
-    does not have its new presses swallowed as duplicates of old ones.
+    The timestamp and the boot id (protocol v1's optional `boot`, or one the service gives a
+    press it took for a restarted counter: app.service.counters) are part of the key so a device
+    whose counter restarted does not have its new presses swallowed as duplicates of old ones.
     """
 
     device_id: str
     seq: int
     device_ts: str = ""
+    boot: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,16 @@ class StoredEvent:
     seq: int
     event: ev.Event
     hash: str
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The verdict on one alarm's timeline: `ok`, `broken` (with the first problem found) or
+    `unsealed` (from before the chain was keyed: edits show, a shortened chain would not)."""
+
+    state: Literal["ok", "broken", "unsealed"]
+    reason: str | None = None
+    length: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,10 @@ class AlarmStore(Protocol):
         ...
 
     async def events(self, alarm_id: str) -> list[StoredEvent]: ...
+
+    async def integrity(self, alarm_id: str) -> ChainCheck:
+        """Check the alarm's timeline against its hash chain and its recorded, keyed seal."""
+        ...
 
     async def redact_free_text(self, before: datetime, office_ids: Sequence[str]) -> int:
         """Retention: blank the free text of these offices' timeline events older than `before`,

@@ -77,14 +77,32 @@ class Supervision:
         )
         self.check()
 
-    def observe_press(self, device_id: str, battery: int | None = None) -> None:
-        h = self._of(device_id)
+    def observe_press(
+        self,
+        device_id: str,
+        battery: int | None = None,
+        seq: int | None = None,
+        boot: str | None = None,
+    ) -> None:
+        """A press was heard. A native press's `seq` below the last one of the same boot means
+        its counter restarted unannounced: shown in coverage for a while, and logged."""
+        h, now = self._of(device_id), self._clock.now()
+        reset = h.counter_reset_at
+        backwards = seq is not None and h.last_seq is not None and seq < h.last_seq
+        if backwards and boot == h.boot:
+            reset = now
+            log.warning("press counter went backwards", device_id=device_id, seq=seq)
         self._health[device_id] = replace(
             h,
-            last_seen=self._clock.now(),
+            last_seen=now,
             online=True,
             battery=battery if battery is not None else h.battery,
+            last_seq=seq if seq is not None else h.last_seq,
+            boot=boot if seq is not None else h.boot,
+            counter_reset_at=reset,
         )
+        if reset != h.counter_reset_at:
+            self.check()
 
     def observe_test(self, device_id: str) -> None:
         now = self._clock.now()

@@ -79,6 +79,10 @@ alarm = Table(
     Column("raised_at", UtcDateTime(), nullable=False),
     Column("closed_at", UtcDateTime(), nullable=True),
     Column("rolecard_version", String(128), nullable=False),
+    # the timeline's length and last hash, sealed with the chain key (app.adapters.db.chain)
+    Column("chain_length", Integer, nullable=True),
+    Column("chain_head", String(64), nullable=True),
+    Column("chain_seal", String(64), nullable=True),
     Index("ix_alarm_office_id_raised_at", "office_id", "raised_at"),
     Index("ix_alarm_status", "status"),
 )
@@ -107,7 +111,8 @@ press = Table(
     Column("device_ts", String(64), nullable=False, server_default=""),
     Column("alarm_id", String(64), nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
-    PrimaryKeyConstraint("device_id", "seq", "device_ts"),
+    Column("boot", String(64), nullable=False, server_default=""),
+    PrimaryKeyConstraint("device_id", "seq", "device_ts", "boot"),
     Index("ix_press_received_at", "received_at"),
 )
 

@@ -186,7 +186,16 @@ function summary(debrief) {
     row('c.firstAccept', fmtSeconds(s.press_to_first_accept_s), 'first-accept'),
     row('c.duration', fmtSeconds(s.duration_s), 'duration'),
     row('c.helpCount', String(s.help_requests), 'help-count'),
-    row('c.deviationCount', String(debrief.deviations.length), 'deviation-count'));
+    row('c.deviationCount', String(debrief.deviations.length), 'deviation-count'),
+    chainRow(debrief.chain));
+}
+
+/** The timeline's tamper evidence, checked by the server on this read. */
+function chainRow(chain) {
+  const state = chain ? chain.state : 'unknown';
+  const text = chain && chain.state !== 'ok' ? t(`c.chain.${state}`, { reason: chain.reason || '' }) : t(`c.chain.${state}`);
+  return [h('dt', { text: t('c.chain') }),
+    h('dd', { 'data-testid': 'chain', 'data-state': state, class: state === 'ok' ? '' : 'chain-bad', text })];
 }
 
 /** Draw the whole alarm page; a refresh of an open alarm keeps the position unless at the end. */

@@ -38,8 +38,9 @@ class SqlAlchemyLearningStore(DrillRecords, CaseRecords):
         self, office_id: str, start: datetime, end: datetime
     ) -> list[AlarmSummary]:
         a = t.alarm.c
+        columns = [a[name] for name in AlarmSummary.__dataclass_fields__]  # not the chain's seal
         query = (
-            select(t.alarm)
+            select(*columns)
             .where(a.office_id == office_id, a.raised_at >= t.as_utc(start))
             .where(a.raised_at < t.as_utc(end))
             .order_by(a.raised_at, a.alarm_id)
