@@ -122,7 +122,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
         # activation keeps them (OfficeDirectory re-applies them after a replace).
         pairing = Pairing(SqlAlchemyHandsetStore(engine), offices, clock.now)
         await pairing.load()
-        publisher = MqttPublisher(broker_url)
+        publisher = MqttPublisher(broker_url, keepalive_s=settings.mqtt_keepalive_s)
         await publisher.start()
         stack.push_async_callback(publisher.stop)
         # Learning after alarms: debriefs exist before the dispatcher, whose closing hook
@@ -176,6 +176,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             client_id=settings.mqtt_client_id,
             session_expiry_s=settings.mqtt_session_expiry_s,
             filters=catalogue.subscriptions(),
+            keepalive_s=settings.mqtt_keepalive_s,
         )
         await ingest.start()
         stack.push_async_callback(ingest.stop)

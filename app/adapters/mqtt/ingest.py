@@ -7,24 +7,18 @@ unacknowledged QoS 1 messages only on a new connection). Messages of one topic (
 handled in arrival order, one at a time; a handler slower than `handler_timeout_s` counts as
 failed: one stuck press cannot block a device.
 
-Every connection has an epoch. An acknowledgement is sent only while the connection that delivered
-the message is live (not lost, not being dropped): after a reconnect the broker resends the message
+paho's network loop runs in its own thread (`loop_start`): it reads, writes, sends the keepalive
+and reconnects (with backoff) whatever the event loop is doing. Why: with the socket on the event
+loop, a loop saturated by a reconnect storm of thousands of handsets ran paho's keepalive too
+late; Mosquitto dropped the connection for a missed keepalive and presses went unheard. A busy
+service must never stop hearing buttons; a thread that only waits on one socket gets the GIL
+within the interpreter's switch interval (5 ms) however busy the loop is. The price is one
+hand-over per message to the loop (`call_soon_threadsafe`), measured by `rollekort bench latency`.
+
+Every connection has an epoch, counted in paho's thread. An acknowledgement is sent only while the
+connection that delivered the message is live (checked and sent under one lock, so paho's thread
+cannot start a new connection in between): after a reconnect the broker resends the message
 anyway, and a late PUBACK carrying an old packet id could acknowledge another message reusing it.
-
-paho's socket I/O runs on the service's event loop, as in paho's `examples/loop_asyncio.py`: the
-socket is watched with `add_reader`/`add_writer`, and `loop_misc` runs once a second for the
-keepalive. So `on_message` runs on the loop and calls the handler at once (when no earlier message
-of the topic is still being handled): a press is decided and offered before the next loop turn, and
-only the wait for its commit runs as a task. Why: with paho's own network thread, handing each press
-over to the loop cost 110–150 µs plus GIL contention, and a task per press another loop turn behind
-whatever else was queued, on the path from a press to the first offer.
-
-Without its thread paho does not reconnect, so a task here does, with backoff. The one blocking
-call, the TCP connect, runs in a worker thread so an unreachable broker never stalls the loop.
-paho is not thread-safe: while the worker connects, nothing else calls the client (the same task
-runs the keepalive, and acknowledgements need a live connection, which a connecting client has
-not), and the socket callbacks the worker fires are carried to the loop and applied, in order,
-once the connect returned.
 """
 
 from __future__ import annotations
@@ -39,7 +33,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -63,10 +57,8 @@ transient failures (the message comes back)."""
 
 MqttProtocol = Literal["3.1.1", "5"]
 
-KEEPALIVE_TICK_S = 1.0
-"""How often paho's `loop_misc` runs: it sends PINGREQs and notices a broker gone silent."""
 DISCONNECT_FLUSH_S = 2.0
-"""How long `stop()` waits for the DISCONNECT packet to be written before closing the socket."""
+"""How long `stop()` waits for the DISCONNECT packet to be written before giving up on it."""
 
 
 @dataclass(frozen=True)
@@ -110,16 +102,20 @@ class MqttIngest:
         self._keepalive_s = keepalive_s
         self._backoff = _Backoff(reconnect_min_s, reconnect_max_s)
         self._handler_timeout_s = handler_timeout_s
+        # Written by paho's thread under _lock: which connection is live.
+        self._lock = threading.Lock()
         self._epoch = 0  # numbers connections
         self._live: int | None = None  # the epoch whose messages may still be acknowledged
-        self._ready = False
         self._subscribe_mid: int | None = None
+        self._unreachable_logged = False
+        # The event loop's side.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = False
         self._accepting = False
         self._stopping = False
+        self._started = False
         self._ready_event = asyncio.Event()
-        self._stop_event = asyncio.Event()
-        self._socket: _LoopSocket | None = None
-        self._supervisor: asyncio.Task[None] | None = None
+        self._gone = asyncio.Event()  # set when paho's thread reports the connection closed
         self._pending: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._client = self._make_client(client_id)
@@ -147,12 +143,11 @@ class MqttIngest:
     async def start(self, wait_s: float = 10.0) -> None:
         """Connect and subscribe; TimeoutError if not ready in time (it keeps retrying until
         `stop()`, so a service may start unready and become ready when the broker is back)."""
-        self._socket = _LoopSocket(self._client, self._connection_closed)
+        self._loop = asyncio.get_running_loop()
         self._accepting = True
         self._connect_async()
-        self._supervisor = asyncio.create_task(
-            self._stay_connected(self._socket), name=f"mqtt-ingest {self._address}"
-        )
+        self._client.loop_start()
+        self._started = True
         try:
             await asyncio.wait_for(self._ready_event.wait(), wait_s)
         except TimeoutError:
@@ -168,10 +163,9 @@ class MqttIngest:
         self._accepting = False
         self._stopping = True
         await self._drain(drain_s)
-        self._stop_event.set()
-        if self._supervisor is not None:  # shielded: never cancel it while it connects
-            await asyncio.shield(self._supervisor)
-        await self._disconnect()
+        if self._started:
+            self._started = False
+            await self._disconnect()
         self._ready = False
 
     # -- the connection ------------------------------------------------------------------------
@@ -184,18 +178,19 @@ class MqttIngest:
             clean_session=None if v5 else False,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
             manual_ack=True,
-            reconnect_on_failure=False,  # no reconnect from inside loop_read, on the loop thread
         )
         if self._address.username is not None:
             client.username_pw_set(self._address.username, self._address.password)
+        client.reconnect_delay_set(self._backoff.low, self._backoff.high)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         return client
 
     def _connect_async(self) -> None:
-        """Set where and how to connect; `_LoopSocket.connect()` does it."""
+        """Set where and how to connect; paho's thread does it (and every reconnect)."""
         host, port, keepalive = self._address.host, self._address.port, self._keepalive_s
         if self._protocol == "5":
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -204,49 +199,27 @@ class MqttIngest:
         else:
             self._client.connect_async(host, port, keepalive)
 
-    async def _stay_connected(self, sock: _LoopSocket) -> None:
-        """Connect; keep the connection alive; when it is gone, wait the backoff and connect
-        again, until `stop()`. One task connects and runs the keepalive, so they never overlap."""
-        wait = 0.0
-        while not await self._stopped_within(wait):
-            if await self._attempt(sock):
-                await self._keep_alive(sock)
-            wait = self._backoff.next_wait()
-
-    async def _stopped_within(self, wait_s: float) -> bool:
-        if wait_s > 0:
-            await _first_of(self._stop_event, within_s=wait_s)
-        return self._stop_event.is_set()
-
-    async def _attempt(self, sock: _LoopSocket) -> bool:
-        try:
-            return await sock.connect()
-        except OSError as err:
-            log.warning("MQTT broker %s unreachable (%s); retrying", self._address, err)
-        except Exception:  # this task must outlive any surprise, or nothing would reconnect
-            log.exception("could not connect to MQTT broker %s; retrying", self._address)
-        return False
-
-    async def _keep_alive(self, sock: _LoopSocket) -> None:
-        """Until the connection is gone or `stop()`: paho's keepalive, once a second."""
-        while not (sock.closed.is_set() or self._stop_event.is_set()):
-            await _first_of(sock.closed, self._stop_event, within_s=KEEPALIVE_TICK_S)
-            if not sock.closed.is_set():
-                self._client.loop_misc()
-
     async def _disconnect(self) -> None:
-        """Send DISCONNECT and wait until it is written and the socket closed; the session stays."""
-        sock = self._socket
-        if sock is None or sock.closed.is_set():
-            return
-        self._client.disconnect()
-        try:
-            await asyncio.wait_for(sock.closed.wait(), DISCONNECT_FLUSH_S)
-        except TimeoutError:
-            log.warning("MQTT broker %s did not take the DISCONNECT; closing", self._address)
-            sock.abandon()
+        """Send DISCONNECT (the session stays), then end paho's thread."""
+        if self._ready:
+            self._gone.clear()
+            self._client.disconnect()
+            try:
+                await asyncio.wait_for(self._gone.wait(), DISCONNECT_FLUSH_S)
+            except TimeoutError:
+                log.warning("MQTT broker %s did not take the DISCONNECT", self._address)
+        else:
+            self._client.disconnect()  # also ends a reconnect wait
+        await asyncio.to_thread(self._client.loop_stop)
 
-    # -- paho callbacks, on the event loop ----------------------------------------------------
+    def _to_loop(self, action: Callable[..., None], *args: Any) -> None:
+        """From paho's thread: run `action` on the event loop, in the order the calls came."""
+        if self._loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to tell
+            self._loop.call_soon_threadsafe(action, *args)
+
+    # -- paho callbacks, in paho's thread -------------------------------------------------------
 
     def _on_connect(
         self,
@@ -259,12 +232,18 @@ class MqttIngest:
         if reason_code.is_failure:
             log.warning("MQTT broker %s refused the connection: %s", self._address, reason_code)
             return
-        self._epoch += 1
-        self._live = self._epoch
-        self._backoff.connected()
+        with self._lock:
+            self._epoch += 1
+            self._live = self._epoch
+        self._unreachable_logged = False
         log.info("MQTT connected to %s (session present: %s)", self._address, flags.session_present)
         _, mid = client.subscribe([(topic_filter, 1) for topic_filter in self._filters])
         self._subscribe_mid = mid
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        level = logging.DEBUG if self._unreachable_logged else logging.WARNING
+        self._unreachable_logged = True
+        log.log(level, "MQTT broker %s unreachable; retrying", self._address)
 
     def _on_subscribe(
         self,
@@ -281,8 +260,7 @@ class MqttIngest:
             return
         if any(rc.value < 1 for rc in reason_codes):
             log.warning("MQTT broker granted only QoS 0: presses may be lost on a reconnect")
-        self._ready = True
-        self._ready_event.set()
+        self._to_loop(self._became_ready)
 
     def _on_disconnect(
         self,
@@ -292,33 +270,45 @@ class MqttIngest:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        self._connection_closed()
+        with self._lock:
+            self._live = None  # no more acks for this connection's messages
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
-
-    def _connection_closed(self) -> None:
-        """No more acks for this connection's messages; also called when its socket closes."""
-        self._live = None
-        self._ready = False
+        self._to_loop(self._connection_closed)
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        try:
-            self._dispatch(message)
-        except Exception:  # paho would re-raise it out of loop_read
-            log.exception("could not dispatch MQTT message (mid %s); not acknowledged", message.mid)
-
-    def _dispatch(self, message: mqtt.MQTTMessage) -> None:
         try:
             topic = message.topic
         except UnicodeDecodeError:
             log.error("dropping MQTT message with a non-UTF-8 topic (mid %s)", message.mid)
-            _ack_message(self._client, message.mid, message.qos)
-            return
-        if not self._accepting:
-            log.debug("not accepting; %s (mid %s) left for redelivery", topic, message.mid)
+            _ack_message(client, message.mid, message.qos)
             return
         payload, retain = bytes(message.payload), bool(message.retain)
-        self._spawn(_Delivery(topic, payload, retain, message.mid, message.qos, self._epoch))
+        delivery = _Delivery(topic, payload, retain, message.mid, message.qos, self._epoch)
+        self._to_loop(self._dispatch, delivery)
+
+    # -- on the event loop ---------------------------------------------------------------------
+
+    def _became_ready(self) -> None:
+        self._ready = True
+        self._ready_event.set()
+
+    def _connection_closed(self) -> None:
+        self._ready = False
+        self._gone.set()
+
+    def _dispatch(self, delivery: _Delivery) -> None:
+        if not self._accepting:
+            log.debug(
+                "not accepting; %s (mid %s) left for redelivery", delivery.topic, delivery.mid
+            )
+            return
+        try:
+            self._spawn(delivery)
+        except Exception:
+            log.exception(
+                "could not dispatch MQTT message (mid %s); not acknowledged", delivery.mid
+            )
 
     def _spawn(self, delivery: _Delivery) -> None:
         """Hand the message to the handler now if its topic is idle, else after the previous
@@ -374,26 +364,28 @@ class MqttIngest:
             return
         self._ack(delivery)
 
-    def _may_ack(self, delivery: _Delivery) -> bool:
-        """Only on the connection that delivered it, and never while a connect is under way."""
-        connecting = self._socket is not None and self._socket.connecting
-        return delivery.epoch == self._live and not connecting
-
     def _ack(self, delivery: _Delivery) -> None:
-        if not self._may_ack(delivery):
-            log.info("not acknowledging %s: its connection is gone", delivery.topic)
-            return
-        _ack_message(self._client, delivery.mid, delivery.qos)
-        self._backoff.after_ack()
+        """Only on the connection that delivered it (checked and queued under the lock)."""
+        with self._lock:
+            if delivery.epoch != self._live:
+                log.info("not acknowledging %s: its connection is gone", delivery.topic)
+                return
+            _ack_message(self._client, delivery.mid, delivery.qos)
+        if self._backoff.after_ack():
+            self._client.reconnect_delay_set(self._backoff.low, self._backoff.high)
 
     def _after_failure(self, delivery: _Delivery) -> None:
         """Drop the connection so the broker redelivers, after a delay that grows with failures."""
-        if not self._may_ack(delivery) or self._socket is None:
-            return  # already reconnecting: the message comes back anyway
-        self._live = None  # no more acks on the connection we are about to drop
+        with self._lock:
+            if delivery.epoch != self._live:
+                return  # already reconnecting: the message comes back anyway
+            self._live = None  # no more acks on the connection we are about to drop
+            sock = self._client.socket()
         delay = self._backoff.after_failure()
+        self._client.reconnect_delay_set(delay, max(delay, self._backoff.high))
         log.warning("reconnecting in %g s so the broker redelivers %s", delay, delivery.topic)
-        self._socket.drop()
+        if isinstance(sock, socket.socket):
+            _shutdown(sock)  # paho's thread sees the connection lost, as if the broker left
 
     async def _drain(self, within_s: float) -> None:
         running = list(self._pending)
@@ -407,144 +399,33 @@ class MqttIngest:
             await asyncio.wait(late, timeout=1.0)
 
 
-class _LoopSocket:
-    """paho's socket, watched by the asyncio event loop (paho's `examples/loop_asyncio.py`).
-
-    `connect()` runs paho's blocking `reconnect()` in a worker thread. The socket callbacks it
-    fires there are carried to the loop and held until it returned, then applied in order, so the
-    loop never calls the client while the worker does. Callbacks fired on the loop (from
-    `loop_read`, `loop_write`, `loop_misc`, `disconnect`, `ack`) act at once.
-    """
-
-    def __init__(self, client: mqtt.Client, on_closed: Callable[[], None]) -> None:
-        self._client = client
-        self._on_closed = on_closed
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
-        self._held: list[Callable[[], None]] | None = None  # a list while connect() runs
-        self.sock: mqtt.SocketLike | None = None  # the socket being watched
-        self.closed = asyncio.Event()
-        self.closed.set()
-        client.on_socket_open = partial(self._from_paho, self._watch)
-        client.on_socket_close = partial(self._from_paho, self._unwatch)
-        client.on_socket_register_write = partial(self._from_paho, self._want_write)
-        client.on_socket_unregister_write = partial(self._from_paho, self._written)
-
-    @property
-    def connecting(self) -> bool:
-        return self._held is not None
-
-    async def connect(self) -> bool:
-        """One attempt: True once a socket is open and CONNECT queued; OSError if unreachable."""
-        self._held = []
-        try:
-            await asyncio.to_thread(self._client.reconnect)
-        finally:
-            # The worker's hops were queued before its result, so they have all arrived.
-            held, self._held = self._held, None
-            for apply in held:
-                apply()
-        return self.sock is not None
-
-    def drop(self) -> None:
-        """Half-close both ways: `loop_read` sees the connection lost, as if the broker left."""
-        if isinstance(self.sock, socket.socket):
-            _shutdown(self.sock)
-
-    def abandon(self) -> None:
-        """Close now, unsent packets and all: writing to the shut socket fails and paho closes."""
-        self.drop()
-        if self.sock is not None:
-            self._client.loop_write()
-        if self.sock is not None:
-            self._client.loop_read()
-
-    def _from_paho(
-        self,
-        action: Callable[[mqtt.SocketLike], None],
-        client: mqtt.Client,
-        userdata: object,
-        sock: mqtt.SocketLike,
-    ) -> None:
-        if threading.get_ident() == self._loop_thread:
-            action(sock)
-            return
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to watch
-            self._loop.call_soon_threadsafe(self._arrived, partial(action, sock))
-
-    def _arrived(self, apply: Callable[[], None]) -> None:
-        if self._held is not None:
-            self._held.append(apply)
-        else:
-            apply()
-
-    def _watch(self, sock: mqtt.SocketLike) -> None:
-        self.sock = sock
-        self.closed.clear()
-        self._loop.add_reader(sock, self._client.loop_read)
-
-    def _unwatch(self, sock: mqtt.SocketLike) -> None:
-        if sock is not self.sock:
-            return
-        self._loop.remove_reader(sock)
-        self._loop.remove_writer(sock)
-        self.sock = None
-        self.closed.set()
-        self._on_closed()
-
-    def _want_write(self, sock: mqtt.SocketLike) -> None:
-        if sock is self.sock:
-            self._loop.add_writer(sock, self._client.loop_write)
-
-    def _written(self, sock: mqtt.SocketLike) -> None:
-        if sock is self.sock:
-            self._loop.remove_writer(sock)
-
-
 class _Backoff:
-    """paho's reconnect delays (`low`, doubling up to `high`; from the start after a CONNACK),
-    raised after handler failures so that a failing handler is not retried in a tight loop."""
+    """The first reconnect delay (`low`, doubling up to `high` in paho), raised after handler
+    failures so that a failing handler is not retried in a tight loop."""
 
-    def __init__(self, low: float, high: float) -> None:
-        self._low, self._high = low, high
-        self._floor = low  # the first delay after a connection; raised after handler failures
-        self._delay: float | None = None
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+        self._floor = low
         self._failures = 0
         self._last_failure_at = -math.inf
 
-    def next_wait(self) -> float:
-        self._delay = self._floor if self._delay is None else min(self._delay * 2, self._high)
-        return self._delay
-
-    def connected(self) -> None:
-        self._delay = None
-
-    def after_failure(self) -> float:
+    def after_failure(self) -> int:
         """1, 2, 4 ... s for failures in a row; the count starts again after a quiet spell."""
         now = time.monotonic()
-        if now - self._last_failure_at > 2 * self._high:
+        if now - self._last_failure_at > 2 * self.high:
             self._failures = 0
         self._failures += 1
         self._last_failure_at = now
-        self._floor = min(self._low * 2 ** (self._failures - 1), self._high)
-        self._delay = None
+        self._floor = min(self.low * 2 ** (self._failures - 1), self.high)
         return self._floor
 
-    def after_ack(self) -> None:
-        """A handler succeeded: network outages start again from the shortest delay."""
-        if self._floor != self._low:
-            log.debug("reconnect delay back to %s s", self._low)
-            self._floor, self._delay = self._low, None
-
-
-async def _first_of(*events: asyncio.Event, within_s: float) -> None:
-    """Until one of `events` is set or `within_s` seconds passed."""
-    waiters = [asyncio.create_task(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=within_s, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+    def after_ack(self) -> bool:
+        """A handler succeeded: True when the delay was raised and goes back to `low`."""
+        if self._floor == self.low:
+            return False
+        log.debug("reconnect delay back to %s s", self.low)
+        self._floor = self.low
+        return True
 
 
 def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
