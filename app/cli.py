@@ -93,7 +93,13 @@ def serve(
         port=settings.port,
         log_level="warning",
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
+
+
+SHUTDOWN_GRACE_S = 5
+"""After SIGTERM, how long open connections (thousands of handsets) may take to close before
+their tasks are cancelled; without it uvicorn waits for every handset to hang up."""
 
 
 def _banner(settings: Settings) -> None:

@@ -45,22 +45,29 @@ async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | 
             message = await ws.receive_text()
         frame = inbound.parse_frame(message)
     except TimeoutError:
-        await ws.close(UNAUTHORISED, "hello expected within 5 s")
+        log.info("handset hello timed out", code=UNAUTHORISED)
+        await _refuse(ws, "hello expected within 5 s")
         return None
     except (inbound.BadFrame, KeyError, RuntimeError):
-        await ws.close(UNAUTHORISED, "hello expected")
+        await _refuse(ws, "hello expected")
         return None
     except WebSocketDisconnect:
         return None
     if not isinstance(frame, inbound.Hello):
-        await ws.close(UNAUTHORISED, "hello expected")
+        await _refuse(ws, "hello expected")
         return None
     found = services.offices.handset_for_token(frame.token)
     if found is None:
         log.warning("handset refused: unknown token")
-        await ws.close(UNAUTHORISED, "unknown token")
+        await _refuse(ws, "unknown token")
         return None
     return found
+
+
+async def _refuse(ws: WebSocket, reason: str) -> None:
+    """Close with 4401; a client already gone (a storm's timed-out hello) is no error."""
+    with contextlib.suppress(Exception):
+        await ws.close(UNAUTHORISED, reason)
 
 
 @dataclass
@@ -118,10 +125,10 @@ class _Session:
             self._presence_changed()
 
     def _presence_changed(self) -> None:
-        """A handset came or went: coverage (a required role with nobody present) is rechecked
-        at once, so the leader hears of it without waiting for the next round."""
+        """A handset came or went: its office's coverage (a required role with nobody present) is
+        rechecked soon, so the leader hears of it without waiting for the next round."""
         if self.services.supervision is not None:
-            self.services.supervision.check()
+            self.services.supervision.presence_changed(self._office_id)
 
     def _welcome(self) -> dict[str, object]:
         office = self.office

@@ -311,7 +311,7 @@ class Dispatcher:
         guests = [s.office_id for s in office.facts.sharing if s.offers_role] if office else []
         return Basis(
             offices=self._offices.generation,
-            presence=tuple(self._presence.generation(o) for o in (office_id, *guests)),
+            presence=tuple(self._presence.present(o) for o in (office_id, *guests)),
             acknowledged=self._acknowledged(office_id) if self._acknowledged else None,
             busy=busy,
             minute=minute,

@@ -44,7 +44,7 @@ class Basis:
     """What a raise is decided from, beside the office object itself."""
 
     offices: int
-    presence: tuple[int, ...]  # the office's, and those of offices whose staff it may offer roles
+    presence: tuple[frozenset[str], ...]  # who is present there and where its roles may go
     acknowledged: frozenset[str] | None
     busy: frozenset[str]
     minute: int
