@@ -157,8 +157,25 @@ def _problems(findings: Sequence[Finding], tree: Tree) -> list[Problem]:
     return sorted_problems([tree.problem(f.severity, f.loc, f.message) for f in findings])
 
 
+_LOADED: dict[tuple[str, str], LoadedOffice] = {}
+"""Offices loaded from the same text and name: `serve` checks every file before it starts the
+service, which loads them again (500 files at a national start)."""
+_LOADED_MAX = 2000
+
+
 def load_office_text(text: str, source_name: str = "<office>") -> LoadedOffice:
     """Parse, type-check and validate an office file given as text; raise OfficeFileError."""
+    key = (source_name, text)
+    found = _LOADED.get(key)
+    if found is None:
+        found = _load_office_text(text, source_name)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.clear()
+        _LOADED[key] = found
+    return found
+
+
+def _load_office_text(text: str, source_name: str) -> LoadedOffice:
     tree = Tree(source_name)
     model = _validate_schema(tree.parse(text), tree)
     problems = _problems(check(model), tree)
