@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db import tables as t
-from app.adapters.db.engine import writer
+from app.adapters.db.engine import writing
 from app.core import events as ev
 from app.core.alarm import AlarmStatus
 from app.core.records import JsonValue, from_record, to_record
@@ -180,7 +180,6 @@ class SqlAlchemyAlarmStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._writer = writer(engine)
 
     async def append(
         self,
@@ -190,7 +189,7 @@ class SqlAlchemyAlarmStore:
     ) -> list[StoredEvent]:
         refuse_naive_times(alarm)
         try:
-            async with self._writer.begin() as conn:
+            async with writing(self._engine) as conn:
                 rows = await _append(conn, alarm, events, press)
         except _PressTaken as taken:
             assert press is not None
@@ -217,7 +216,7 @@ class SqlAlchemyAlarmStore:
                 e.type.in_(list(FREE_TEXT_FIELDS)),
             )
         )
-        async with self._writer.begin() as conn:
+        async with writing(self._engine) as conn:
             rows = [EventRow(**row._asdict()) for row in await conn.execute(query)]
             redacted = [r for r in (row.redacted() for row in rows) if r is not None]
             for row in redacted:
@@ -265,7 +264,7 @@ class SqlAlchemyAlarmStore:
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:
         """Idempotent: a redelivered test (same device and seq) keeps the first record."""
         try:
-            async with self._writer.begin() as conn:
+            async with writing(self._engine) as conn:
                 await conn.execute(
                     insert(t.button_test).values(device_id=device_id, seq=seq, at=at)
                 )
