@@ -193,6 +193,30 @@ def mqtt_acl(
     typer.echo(f"{len(users)} accounts written to {out / 'passwords'} and {out / 'acl'}")
 
 
+@bench.command("scale")
+def bench_scale(
+    offices: Annotated[int, typer.Option(min=1, max=1000)] = 500,
+    handsets: Annotated[int, typer.Option(min=3, max=100, help="per office")] = 40,
+    buttons: Annotated[int, typer.Option(min=3, max=50, help="per office")] = 10,
+    broker: Annotated[str, typer.Option(help="a running broker")] = "mqtt://127.0.0.1:1883",
+    db: Annotated[list[str] | None, typer.Option(help="sqlite and/or postgres")] = None,
+    generators: Annotated[int, typer.Option(min=1, max=8)] = 2,
+    soak_s: Annotated[float, typer.Option(min=1)] = 60.0,
+) -> None:
+    """500 offices on one machine: start, reconnect storm, memory, burst, soak, single press."""
+    from bench.scale import ScaleConfig, run
+
+    dbs = tuple(db or ["sqlite", "postgres"])
+    if not set(dbs) <= {"sqlite", "postgres"}:
+        raise typer.BadParameter("--db is sqlite or postgres")
+    config = ScaleConfig(
+        offices, handsets, buttons, broker, dbs, generators=generators, soak_s=soak_s
+    )
+    results = run(config)
+    if any(r.figures["recorded"]["lost"] for r in results):
+        raise typer.Exit(1)
+
+
 @bench.command("latency")
 def bench_latency(
     count: Annotated[int, typer.Option("--count", "-n", help="sequential alarms")] = 1000,
