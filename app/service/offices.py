@@ -60,6 +60,8 @@ class OfficeDirectory:
         self._by_device: dict[str, Office] = {}
         self._handsets: dict[str, tuple[Office, Handset]] = {}
         self._api: dict[str, Principal] = {}
+        self._digests: dict[str, set[str]] = {}  # office -> its handset token digests
+        self._api_owners: dict[str, dict[str, Principal]] = {}  # digest -> office -> principal
         # Paired handsets (app.service.pairing): office id -> handset id -> (person, token digest).
         # Kept apart from the loaded files and applied after each, so they survive `replace`.
         self._paired: dict[str, dict[str, tuple[str, str]]] = {}
@@ -86,20 +88,47 @@ class OfficeDirectory:
                     f"a handset token of {office.id!r} is also used by {taken[0].id!r}"
                 )
             self._handsets[digest] = (office, office.handsets[handset_id])
+            self._digests.setdefault(office.id, set()).add(digest)
         for api in item.api_tokens:
             principal = Principal(api.role, frozenset(api.offices), api.token_sha256[:8])
             self._api[api.token_sha256] = principal
+            self._api_owners.setdefault(api.token_sha256, {})[office.id] = principal
         self._apply_paired(office.id)
 
     def replace(self, loaded: LoadedOfficeLike) -> None:
         """Make `loaded` the office's current version (or add the office): new presses, sign-ins
         and API calls use it at once. The version it replaces stays reachable by office_version.
-        """
-        items = {**self._loaded, loaded.office.id: loaded}
-        self._loaded, self._offices, self._by_device = {}, {}, {}
-        self._handsets, self._api = {}, {}
-        for item in items.values():
-            self._add(item)
+        Costs O(that office): at start every office is replaced once (its stored card)."""
+        office_id = loaded.office.id
+        previous = self._loaded.get(office_id)
+        if previous is not None:
+            self._remove(office_id, previous)
+        try:
+            self._add(loaded)
+        except ValueError:
+            self._remove(office_id, loaded)
+            if previous is not None:
+                self._add(previous)
+            raise
+
+    def _remove(self, office_id: str, item: LoadedOfficeLike) -> None:
+        """Forget the office's devices, tokens and current version (kept versions stay)."""
+        for device_id in item.office.triggers:
+            if (owner := self._by_device.get(device_id)) is not None and owner.id == office_id:
+                del self._by_device[device_id]
+        for digest in self._digests.pop(office_id, set()):
+            if (found := self._handsets.get(digest)) is not None and found[0].id == office_id:
+                del self._handsets[digest]
+        for api in item.api_tokens:
+            owners = self._api_owners.get(api.token_sha256, {})
+            owners.pop(office_id, None)
+            if owners:  # another office's file names the same token: its principal stays
+                self._api[api.token_sha256] = list(owners.values())[-1]
+            else:
+                self._api.pop(api.token_sha256, None)
+                self._api_owners.pop(api.token_sha256, None)
+        self._offices.pop(office_id, None)
+        self._loaded.pop(office_id, None)
 
     # -- paired handsets ------------------------------------------------------------------
 
@@ -137,14 +166,15 @@ class OfficeDirectory:
         extended = replace(office, handsets=handsets)
         self._offices[office_id] = extended
         self._versions[(office_id, office.rolecard.version)] = extended
-        for device_id, owner in list(self._by_device.items()):
-            if owner is office:
+        for device_id in office.triggers:  # this office's entries only: O(that office)
+            if self._by_device.get(device_id) is office:
                 self._by_device[device_id] = extended
-        for digest, (owner, handset) in list(self._handsets.items()):
-            if owner is office:
-                self._handsets[digest] = (extended, handset)
+        for digest in self._digests.get(office_id, set()):
+            if (found := self._handsets.get(digest)) is not None and found[0] is office:
+                self._handsets[digest] = (extended, found[1])
         for handset, digest in added.values():
             self._handsets[digest] = (extended, handset)
+            self._digests.setdefault(office_id, set()).add(digest)
 
     def keep_version(self, office: Office) -> None:
         """Keep an earlier version reachable (an alarm raised under it is still open)."""
