@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import resource
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -169,6 +170,9 @@ async def _one_db(
         f["offices_whole"] = len(whole)
         f["sigterm"] = await _sigterm_in_storm(service, ws, handsets, config.generators)
         f["log_errors"] = _errors(log)
+        kept = Path(tempfile.gettempdir()) / f"rollekort-bench-scale-{db}.log"
+        shutil.copyfile(log, kept)
+        f["log"] = str(kept)
         f["service_cpu_s"] = service.cpu_s() if service.proc.poll() is None else None
     finally:
         presser.close()

@@ -85,6 +85,7 @@ def report(console: Console, db: str, f: dict[str, Any], floor: dict[str, Any]) 
         f"{floor['gen_cpu_s']:.1f}), whole run {f['gen_cpu_s']:.1f}. SIGTERM during a storm: "
         f"exited in {f['sigterm']:.1f} s."
     )
+    console.print(f"The service's log: {f['log']}")
     for line in errors[:5]:
         console.print(f"  log: {line}")
     for error in storm["errors"]:

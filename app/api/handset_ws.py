@@ -41,8 +41,7 @@ async def handset_socket(ws: WebSocket) -> None:
 
 async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | None:
     try:
-        async with asyncio.timeout(services.settings.hello_timeout_s):
-            message = await ws.receive_text()
+        message = await _receive_hello(ws, services.settings.hello_timeout_s)
         frame = inbound.parse_frame(message)
     except TimeoutError:
         log.info("handset hello timed out", code=UNAUTHORISED)
@@ -62,6 +61,23 @@ async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset] | 
         await _refuse(ws, "unknown token")
         return None
     return found
+
+
+HELLO_TICK_S = 0.5
+
+
+async def _receive_hello(ws: WebSocket, timeout_s: float) -> str:
+    """The hello, within `timeout_s` of the server's own time: the wait is counted in ticks of
+    `HELLO_TICK_S`, each from when the loop got to it, so a server busy with a reconnect storm
+    (the loop seconds behind) does not refuse handsets whose hello is already waiting for it.
+    TimeoutError when a handset stays silent that long."""
+    for _ in range(max(1, round(timeout_s / HELLO_TICK_S))):
+        try:
+            async with asyncio.timeout(HELLO_TICK_S):
+                return await ws.receive_text()
+        except TimeoutError:
+            continue
+    raise TimeoutError
 
 
 async def _refuse(ws: WebSocket, reason: str) -> None:
