@@ -12,7 +12,6 @@ import resource
 import shutil
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +113,7 @@ async def _storm(
         "all_s": (welcomed[-1] - go) if welcomed else float("nan"),
         "p50_s": pct([t - go for t in welcomed], 50),
         "gen_cpu_s": sum(float(a["cpu_s"]) for a in answers),
+        "tokens": {t for a in answers for t in a["tokens"]},
     }
     return gens, figures
 
@@ -159,8 +159,8 @@ async def _one_db(
         f["storm"]["server_cpu_s"] = service.cpu_s() - cpu0
         await asyncio.sleep(2.0)
         f["storm_rss"] = service.rss()
-        held = Counter(office_id for office_id, _, _ in handsets)
-        whole = [o for o in offices if held[o.office_id] == len(o.tokens)]
+        welcomed = f["storm"].pop("tokens")
+        whole = [o for o in offices if all(t in welcomed for t in o.tokens)]
         f["single"] = await single_presses(presser, gens, whole[:20])
         per_press = f["single"]["offers_per_press"]
         f["burst"] = await burst(presser, gens, whole, per_press)
@@ -168,8 +168,8 @@ async def _one_db(
         f["recorded"] = await count_recorded(service.base, offices, presser.pressed)
         f["gen_cpu_s"] = await gens.quit()
         f["offices_whole"] = len(whole)
-        f["sigterm"] = await _sigterm_in_storm(service, ws, handsets, config.generators)
         f["log_errors"] = _errors(log)
+        f["sigterm"] = await _sigterm_in_storm(service, ws, handsets, config.generators)
         kept = Path(tempfile.gettempdir()) / f"rollekort-bench-scale-{db}.log"
         shutil.copyfile(log, kept)
         f["log"] = str(kept)

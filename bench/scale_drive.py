@@ -191,14 +191,25 @@ async def soak(
 
 
 async def count_recorded(
-    base: str, offices: list[ScaleOffice], pressed: dict[str, list[float]]
-) -> dict[str, int]:
-    """Alarms the service recorded for the pressed devices, against the presses sent."""
+    base: str, offices: list[ScaleOffice], pressed: dict[str, list[float]], within_s: float = 60
+) -> dict[str, Any]:
+    """Alarms the service recorded for the pressed devices, against the presses sent; asked
+    again until all are there or `within_s` passed (how long that took is printed)."""
     owner = {b: o for o in offices for b in o.buttons}
-    per_office: dict[str, int] = defaultdict(int)
-    for device, times in pressed.items():
-        per_office[owner[device].office_id] += len(times)
-    found = {"presses": sum(per_office.values()), "recorded": 0, "closed": 0}
+    per_device = {device: len(times) for device, times in pressed.items()}
+    started = time.monotonic()
+    while True:
+        found = await _recorded_once(base, {owner[d].office_id for d in per_device}, per_device)
+        found["waited_s"] = time.monotonic() - started
+        if found["lost"] == 0 or found["waited_s"] > within_s:
+            return found
+        await asyncio.sleep(2.0)
+
+
+async def _recorded_once(
+    base: str, office_ids: set[str], per_device: dict[str, int]
+) -> dict[str, Any]:
+    found = {"presses": sum(per_device.values()), "recorded": 0, "closed": 0}
     gate = asyncio.Semaphore(20)
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
 
@@ -209,10 +220,13 @@ async def count_recorded(
                     params={"limit": 500},
                     headers={"Authorization": f"Bearer demo-{office_id}-api"},
                 )
-            alarms = [a for a in response.json() if a["device_id"] in pressed]
-            found["recorded"] += min(len(alarms), per_office[office_id])
+            alarms = [a for a in response.json() if a["device_id"] in per_device]
+            mine: dict[str, int] = defaultdict(int)
+            for alarm in alarms:
+                mine[alarm["device_id"]] += 1
+            found["recorded"] += sum(min(n, per_device[d]) for d, n in mine.items())
             found["closed"] += sum(1 for a in alarms if a["closed_at"] is not None)
 
-        await asyncio.gather(*(one(o) for o in per_office))
+        await asyncio.gather(*(one(o) for o in office_ids))
     found["lost"] = found["presses"] - found["recorded"]
     return found

@@ -34,6 +34,7 @@ class Generator:
     def __init__(self, url: str, handsets: list[tuple[str, str, bool]]) -> None:
         self.url, self.handsets = url, handsets
         self.welcomed: list[float] = []
+        self.welcomed_tokens: list[str] = []
         self.failed: list[str] = []
         self.offers: list[tuple[str, float]] = []
         self.tasks: list[asyncio.Task[None]] = []
@@ -44,7 +45,12 @@ class Generator:
         self.all_done.clear()
         self.tasks = [asyncio.create_task(self._handset(*h)) for h in self.handsets]
         await self.all_done.wait()
-        return {"welcomed": self.welcomed, "failed": len(self.failed), "errors": self.failed[:5]}
+        return {
+            "welcomed": self.welcomed,
+            "tokens": self.welcomed_tokens,
+            "failed": len(self.failed),
+            "errors": self.failed[:5],
+        }
 
     def _settled(self) -> None:
         self.done += 1
@@ -63,6 +69,7 @@ class Generator:
                     if not welcomed:
                         welcomed = True
                         self.welcomed.append(at)
+                        self.welcomed_tokens.append(token)
                         self._settled()
                     await self._on_frame(ws, raw, at, leader)
         except Exception as err:  # counted, not raised: a storm reports what failed

@@ -76,9 +76,10 @@ def start_service(config: Path, broker: str, db: str, log: Path) -> Served:
     }
     out = log.open("wb")
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=out, stderr=out
-    )
+    with out:  # the child has its own copy
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=out, stderr=out
+        )
     base = f"http://127.0.0.1:{port}"
     wait_ready(f"{base}/readyz", proc, within_s=600)
     served = Served(proc, base, time.monotonic() - started, log)
@@ -90,9 +91,10 @@ def start_floor(log: Path) -> Served:
     port = free_port()
     out = log.open("wb")
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.ws_floor", str(port)], cwd=ROOT, stdout=out, stderr=out
-    )
+    with out:  # the child has its own copy
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.ws_floor", str(port)], cwd=ROOT, stdout=out, stderr=out
+        )
     base = f"http://127.0.0.1:{port}"
     wait_ready(f"{base}/docs", proc, within_s=60)
     return Served(proc, base, time.monotonic() - started, log)

@@ -36,7 +36,7 @@ def report(console: Console, db: str, f: dict[str, Any], floor: dict[str, Any]) 
     table.add_row(
         "2 storm: all welcomed ≤ 30 s",
         f"{storm['welcomed']} welcomed, {storm['failed']} failed, last at {storm['all_s']:.1f} s "
-        f"(median {storm['p50_s']:.1f} s)",
+        f"(median {storm['p50_s']:.1f} s); offices with every handset: {f['offices_whole']}",
         _mark(all_welcomed and storm["all_s"] <= STORM_S),
     )
     table.add_row(
@@ -59,8 +59,8 @@ def report(console: Console, db: str, f: dict[str, Any], floor: dict[str, Any]) 
     )
     table.add_row(
         "4/5 every alarm recorded (all presses of the run)",
-        f"{rec['recorded']} of {rec['presses']} recorded, {rec['closed']} closed, "
-        f"lost {rec['lost']}",
+        f"{rec['recorded']} of {rec['presses']} recorded ({rec['waited_s']:.0f} s after the "
+        f"soak), {rec['closed']} closed, lost {rec['lost']}",
         _mark(rec["lost"] == 0),
     )
     errors = f["log_errors"]
