@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bench.scale import ScaleConfig, run
 from tests.conftest import require_mosquitto
 
 
+@pytest.mark.timeout(900)  # four processes and two storms: minutes on a shared machine
 async def test_bench_scale_runs_small_and_loses_nothing() -> None:
     broker = require_mosquitto()
     config = ScaleConfig(
-        offices=3, handsets=4, buttons=3, broker=broker, dbs=("sqlite",), generators=2, soak_s=3
+        offices=3, handsets=4, buttons=3, broker=broker, dbs=("sqlite",), generators=2, soak_s=2
     )
     [result] = await asyncio.to_thread(run, config)
     f = result.figures
