@@ -77,7 +77,7 @@ def serve(
 
     from app.adapters.db.engine import upgrade
     from app.logs import configure_logging
-    from app.main import WS_PER_MESSAGE_DEFLATE, create_app
+    from app.main import ACCEPT_BACKLOG, WS_PER_MESSAGE_DEFLATE, create_app
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
@@ -94,6 +94,7 @@ def serve(
         log_level="warning",
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        backlog=ACCEPT_BACKLOG,
     )
 
 
