@@ -7,6 +7,7 @@ uvicorn + FastAPI stack: hello → one frame) in the same run."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import resource
 import shutil
@@ -170,7 +171,7 @@ async def _one_db(
         f["offices_whole"] = len(whole)
         f["log_errors"] = _errors(log)
         f["sigterm"] = await _sigterm_in_storm(service, ws, handsets, config.generators)
-        kept = Path(tempfile.gettempdir()) / f"rollekort-bench-scale-{db}.log"
+        kept = Path(tempfile.gettempdir()) / f"rollekort-bench-scale-{db}-{os.getpid()}.log"
         shutil.copyfile(log, kept)
         f["log"] = str(kept)
         f["service_cpu_s"] = service.cpu_s() if service.proc.poll() is None else None
