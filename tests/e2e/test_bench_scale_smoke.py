@@ -24,7 +24,8 @@ async def test_bench_scale_runs_small_and_loses_nothing() -> None:
     assert f["single"]["offers_per_press"] >= 1
     burst = f["burst"]
     assert burst["presses"] == 3 and burst["delivered"] == burst["expected"]
-    assert f["recorded"]["lost"] == 0 and f["recorded"]["presses"] >= 3 + 3 + 3
+    assert f["recorded"]["lost"] == 0
+    assert f["recorded"]["presses"] >= 3 + 3 + 1  # single presses, burst, soak
     assert f["log_errors"] == []
     assert f["sigterm"] < 15
     assert f["storm_rss"] > f["idle_rss"] > 0
