@@ -79,7 +79,7 @@ def serve(
 
     from app.adapters.db.engine import upgrade
     from app.logs import configure_logging
-    from app.main import WS_PER_MESSAGE_DEFLATE, create_app
+    from app.main import ACCEPT_BACKLOG, WS_PER_MESSAGE_DEFLATE, create_app
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     redact = configure_logging(settings.log_level, settings.log_json, settings.secrets())
@@ -98,6 +98,8 @@ def serve(
         log_config=None,  # uvicorn's lines go through our (redacting) handler too
         ws_max_size=settings.ws_max_bytes,  # before hello too: a frame is never read whole
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+        backlog=ACCEPT_BACKLOG,
     )
 
 
@@ -111,6 +113,11 @@ def _refuse_a_second_writer(url: str) -> None:
     except DatabaseInUse as err:
         typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
         raise typer.Exit(1) from None
+
+
+SHUTDOWN_GRACE_S = 5
+"""After SIGTERM, how long open connections (thousands of handsets) may take to close before
+their tasks are cancelled; without it uvicorn waits for every handset to hang up."""
 
 
 def _banner(settings: Settings) -> str:
@@ -227,6 +234,30 @@ def mqtt_acl(
     (out / "passwords").write_text(password_file(users), encoding="utf-8")
     (out / "acl").write_text(acl_file(users), encoding="utf-8")
     typer.echo(f"{len(users)} accounts written to {out / 'passwords'} and {out / 'acl'}")
+
+
+@bench.command("scale")
+def bench_scale(
+    offices: Annotated[int, typer.Option(min=1, max=1000)] = 500,
+    handsets: Annotated[int, typer.Option(min=3, max=100, help="per office")] = 40,
+    buttons: Annotated[int, typer.Option(min=3, max=50, help="per office")] = 10,
+    broker: Annotated[str, typer.Option(help="a running broker")] = "mqtt://127.0.0.1:1883",
+    db: Annotated[list[str] | None, typer.Option(help="sqlite and/or postgres")] = None,
+    generators: Annotated[int, typer.Option(min=1, max=8)] = 2,
+    soak_s: Annotated[float, typer.Option(min=1)] = 60.0,
+) -> None:
+    """500 offices on one machine: start, reconnect storm, memory, burst, soak, single press."""
+    from bench.scale import ScaleConfig, run
+
+    dbs = tuple(db or ["sqlite", "postgres"])
+    if not set(dbs) <= {"sqlite", "postgres"}:
+        raise typer.BadParameter("--db is sqlite or postgres")
+    config = ScaleConfig(
+        offices, handsets, buttons, broker, dbs, generators=generators, soak_s=soak_s
+    )
+    results = run(config)
+    if any(r.figures["recorded"]["lost"] for r in results):
+        raise typer.Exit(1)
 
 
 @bench.command("latency")

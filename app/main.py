@@ -39,6 +39,11 @@ are a few hundred bytes to a kilobyte on the office network, and deflating each 
 on both ends (about a tenth of a press's path to its offer, measured) than its bytes take on the
 wire."""
 
+ACCEPT_BACKLOG = 4096
+"""uvicorn's listen backlog for Rollekort (its default is 2048; Linux caps it at somaxconn, 4096
+here). After a restart every handset reconnects at once; connections beyond the backlog were
+dropped mid-handshake in a 4,000-handset storm (the client saw no HTTP response)."""
+
 log = structlog.get_logger(__name__)
 STATIC = resources.files("app.web") / "static"
 

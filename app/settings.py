@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     mqtt_session_expiry_s: int = Field(
         7 * 24 * 3600, description="how long the broker keeps presses for us"
     )
+    mqtt_keepalive_s: int = Field(
+        30, ge=1, description="MQTT keepalive of the intake and feedback connections"
+    )
     mqtt_service_password: str | None = Field(
         None,
         repr=False,

@@ -10,7 +10,7 @@ import time
 import uvicorn
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
-from app.main import WS_PER_MESSAGE_DEFLATE
+from app.main import ACCEPT_BACKLOG, WS_PER_MESSAGE_DEFLATE
 
 app = FastAPI()
 
@@ -34,4 +34,5 @@ if __name__ == "__main__":
         port=int(sys.argv[1]),
         log_level="warning",
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+        backlog=ACCEPT_BACKLOG,
     )

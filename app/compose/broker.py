@@ -37,7 +37,8 @@ async def open_broker(
         await broker.start()
         stack.push_async_callback(broker.stop)
         url = access.url if access else url
-    publisher = MqttPublisher(feedback_url(url))  # an account of its own
+    # an account of its own; paho's network thread keeps the keepalive whatever the loop does
+    publisher = MqttPublisher(feedback_url(url), keepalive_s=settings.mqtt_keepalive_s)
     await publisher.start()
     stack.push_async_callback(publisher.stop)
     return Broker(url, publisher)
@@ -57,6 +58,7 @@ async def start_ingest(
         client_id=settings.mqtt_client_id,
         session_expiry_s=settings.mqtt_session_expiry_s,
         filters=filters,
+        keepalive_s=settings.mqtt_keepalive_s,
     )
     await ingest.start()
     stack.push_async_callback(ingest.stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -157,8 +157,29 @@ def _problems(findings: Sequence[Finding], tree: Tree) -> list[Problem]:
     return sorted_problems([tree.problem(f.severity, f.loc, f.message) for f in findings])
 
 
+_LOADED: dict[str, LoadedOffice] = {}
+"""Offices loaded, by their text: `serve` checks every file before the service starts, which
+loads them again and then once more as each office's stored role-card version (500 files at a
+national start). A text loads the same whatever its source is called; only the name in its
+warnings differs."""
+_LOADED_MAX = 2000
+
+
 def load_office_text(text: str, source_name: str = "<office>") -> LoadedOffice:
     """Parse, type-check and validate an office file given as text; raise OfficeFileError."""
+    found = _LOADED.get(text)
+    if found is None:
+        found = _load_office_text(text, source_name)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.clear()
+        _LOADED[text] = found
+    if any(w.source != source_name for w in found.warnings):
+        warnings = tuple(replace(w, source=source_name) for w in found.warnings)
+        return replace(found, warnings=warnings)
+    return found
+
+
+def _load_office_text(text: str, source_name: str) -> LoadedOffice:
     tree = Tree(source_name)
     model = _validate_schema(tree.parse(text), tree)
     problems = _problems(check(model), tree)

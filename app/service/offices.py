@@ -50,14 +50,18 @@ class OfficeDirectory:
         self._by_device: dict[str, Office] = {}
         self._handsets: dict[str, tuple[Office, Handset]] = {}
         self._api: dict[str, Principal] = {}
+        self._digests: dict[str, set[str]] = {}  # office -> its handset token digests
+        self._api_owners: dict[str, dict[str, Principal]] = {}  # digest -> office -> its grant
         # Paired handsets (app.service.pairing): office id -> handset id -> (person, token digest).
         # Kept apart from the loaded files and applied after each, so they survive `replace`.
         self._paired: dict[str, dict[str, tuple[str, str]]] = {}
-        items = {item.office.id: item for item in loaded}
-        for item, office in _mutual(items):
-            self._add(item, office)
+        items = list(loaded)
+        self._loaded.update((item.office.id, item) for item in items)  # each share checks both
+        for item in items:
+            self._add(item)
 
-    def _add(self, item: LoadedOfficeLike, office: Office) -> None:
+    def _add(self, item: LoadedOfficeLike) -> None:
+        office = self._agreed(item)
         self._loaded[office.id] = item
         self._versions[(office.id, office.rolecard.version)] = office
         self._offices[office.id] = office
@@ -73,34 +77,98 @@ class OfficeDirectory:
                     f"a handset token of {office.id!r} is also used by {taken[0].id!r}"
                 )
             self._handsets[digest] = (office, office.handsets[handset_id])
+            self._digests.setdefault(office.id, set()).add(digest)
         for api in item.api_tokens:
-            self._api[api.token_sha256] = self._grant(api.token_sha256, api.role, api.offices)
+            grant = Principal(Role(api.role), frozenset(api.offices), api.token_sha256[:8])
+            self._api_owners.setdefault(api.token_sha256, {})[office.id] = grant
+            self._api[api.token_sha256] = self._granted(api.token_sha256)
         self._apply_paired(office.id)
 
-    def _grant(self, digest: str, role: str, offices: Iterable[str]) -> Principal:
+    def _granted(self, digest: str) -> Principal:
         """A token listed by several offices' files (a county coordinator's) sees all of them;
-        each file can add only its own office to it."""
-        known = self._api.get(digest)
-        if known is None:
-            return Principal(Role(role), frozenset(offices), digest[:8])
-        if known.role != role:
-            raise ValueError(f"API token {digest[:8]} has the roles {known.role!r} and {role!r}")
-        return Principal(Role(role), known.offices | frozenset(offices), digest[:8])
+        each file adds only what it grants, and one token has one role."""
+        grants = list(self._api_owners[digest].values())
+        roles = {g.role for g in grants}
+        if len(roles) > 1:
+            raise ValueError(f"API token {digest[:8]} has the roles {sorted(roles)}")
+        offices = frozenset().union(*(g.offices for g in grants))
+        return Principal(grants[0].role, offices, digest[:8])
+
+    def _agreed(self, item: LoadedOfficeLike) -> Office:
+        """The office with only the sharing the other office agrees to: its own file shares with
+        this one too. Why: one office's coordinator must not be able to send its alarms (and
+        offers of its roles) to another office's staff by editing only its own file (issue 12,
+        hole 6). Each share without agreement is logged and has no effect."""
+        office = item.office
+        agreed = tuple(s for s in office.facts.sharing if office.id in self._shares_of(s.office_id))
+        for share in office.facts.sharing:
+            if share not in agreed:
+                log.warning(
+                    "sharing has no effect until the other office shares back",
+                    office_id=office.id,
+                    towards=share.office_id,
+                )
+        if agreed == office.facts.sharing:
+            return office
+        return replace(office, facts=replace(office.facts, sharing=agreed))
+
+    def _shares_of(self, office_id: str) -> frozenset[str]:
+        item = self._loaded.get(office_id)
+        return frozenset(s.office_id for s in item.office.facts.sharing) if item else frozenset()
 
     def replace(self, loaded: LoadedOfficeLike) -> None:
         """Make `loaded` the office's current version (or add the office): new presses, sign-ins
         and API calls use it at once. The version it replaces stays reachable by office_version.
-        """
-        items = {**self._loaded, loaded.office.id: loaded}
-        self._loaded, self._offices, self._by_device = {}, {}, {}
-        self._handsets, self._api = {}, {}
-        for item, office in _mutual(items):
-            self._add(item, office)
+        Costs O(that office and the offices it shares with): at start every office is replaced
+        once (its stored card)."""
+        office_id = loaded.office.id
+        previous = self._loaded.get(office_id)
+        partners = self._partners(office_id, previous, loaded)
+        if previous is not None:
+            self._remove(office_id, previous)
+        try:
+            self._add(loaded)
+        except ValueError:
+            self._remove(office_id, loaded)
+            if previous is not None:
+                self._add(previous)
+            raise
+        for partner in partners:  # their sharing with this office may have been agreed or ended
+            item = self._loaded[partner]
+            self._remove(partner, item)
+            self._add(item)
+
+    def _partners(
+        self, office_id: str, previous: LoadedOfficeLike | None, loaded: LoadedOfficeLike
+    ) -> set[str]:
+        named = {s.office_id for s in loaded.office.facts.sharing}
+        if previous is not None:
+            named |= {s.office_id for s in previous.office.facts.sharing}
+        naming = {o for o, item in self._loaded.items() if office_id in self._shares_of(o)}
+        return (named | naming) & set(self._loaded) - {office_id}
+
+    def _remove(self, office_id: str, item: LoadedOfficeLike) -> None:
+        """Forget the office's devices, tokens and current version (kept versions stay)."""
+        for device_id in item.office.triggers:
+            if (owner := self._by_device.get(device_id)) is not None and owner.id == office_id:
+                del self._by_device[device_id]
+        for digest in self._digests.pop(office_id, set()):
+            if (found := self._handsets.get(digest)) is not None and found[0].id == office_id:
+                del self._handsets[digest]
+        for api in item.api_tokens:
+            owners = self._api_owners.get(api.token_sha256, {})
+            owners.pop(office_id, None)
+            if owners:  # other offices' files name the same token: their grants stay
+                self._api[api.token_sha256] = self._granted(api.token_sha256)
+            else:
+                self._api.pop(api.token_sha256, None)
+                self._api_owners.pop(api.token_sha256, None)
+        self._offices.pop(office_id, None)
+        self._loaded.pop(office_id, None)
 
     def shares_with(self, office_id: str) -> frozenset[str]:
         """The offices `office_id`'s file shares its alarms with, agreed to or not."""
-        item = self._loaded.get(office_id)
-        return frozenset(s.office_id for s in item.office.facts.sharing) if item else frozenset()
+        return self._shares_of(office_id)
 
     # -- paired handsets ------------------------------------------------------------------
 
@@ -138,14 +206,15 @@ class OfficeDirectory:
         extended = replace(office, handsets=handsets)
         self._offices[office_id] = extended
         self._versions[(office_id, office.rolecard.version)] = extended
-        for device_id, owner in list(self._by_device.items()):
-            if owner is office:
+        for device_id in office.triggers:  # this office's entries only: O(that office)
+            if self._by_device.get(device_id) is office:
                 self._by_device[device_id] = extended
-        for digest, (owner, handset) in list(self._handsets.items()):
-            if owner is office:
-                self._handsets[digest] = (extended, handset)
+        for digest in self._digests.get(office_id, set()):
+            if (found := self._handsets.get(digest)) is not None and found[0] is office:
+                self._handsets[digest] = (extended, found[1])
         for handset, digest in added.values():
             self._handsets[digest] = (extended, handset)
+            self._digests.setdefault(office_id, set()).add(digest)
 
     def keep_version(self, office: Office) -> None:
         """Keep an earlier version reachable (an alarm raised under it is still open)."""
@@ -181,29 +250,6 @@ class OfficeDirectory:
 
     def principal_for_digest(self, digest: str) -> Principal | None:
         return self._api.get(digest)
-
-
-def _mutual(items: Mapping[str, LoadedOfficeLike]) -> list[tuple[LoadedOfficeLike, Office]]:
-    """Each office with only the sharing the other office agrees to: its own file shares with
-    this one too. Why: one office's coordinator must not be able to send its alarms (and
-    offers of its roles) to another office's staff by editing only its own file (issue 12,
-    hole 6). Each share without agreement is logged and has no effect."""
-    towards = {oid: {s.office_id for s in i.office.facts.sharing} for oid, i in items.items()}
-    out: list[tuple[LoadedOfficeLike, Office]] = []
-    for office_id, item in items.items():
-        office = item.office
-        agreed = tuple(s for s in office.facts.sharing if office_id in towards.get(s.office_id, ()))
-        for share in office.facts.sharing:
-            if share not in agreed:
-                log.warning(
-                    "sharing has no effect until the other office shares back",
-                    office_id=office_id,
-                    towards=share.office_id,
-                )
-        if agreed != office.facts.sharing:
-            office = replace(office, facts=replace(office.facts, sharing=agreed))
-        out.append((item, office))
-    return out
 
 
 def _lookup(table: Mapping[str, _T], token: str) -> _T | None:

@@ -1,9 +1,15 @@
 """Supervision: what each trigger last said, and each office's coverage, checked on the clock
-and whenever a device reports; a change of coverage is told at once to every handset of the
-office (the leader's included) and shown to coordinators through the API and metrics."""
+and whenever a device reports; a change of coverage is told to every handset of the office (the
+leader's included) and shown to coordinators through the API and metrics.
+
+Work is per office: a device report or a handset coming or going rechecks its own office only.
+Presence changes are coalesced: the offices they touched are rechecked together once, shortly
+after (`COALESCE_S`), so a storm of reconnecting handsets costs one check per office and burst,
+not a check of every office per connect."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,6 +29,8 @@ from app.service.whereabouts import Places
 log = structlog.get_logger(__name__)
 
 CHECK_EVERY = timedelta(seconds=10)
+COALESCE_S = 0.25
+"""How long presence changes gather before their offices are rechecked."""
 CoverageListener = Callable[[str, Coverage], None]
 
 
@@ -47,6 +55,9 @@ class Supervision:
         self._health: dict[str, DeviceHealth] = {}
         self._coverage: dict[str, Coverage] = {}
         self._timer: Cancellable | None = None
+        self._dirty: set[str] = set()
+        self._flush: asyncio.TimerHandle | None = None
+        presence.watch_offices(self.presence_changed)
 
     def start(self, last_tested: dict[str, datetime]) -> None:
         """Every device starts as just heard of (its silence is measured from now on)."""
@@ -61,6 +72,27 @@ class Supervision:
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if self._flush is not None:
+            self._flush.cancel()
+
+    def presence_changed(self, office_id: str) -> None:
+        """A handset came or went: the office is rechecked soon, with others that changed."""
+        self._dirty.add(office_id)
+        if self._flush is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a synchronous caller): recheck at once
+            self._recheck_dirty()
+            return
+        self._flush = loop.call_later(COALESCE_S, self._recheck_dirty)
+
+    def _recheck_dirty(self) -> None:
+        self._flush = None
+        dirty, self._dirty = self._dirty, set()
+        for office_id in dirty:
+            if office_id in self._offices.offices:
+                self._check_office(office_id)
 
     # -- what devices say --------------------------------------------------------------
 
@@ -75,7 +107,7 @@ class Supervision:
             battery=battery if battery is not None else h.battery,
             tamper=tamper if tamper is not None else h.tamper,
         )
-        self.check()
+        self._check_device(device_id)
 
     def observe_press(
         self,
@@ -109,7 +141,7 @@ class Supervision:
         self._health[device_id] = replace(
             self._of(device_id), last_seen=now, last_tested=now, online=True
         )
-        self.check()
+        self._check_device(device_id)
 
     def _of(self, device_id: str) -> DeviceHealth:
         return self._health.get(device_id, DeviceHealth(device_id))
@@ -124,14 +156,23 @@ class Supervision:
         return self._compute(office_id)
 
     def check(self) -> None:
-        """Recompute every office's coverage; tell listeners about each change; re-arm."""
+        """Recompute every office's coverage (silence grows with time alone); re-arm."""
         for office_id in self._offices.offices:
-            fresh = self._compute(office_id)
-            before = self._coverage.get(office_id)
-            self._coverage[office_id] = fresh
-            if before is None or (before.status, before.reasons) != (fresh.status, fresh.reasons):
-                self._changed(office_id, before, fresh)
+            self._check_office(office_id)
         self._rearm()
+
+    def _check_device(self, device_id: str) -> None:
+        office = self._offices.office_of_device(device_id)
+        if office is not None:
+            self._check_office(office.id)
+
+    def _check_office(self, office_id: str) -> None:
+        """Recompute one office's coverage; tell listeners when it changed."""
+        fresh = self._compute(office_id)
+        before = self._coverage.get(office_id)
+        self._coverage[office_id] = fresh
+        if before is None or (before.status, before.reasons) != (fresh.status, fresh.reasons):
+            self._changed(office_id, before, fresh)
 
     def _compute(self, office_id: str) -> Coverage:
         office = self._offices.office(office_id)

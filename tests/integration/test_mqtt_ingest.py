@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -37,6 +35,7 @@ from app.settings import Settings
 from devices import topics
 from devices.native import decode_feedback, decode_status, decode_trigger
 from simulator import button
+from tests.private_mosquitto import PrivateMosquitto, private_mosquitto_at
 
 ROOT = Path(__file__).resolve().parents[2]
 MOSQUITTO = ("127.0.0.1", 1883)
@@ -431,49 +430,9 @@ async def test_reconnects_to_a_restarted_embedded_broker() -> None:
         await broker.stop()
 
 
-@dataclass
-class PrivateMosquitto:
-    """A Mosquitto of our own (persistence on), so a test may restart it."""
-
-    conf: Path
-    port: int
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def launch(self) -> None:
-        self.procs.append(subprocess.Popen([MOSQUITTO_BIN, "-c", str(self.conf)]))
-        deadline = time.monotonic() + 5
-        while not reachable("127.0.0.1", self.port):
-            assert time.monotonic() < deadline, "private mosquitto did not start"
-            time.sleep(0.05)
-
-    def terminate(self) -> None:
-        self.procs[-1].terminate()
-        self.procs[-1].wait(5)
-
-    def restart(self) -> None:
-        self.terminate()
-        self.launch()
-
-
 @pytest.fixture
 def private_mosquitto(tmp_path: Path) -> Iterator[PrivateMosquitto]:
-    if not Path(MOSQUITTO_BIN).exists():
-        pytest.skip("mosquitto binary not installed")
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-        f"persistence_location {tmp_path}/\nlog_dest none\n"
-        f"user {getpass.getuser()}\n"  # as root, mosquitto would switch user and lose tmp_path
-    )
-    broker = PrivateMosquitto(conf, port)
-    broker.launch()
-    yield broker
-    broker.terminate()
+    yield from private_mosquitto_at(tmp_path)
 
 
 async def test_reconnects_to_a_restarted_mosquitto_and_keeps_the_session(
@@ -502,7 +461,7 @@ async def test_reconnects_to_a_restarted_mosquitto_and_keeps_the_session(
         await ingest.stop()
 
 
-# -- the event loop: paho runs on it, only the connect runs in a worker thread ------------------
+# -- the event loop: paho's network loop runs in its own thread ---------------------------------
 
 
 @dataclass
@@ -560,55 +519,17 @@ def blackhole(port: int) -> Iterator[None]:
             s.close()
 
 
-class PahoCalls:
-    """Records which threads call a paho client, and any call made while another thread is in it."""
-
-    METHODS = (
-        *("reconnect", "loop_read", "loop_write", "loop_misc"),
-        *("ack", "subscribe", "disconnect"),
-    )
-
-    def __init__(self, client: mqtt.Client) -> None:
-        self.threads: dict[str, set[int]] = {name: set() for name in self.METHODS}
-        self.overlaps: list[str] = []
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
-        for name in self.METHODS:
-            setattr(client, name, self._guard(name, getattr(client, name)))
-
-    def _guard(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            me = threading.get_ident()
-            with self._lock:
-                if self._owner not in (None, me):
-                    self.overlaps.append(name)
-                self._owner, self._depth = me, self._depth + 1
-                self.threads[name].add(me)
-            try:
-                return method(*args, **kwargs)
-            finally:
-                with self._lock:
-                    self._depth -= 1
-                    if self._depth == 0:
-                        self._owner = None
-
-        return guarded
-
-
 async def test_loop_runs_while_the_broker_hangs_and_the_press_gets_through_when_it_comes() -> None:
     port = free_port()
     desk = f"desk-{uuid.uuid4().hex[:8]}"
     rec = Recorder({desk}, fail_first=1)
     ingest = MqttIngest(f"mqtt://127.0.0.1:{port}", rec, client_id="svc", reconnect_max_s=1)
-    calls = PahoCalls(ingest._client)
     broker = EmbeddedBroker("127.0.0.1", port)
     try:
         with blackhole(port):
             async with ticking() as ticks:
                 with pytest.raises(TimeoutError):
-                    await ingest.start(wait_s=1.5)  # the connect hangs in its worker thread
-            assert calls.threads["reconnect"], "a connect was attempted"
+                    await ingest.start(wait_s=1.5)  # the connect hangs in paho's thread
         assert ticks.longest_gap < 0.5, f"the event loop stalled for {ticks.longest_gap:.2f} s"
         assert len(ticks.at) > 15
 
@@ -627,12 +548,42 @@ async def test_loop_runs_while_the_broker_hangs_and_the_press_gets_through_when_
         await ingest.stop()
         await broker.stop()
 
-    loop_thread = threading.get_ident()
-    assert calls.overlaps == [], "paho was called from two threads at once"
-    assert loop_thread not in calls.threads["reconnect"], "the blocking connect ran on the loop"
-    on_loop = [name for name in PahoCalls.METHODS if name != "reconnect"]
-    assert all(calls.threads[name] <= {loop_thread} for name in on_loop), calls.threads
-    assert all(calls.threads[name] for name in ("loop_read", "loop_write", "ack")), calls.threads
+
+def busy(seconds: float) -> None:
+    """CPU-bound work on the event loop that never yields: the worst a saturated loop does."""
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+
+
+@pytest.mark.timeout(300)  # 30 s of a stalled loop on purpose
+async def test_keepalive_holds_while_the_loop_is_saturated(
+    private_mosquitto: PrivateMosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mosquitto drops a client silent for 1.5 keepalives (paho's thread checks once a second and
+    may run late on a shared machine, so 5 s); the loop is blocked for 3 of them, twice."""
+    url = private_mosquitto.url
+    rec = Recorder({"desk-1"})
+    ingest = MqttIngest(url, rec, client_id="svc", keepalive_s=5, reconnect_max_s=1)
+    publisher = MqttPublisher(url, keepalive_s=5, reconnect_max_s=1)
+    try:
+        await ingest.start()
+        await publisher.start()
+        await until(lambda: publisher.connected, what="publisher connected")
+        presser = asyncio.create_task(asyncio.to_thread(button.press, url, "desk-1", seq=7))
+        await asyncio.sleep(0)  # the press's thread is on its way
+        for _ in range(2):
+            busy(15.0)
+            await asyncio.sleep(0)
+        await presser
+        await until(lambda: rec.seqs() == [7], what="the press made while the loop was busy")
+        assert ingest.connected and publisher.connected
+        dropped = [r.getMessage() for r in caplog.records if "disconnected" in r.getMessage()]
+        assert dropped == [], f"a broker connection was dropped under load: {dropped}"
+    finally:
+        await publisher.stop()
+        await ingest.stop()
 
 
 async def test_comes_back_to_a_restarted_mosquitto_and_acks_a_new_press(
@@ -709,6 +660,28 @@ async def test_feedback_never_raises_and_catches_up_when_the_broker_comes() -> N
     finally:
         await publisher.stop()
         await broker.stop()
+
+
+async def test_feedback_comes_back_within_seconds_after_a_mosquitto_restart(
+    private_mosquitto: PrivateMosquitto,
+) -> None:
+    url = private_mosquitto.url
+    rec = Recorder({"desk-1"})
+    device = MqttIngest(url, rec, client_id="dev", filters=[topics.FEEDBACK_FILTER])
+    publisher = MqttPublisher(url, reconnect_max_s=2)
+    try:
+        await device.start()
+        await publisher.start()
+        await until(lambda: publisher.connected, what="publisher connected")
+        await asyncio.to_thread(private_mosquitto.restart)
+        await until(lambda: device.connected, within_s=10, what="device back")
+        await until(lambda: publisher.connected, within_s=10, what="publisher back")
+        await publisher.send("desk-1", {"alarm_id": "a-1", "state": "accepted"})
+        await until(lambda: len(rec.seen) == 1, what="feedback after the restart")
+        assert decode_feedback(rec.seen[0].payload).state == "accepted"
+    finally:
+        await publisher.stop()
+        await device.stop()
 
 
 # -- the embedded broker: amqtt's own behaviour and the fixes -----------------------------------

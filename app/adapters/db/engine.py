@@ -10,14 +10,16 @@ from the command line.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 import migrations
 
@@ -43,6 +45,27 @@ def make_engine(url: str) -> AsyncEngine:
 def writer(engine: AsyncEngine) -> AsyncEngine:
     """The same engine (same pool) whose transactions take SQLite's write lock when they begin."""
     return engine.execution_options(**{_WRITE_LOCK: True})
+
+
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction (`writer`). On SQLite the process's writers take turns here first:
+    SQLite has one write lock per file, and a hundred offices' journal writers contending for it
+    through busy_timeout made some wait past it ("database is locked", retried: alarms recorded
+    seconds late). In turn, each waits only for the commits ahead of it. PostgreSQL writes
+    concurrently."""
+    if engine.dialect.name != "sqlite":
+        async with writer(engine).begin() as conn:
+            yield conn
+        return
+    lock = _SQLITE_WRITERS.get(engine.sync_engine)
+    if lock is None:
+        lock = _SQLITE_WRITERS[engine.sync_engine] = asyncio.Lock()
+    async with lock, writer(engine).begin() as conn:
+        yield conn
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -33,7 +33,7 @@ from app.adapters.db.chain import (
     seal_of,
     stored_as_given,
 )
-from app.adapters.db.engine import writer
+from app.adapters.db.engine import writer, writing
 from app.core import events as ev
 from app.core.alarm import AlarmStatus
 from app.service.ports import (
@@ -98,7 +98,7 @@ class SqlAlchemyAlarmStore:
     ) -> list[StoredEvent]:
         refuse_naive_times(alarm)
         try:
-            async with self._writer.begin() as conn:
+            async with writing(self._engine) as conn:
                 rows = await _append(conn, alarm, events, press, self._key)
         except _PressTaken as taken:
             assert press is not None
@@ -140,7 +140,7 @@ class SqlAlchemyAlarmStore:
                 e.type.in_(list(FREE_TEXT_FIELDS)),
             )
         )
-        async with self._writer.begin() as conn:
+        async with writing(self._engine) as conn:
             rows = [EventRow(**row._asdict()) for row in await conn.execute(query)]
             redacted = [r for r in (self._redacted(row) for row in rows) if r is not None]
             for row in redacted:
@@ -192,7 +192,7 @@ class SqlAlchemyAlarmStore:
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:
         """Idempotent: a redelivered test (same device and seq) keeps the first record."""
         try:
-            async with self._writer.begin() as conn:
+            async with writing(self._engine) as conn:
                 await conn.execute(
                     insert(t.button_test).values(device_id=device_id, seq=seq, at=at)
                 )

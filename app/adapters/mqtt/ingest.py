@@ -7,25 +7,31 @@ unacknowledged QoS 1 messages only on a new connection). Messages of one topic (
 handled in arrival order, one at a time; a handler slower than `handler_timeout_s` counts as
 failed: one stuck press cannot block a device.
 
-Every connection has an epoch. An acknowledgement is sent only while the connection that delivered
-the message is live (not lost, not being dropped): after a reconnect the broker resends the message
-anyway, and a late PUBACK carrying an old packet id could acknowledge another message reusing it.
+paho's network loop runs in its own thread (`loop_start`): it reads, writes, sends the keepalive
+and reconnects (with backoff) whatever the event loop is doing. Why: with the socket on the event
+loop, a loop saturated by a reconnect storm of thousands of handsets ran paho's keepalive too
+late; Mosquitto dropped the connection for a missed keepalive and presses went unheard. A busy
+service must never stop hearing buttons; a thread that only waits on one socket gets the GIL
+within the interpreter's switch interval (5 ms) however busy the loop is. The price is one
+hand-over per message to the loop (`call_soon_threadsafe`), measured by `rollekort bench latency`.
 
-paho's socket I/O runs on the service's event loop (`loop_socket`), and `loop_misc` runs once a
-second for the keepalive. So `on_message` runs on the loop and calls the handler at once (when no
-earlier message of the topic is still being handled): a press is decided before the next loop
-turn, and only the wait for its commit runs as a task. Without its thread paho does not
-reconnect, so a task here does, with backoff (`backoff`).
+Every connection has an epoch, counted in paho's thread. An acknowledgement is sent only while the
+connection that delivered the message is live (checked and sent under one lock, so paho's thread
+cannot start a new connection in between): after a reconnect the broker resends the message
+anyway, and a late PUBACK carrying an old packet id could acknowledge another message reusing it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import threading
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -33,8 +39,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from app.adapters.mqtt.backoff import Backoff, first_of
-from app.adapters.mqtt.loop_socket import LoopSocket
+from app.adapters.mqtt.backoff import Backoff
 from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
 from app.settings import Settings
 from devices.topics import INGEST_FILTERS
@@ -51,10 +56,8 @@ transient failures (the message comes back)."""
 
 MqttProtocol = Literal["3.1.1", "5"]
 
-KEEPALIVE_TICK_S = 1.0
-"""How often paho's `loop_misc` runs: it sends PINGREQs and notices a broker gone silent."""
 DISCONNECT_FLUSH_S = 2.0
-"""How long `stop()` waits for the DISCONNECT packet to be written before closing the socket."""
+"""How long `stop()` waits for the DISCONNECT packet to be written before giving up on it."""
 
 
 @dataclass(frozen=True)
@@ -98,16 +101,20 @@ class MqttIngest:
         self._keepalive_s = keepalive_s
         self._backoff = Backoff(reconnect_min_s, reconnect_max_s)
         self._handler_timeout_s = handler_timeout_s
+        # Written by paho's thread under _lock: which connection is live.
+        self._lock = threading.Lock()
         self._epoch = 0  # numbers connections
         self._live: int | None = None  # the epoch whose messages may still be acknowledged
-        self._ready = False
         self._subscribe_mid: int | None = None
+        self._unreachable_logged = False
+        # The event loop's side.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = False
         self._accepting = False
         self._stopping = False
+        self._started = False
         self._ready_event = asyncio.Event()
-        self._stop_event = asyncio.Event()
-        self._socket: LoopSocket | None = None
-        self._supervisor: asyncio.Task[None] | None = None
+        self._gone = asyncio.Event()  # set when paho's thread reports the connection closed
         self._pending: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._client = self._make_client(client_id)
@@ -135,12 +142,11 @@ class MqttIngest:
     async def start(self, wait_s: float = 10.0) -> None:
         """Connect and subscribe; TimeoutError if not ready in time (it keeps retrying until
         `stop()`, so a service may start unready and become ready when the broker is back)."""
-        self._socket = LoopSocket(self._client, self._connection_closed)
+        self._loop = asyncio.get_running_loop()
         self._accepting = True
         self._connect_async()
-        self._supervisor = asyncio.create_task(
-            self._stay_connected(self._socket), name=f"mqtt-ingest {self._address}"
-        )
+        self._client.loop_start()
+        self._started = True
         try:
             await asyncio.wait_for(self._ready_event.wait(), wait_s)
         except TimeoutError:
@@ -156,10 +162,9 @@ class MqttIngest:
         self._accepting = False
         self._stopping = True
         await self._drain(drain_s)
-        self._stop_event.set()
-        if self._supervisor is not None:  # shielded: never cancel it while it connects
-            await asyncio.shield(self._supervisor)
-        await self._disconnect()
+        if self._started:
+            self._started = False
+            await self._disconnect()
         self._ready = False
 
     # -- the connection ------------------------------------------------------------------------
@@ -172,18 +177,19 @@ class MqttIngest:
             clean_session=None if v5 else False,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
             manual_ack=True,
-            reconnect_on_failure=False,  # no reconnect from inside loop_read, on the loop thread
         )
         if self._address.username is not None:
             client.username_pw_set(self._address.username, self._address.password)
+        client.reconnect_delay_set(self._backoff.low, self._backoff.high)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         return client
 
     def _connect_async(self) -> None:
-        """Set where and how to connect; `LoopSocket.connect()` does it."""
+        """Set where and how to connect; paho's thread does it (and every reconnect)."""
         host, port, keepalive = self._address.host, self._address.port, self._keepalive_s
         if self._protocol == "5":
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -192,49 +198,27 @@ class MqttIngest:
         else:
             self._client.connect_async(host, port, keepalive)
 
-    async def _stay_connected(self, sock: LoopSocket) -> None:
-        """Connect; keep the connection alive; when it is gone, wait the backoff and connect
-        again, until `stop()`. One task connects and runs the keepalive, so they never overlap."""
-        wait = 0.0
-        while not await self._stopped_within(wait):
-            if await self._attempt(sock):
-                await self._keep_alive(sock)
-            wait = self._backoff.next_wait()
-
-    async def _stopped_within(self, wait_s: float) -> bool:
-        if wait_s > 0:
-            await first_of(self._stop_event, within_s=wait_s)
-        return self._stop_event.is_set()
-
-    async def _attempt(self, sock: LoopSocket) -> bool:
-        try:
-            return await sock.connect()
-        except OSError as err:
-            log.warning("MQTT broker %s unreachable (%s); retrying", self._address, err)
-        except Exception:  # this task must outlive any surprise, or nothing would reconnect
-            log.exception("could not connect to MQTT broker %s; retrying", self._address)
-        return False
-
-    async def _keep_alive(self, sock: LoopSocket) -> None:
-        """Until the connection is gone or `stop()`: paho's keepalive, once a second."""
-        while not (sock.closed.is_set() or self._stop_event.is_set()):
-            await first_of(sock.closed, self._stop_event, within_s=KEEPALIVE_TICK_S)
-            if not sock.closed.is_set():
-                self._client.loop_misc()
-
     async def _disconnect(self) -> None:
-        """Send DISCONNECT and wait until it is written and the socket closed; the session stays."""
-        sock = self._socket
-        if sock is None or sock.closed.is_set():
-            return
-        self._client.disconnect()
-        try:
-            await asyncio.wait_for(sock.closed.wait(), DISCONNECT_FLUSH_S)
-        except TimeoutError:
-            log.warning("MQTT broker %s did not take the DISCONNECT; closing", self._address)
-            sock.abandon()
+        """Send DISCONNECT (the session stays), then end paho's thread."""
+        if self._ready:
+            self._gone.clear()
+            self._client.disconnect()
+            try:
+                await asyncio.wait_for(self._gone.wait(), DISCONNECT_FLUSH_S)
+            except TimeoutError:
+                log.warning("MQTT broker %s did not take the DISCONNECT", self._address)
+        else:
+            self._client.disconnect()  # also ends a reconnect wait
+        await asyncio.to_thread(self._client.loop_stop)
 
-    # -- paho callbacks, on the event loop ----------------------------------------------------
+    def _to_loop(self, action: Callable[..., None], *args: Any) -> None:
+        """From paho's thread: run `action` on the event loop, in the order the calls came."""
+        if self._loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing left to tell
+            self._loop.call_soon_threadsafe(action, *args)
+
+    # -- paho callbacks, in paho's thread -------------------------------------------------------
 
     def _on_connect(
         self,
@@ -247,12 +231,18 @@ class MqttIngest:
         if reason_code.is_failure:
             log.warning("MQTT broker %s refused the connection: %s", self._address, reason_code)
             return
-        self._epoch += 1
-        self._live = self._epoch
-        self._backoff.connected()
+        with self._lock:
+            self._epoch += 1
+            self._live = self._epoch
+        self._unreachable_logged = False
         log.info("MQTT connected to %s (session present: %s)", self._address, flags.session_present)
         _, mid = client.subscribe([(topic_filter, 1) for topic_filter in self._filters])
         self._subscribe_mid = mid
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        level = logging.DEBUG if self._unreachable_logged else logging.WARNING
+        self._unreachable_logged = True
+        log.log(level, "MQTT broker %s unreachable; retrying", self._address)
 
     def _on_subscribe(
         self,
@@ -269,8 +259,7 @@ class MqttIngest:
             return
         if any(rc.value < 1 for rc in reason_codes):
             log.warning("MQTT broker granted only QoS 0: presses may be lost on a reconnect")
-        self._ready = True
-        self._ready_event.set()
+        self._to_loop(self._became_ready)
 
     def _on_disconnect(
         self,
@@ -280,33 +269,45 @@ class MqttIngest:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        self._connection_closed()
+        with self._lock:
+            self._live = None  # no more acks for this connection's messages
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
-
-    def _connection_closed(self) -> None:
-        """No more acks for this connection's messages; also called when its socket closes."""
-        self._live = None
-        self._ready = False
+        self._to_loop(self._connection_closed)
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        try:
-            self._dispatch(message)
-        except Exception:  # paho would re-raise it out of loop_read
-            log.exception("could not dispatch MQTT message (mid %s); not acknowledged", message.mid)
-
-    def _dispatch(self, message: mqtt.MQTTMessage) -> None:
         try:
             topic = message.topic
         except UnicodeDecodeError:
             log.error("dropping MQTT message with a non-UTF-8 topic (mid %s)", message.mid)
-            _ack_message(self._client, message.mid, message.qos)
-            return
-        if not self._accepting:
-            log.debug("not accepting; %s (mid %s) left for redelivery", topic, message.mid)
+            _ack_message(client, message.mid, message.qos)
             return
         payload, retain = bytes(message.payload), bool(message.retain)
-        self._spawn(_Delivery(topic, payload, retain, message.mid, message.qos, self._epoch))
+        delivery = _Delivery(topic, payload, retain, message.mid, message.qos, self._epoch)
+        self._to_loop(self._dispatch, delivery)
+
+    # -- on the event loop ---------------------------------------------------------------------
+
+    def _became_ready(self) -> None:
+        self._ready = True
+        self._ready_event.set()
+
+    def _connection_closed(self) -> None:
+        self._ready = False
+        self._gone.set()
+
+    def _dispatch(self, delivery: _Delivery) -> None:
+        if not self._accepting:
+            log.debug(
+                "not accepting; %s (mid %s) left for redelivery", delivery.topic, delivery.mid
+            )
+            return
+        try:
+            self._spawn(delivery)
+        except Exception:
+            log.exception(
+                "could not dispatch MQTT message (mid %s); not acknowledged", delivery.mid
+            )
 
     def _spawn(self, delivery: _Delivery) -> None:
         """Hand the message to the handler now if its topic is idle, else after the previous
@@ -362,26 +363,28 @@ class MqttIngest:
             return
         self._ack(delivery)
 
-    def _may_ack(self, delivery: _Delivery) -> bool:
-        """Only on the connection that delivered it, and never while a connect is under way."""
-        connecting = self._socket is not None and self._socket.connecting
-        return delivery.epoch == self._live and not connecting
-
     def _ack(self, delivery: _Delivery) -> None:
-        if not self._may_ack(delivery):
-            log.info("not acknowledging %s: its connection is gone", delivery.topic)
-            return
-        _ack_message(self._client, delivery.mid, delivery.qos)
-        self._backoff.after_ack()
+        """Only on the connection that delivered it (checked and queued under the lock)."""
+        with self._lock:
+            if delivery.epoch != self._live:
+                log.info("not acknowledging %s: its connection is gone", delivery.topic)
+                return
+            _ack_message(self._client, delivery.mid, delivery.qos)
+        if self._backoff.after_ack():
+            self._client.reconnect_delay_set(self._backoff.low, self._backoff.high)
 
     def _after_failure(self, delivery: _Delivery) -> None:
         """Drop the connection so the broker redelivers, after a delay that grows with failures."""
-        if not self._may_ack(delivery) or self._socket is None:
-            return  # already reconnecting: the message comes back anyway
-        self._live = None  # no more acks on the connection we are about to drop
+        with self._lock:
+            if delivery.epoch != self._live:
+                return  # already reconnecting: the message comes back anyway
+            self._live = None  # no more acks on the connection we are about to drop
+            sock = self._client.socket()
         delay = self._backoff.after_failure()
+        self._client.reconnect_delay_set(delay, max(delay, self._backoff.high))
         log.warning("reconnecting in %g s so the broker redelivers %s", delay, delivery.topic)
-        self._socket.drop()
+        if isinstance(sock, socket.socket):
+            _shutdown(sock)  # paho's thread sees the connection lost, as if the broker left
 
     async def _drain(self, within_s: float) -> None:
         running = list(self._pending)
@@ -398,3 +401,8 @@ class MqttIngest:
 def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
     if qos > 0:
         client.ack(mid, qos)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)

@@ -56,26 +56,49 @@ async def handset_socket(ws: WebSocket) -> None:
 
 async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset, bool] | None:
     try:
-        async with asyncio.timeout(services.settings.hello_timeout_s):
-            message = await ws.receive_text()
+        message = await _receive_hello(ws, services.settings.hello_timeout_s)
         frame = inbound.parse_frame(message)
     except TimeoutError:
-        await ws.close(UNAUTHORISED, "hello expected within 5 s")
+        log.info("handset hello timed out", code=UNAUTHORISED)
+        await _refuse(ws, "hello expected within 5 s")
         return None
     except (inbound.BadFrame, KeyError, RuntimeError):
-        await ws.close(UNAUTHORISED, "hello expected")
+        await _refuse(ws, "hello expected")
         return None
     except WebSocketDisconnect:
         return None
     if not isinstance(frame, inbound.Hello):
-        await ws.close(UNAUTHORISED, "hello expected")
+        await _refuse(ws, "hello expected")
         return None
     found = services.offices.handset_for_token(frame.token)
     if found is None:
         log.warning("handset refused: unknown token")
-        await ws.close(UNAUTHORISED, "unknown token")
+        await _refuse(ws, "unknown token")
         return None
     return (*found, frame.receipts)
+
+
+HELLO_TICK_S = 0.5
+
+
+async def _receive_hello(ws: WebSocket, timeout_s: float) -> str:
+    """The hello, within `timeout_s` of the server's own time: the wait is counted in ticks of
+    `HELLO_TICK_S`, each from when the loop got to it, so a server busy with a reconnect storm
+    (the loop seconds behind) does not refuse handsets whose hello is already waiting for it.
+    TimeoutError when a handset stays silent that long."""
+    for _ in range(max(1, round(timeout_s / HELLO_TICK_S))):
+        try:
+            async with asyncio.timeout(HELLO_TICK_S):
+                return await ws.receive_text()
+        except TimeoutError:
+            continue
+    raise TimeoutError
+
+
+async def _refuse(ws: WebSocket, reason: str) -> None:
+    """Close with 4401; a client already gone (a storm's timed-out hello) is no error."""
+    with contextlib.suppress(Exception):
+        await ws.close(UNAUTHORISED, reason)
 
 
 @dataclass
@@ -136,10 +159,10 @@ class _Session:
             self._presence_changed()
 
     def _presence_changed(self) -> None:
-        """A handset came or went: coverage (a required role with nobody present) is rechecked
-        at once, so the leader hears of it without waiting for the next round."""
+        """A handset came or went: its office's coverage (a required role with nobody present) is
+        rechecked soon, so the leader hears of it without waiting for the next round."""
         if self.services.supervision is not None:
-            self.services.supervision.check()
+            self.services.supervision.presence_changed(self._office_id)
 
     def _welcome(self) -> dict[str, object]:
         office = self.office

@@ -58,6 +58,7 @@ class HandsetHub:
         self._clock = clock
         self._metrics = metrics
         self._by_handset: dict[str, Connection] = {}
+        self._by_office: dict[str, dict[str, Connection]] = {}  # office -> key -> connection
         self._seq: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._offer_texts = OfferTexts()
@@ -68,6 +69,7 @@ class HandsetHub:
         """Register a connection; returns the one it replaces (same handset), if any."""
         old = self._by_handset.get(conn.key)
         self._by_handset[conn.key] = conn
+        self._by_office.setdefault(conn.office_id, {})[conn.key] = conn
         conn.writer = asyncio.create_task(self._write(conn))
         self._presence.arrived(conn.office_id, conn.person_id, conn.handset_id)
         self._metrics.handsets.set(len(self._by_handset))
@@ -76,6 +78,7 @@ class HandsetHub:
     async def detach(self, conn: Connection) -> None:
         if self._by_handset.get(conn.key) is conn:
             del self._by_handset[conn.key]
+            del self._by_office[conn.office_id][conn.key]
             self._presence.left(conn.office_id, conn.person_id, conn.handset_id)
         self._metrics.handsets.set(len(self._by_handset))
         if conn.writer is not None:
@@ -121,7 +124,8 @@ class HandsetHub:
         return [c for c in self._of_person(office_id, person_id) if not c.receipts and not c.gone]
 
     def connected(self, office_id: str) -> list[Connection]:
-        return [c for c in self._by_handset.values() if c.office_id == office_id]
+        """The office's connections (indexed: a burst asks this once per offer)."""
+        return list(self._by_office.get(office_id, {}).values())
 
     def _next_seq(self, handset_id: str) -> int:
         seq = self._seq.get(handset_id)

@@ -1,0 +1,207 @@
+"""`rollekort bench scale`: a whole country on one machine. Starts the service as its own process
+against a real broker and database with N offices, M handsets and B buttons each, drives it from
+load-generator processes of its own, and prints the six targets of issue 13 with the CPU each
+process used. The same storm is run against the bare websocket floor (`bench.ws_floor`, the same
+uvicorn + FastAPI stack: hello → one frame) in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import resource
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bench.scale_drive import Presser, burst, count_recorded, pct, single_presses, soak
+from bench.scale_offices import ScaleOffice, write_offices
+from bench.scale_procs import Generators, Served, start_floor, start_service
+
+console = Console(highlight=False)
+FD_RESERVE = 300
+"""Files a process keeps for itself (database, broker, logs, listening socket) below the limit."""
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    offices: int = 500
+    handsets: int = 40
+    buttons: int = 10
+    broker: str = "mqtt://127.0.0.1:1883"
+    dbs: tuple[str, ...] = ("sqlite",)
+    postgres: str = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+    generators: int = 2
+    soak_s: float = 60.0
+    status_every_s: float = 60.0
+
+
+@dataclass
+class DbResult:
+    db: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def run(config: ScaleConfig) -> list[DbResult]:
+    return asyncio.run(_run(config))
+
+
+def storm_limit(total: int) -> int:
+    """How many sockets one process may hold here: the open-file limit, less its own files."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return min(total, max(1, soft - FD_RESERVE))
+
+
+async def _run(config: ScaleConfig) -> list[DbResult]:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        started = time.monotonic()
+        offices = write_offices(tmp / "offices", config.offices, config.handsets, config.buttons)
+        console.print(
+            f"{config.offices} offices × {config.handsets} handsets, {config.buttons} buttons "
+            f"each, written in {time.monotonic() - started:.1f} s; broker {config.broker}"
+        )
+        handsets = [(o.office_id, t, i == 0) for o in offices for i, t in enumerate(o.tokens)]
+        limit = storm_limit(len(handsets))
+        if limit < len(handsets):
+            console.print(
+                f"open-file limit: each storm counts {limit} of {len(handsets)} handsets "
+                f"(the service and the floor alike)"
+            )
+        handsets = handsets[:limit]
+        floor = await _floor_storm(tmp, handsets, config.generators)
+        results = []
+        for db in config.dbs:
+            url = await _database(db, tmp, config.postgres)
+            result = await _one_db(tmp, db, url, offices, handsets, config, floor)
+            results.append(result)
+            _report(result, floor)
+        return results
+
+
+async def _database(db: str, tmp: Path, postgres: str) -> str:
+    if db == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp}/scale.db"
+    import uuid
+
+    import asyncpg
+
+    name = f"rollekort_scale_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(postgres.replace("+asyncpg", ""))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{postgres}/{name}"
+
+
+async def _storm(
+    url: str, handsets: list[tuple[str, str, bool]], n: int
+) -> tuple[Generators, dict[str, Any]]:
+    gens = await Generators.start(url, handsets, n)
+    go = time.monotonic()
+    answers = await gens.ask("storm")
+    welcomed = sorted(t for a in answers for t in a["welcomed"])
+    figures = {
+        "welcomed": len(welcomed),
+        "failed": sum(int(a["failed"]) for a in answers),
+        "errors": [e for a in answers for e in a["errors"]][:3],
+        "all_s": (welcomed[-1] - go) if welcomed else float("nan"),
+        "p50_s": pct([t - go for t in welcomed], 50),
+        "gen_cpu_s": sum(float(a["cpu_s"]) for a in answers),
+        "tokens": {t for a in answers for t in a["tokens"]},
+    }
+    return gens, figures
+
+
+async def _floor_storm(tmp: Path, handsets: list[tuple[str, str, bool]], n: int) -> dict[str, Any]:
+    served = start_floor(tmp / "floor.log")
+    try:
+        cpu0 = served.cpu_s()
+        gens, figures = await _storm(served.base.replace("http", "ws") + "/ws", handsets, n)
+        figures["server_cpu_s"] = served.cpu_s() - cpu0
+        await gens.quit()
+    finally:
+        served.stop()
+    console.print(
+        f"floor storm: {figures['welcomed']} welcomed, {figures['failed']} failed, all in "
+        f"{figures['all_s']:.1f} s (server CPU {figures['server_cpu_s']:.1f} s, generators "
+        f"{figures['gen_cpu_s']:.1f} s)"
+    )
+    return figures
+
+
+async def _one_db(
+    tmp: Path,
+    db: str,
+    url: str,
+    offices: list[ScaleOffice],
+    handsets: list[tuple[str, str, bool]],
+    config: ScaleConfig,
+    floor: dict[str, Any],
+) -> DbResult:
+    result = DbResult(db)
+    f = result.figures
+    log = tmp / f"service-{db}.log"
+    service = await asyncio.to_thread(start_service, tmp / "offices", config.broker, url, log)
+    presser = Presser(config.broker)
+    try:
+        f["start_s"], f["start_cpu_s"] = service.ready_s, service.ready_cpu_s
+        await asyncio.sleep(2.0)
+        f["idle_rss"] = service.rss()
+        cpu0 = service.cpu_s()
+        ws = service.base.replace("http", "ws") + "/ws/handset"
+        gens, f["storm"] = await _storm(ws, handsets, config.generators)
+        f["storm"]["server_cpu_s"] = service.cpu_s() - cpu0
+        await asyncio.sleep(2.0)
+        f["storm_rss"] = service.rss()
+        welcomed = f["storm"].pop("tokens")
+        whole = [o for o in offices if all(t in welcomed for t in o.tokens)]
+        f["single"] = await single_presses(presser, gens, whole[:20])
+        per_press = f["single"]["offers_per_press"]
+        f["burst"] = await burst(presser, gens, whole, per_press)
+        f["soak"] = await soak(presser, gens, whole, offices, service, config)
+        f["recorded"] = await count_recorded(service.base, offices, presser.pressed)
+        f["gen_cpu_s"] = await gens.quit()
+        f["offices_whole"] = len(whole)
+        f["log_errors"] = _errors(log)
+        f["sigterm"] = await _sigterm_in_storm(service, ws, handsets, config.generators)
+        kept = Path(tempfile.gettempdir()) / f"rollekort-bench-scale-{db}-{os.getpid()}.log"
+        shutil.copyfile(log, kept)
+        f["log"] = str(kept)
+        f["service_cpu_s"] = service.cpu_s() if service.proc.poll() is None else None
+    finally:
+        presser.close()
+        service.stop()
+    return result
+
+
+async def _sigterm_in_storm(
+    service: Served, ws: str, handsets: list[tuple[str, str, bool]], n: int
+) -> float:
+    gens = await Generators.start(ws, handsets, n)
+    storming = asyncio.create_task(gens.ask("storm"))
+    await asyncio.sleep(2.0)
+    took = await asyncio.to_thread(service.stop, 30.0)
+    await storming
+    await gens.quit()
+    return took
+
+
+_ERROR = re.compile(rb"\[(error|critical)|Traceback|Exception in ASGI", re.IGNORECASE)
+
+
+def _errors(log: Path) -> list[str]:
+    lines = [line for line in log.read_bytes().splitlines() if _ERROR.search(line)]
+    return [line.decode(errors="replace")[:200] for line in lines]
+
+
+def _report(result: DbResult, floor: dict[str, Any]) -> None:
+    from bench.scale_report import report
+
+    report(console, result.db, result.figures, floor)
