@@ -16,38 +16,21 @@ from app.core import delivery
 from app.core import effects as fx
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, RoleSlot, SlotStatus, Stage
-from app.core.arrival import (
-    arrival_step,
-    helper_accepted,
-    mark_arrived,
-    police_contacted,
-    tell_presser,
-)
+from app.core.answers import accept, decline, expire
+from app.core.arrival import arrival_step, mark_arrived, police_contacted, tell_presser
 from app.core.assignment import (
     Candidates,
     DispatchContext,
     chain_position,
-    first_candidates,
     group_key,
     group_members,
-    is_assembly,
     is_eligible,
 )
 from app.core.draft import Decision, Draft, InvalidTransition
 from app.core.facts import split_guest
-from app.core.offering import (
-    advance,
-    alert_external,
-    assemble_idle,
-    continue_group,
-    join_stage,
-    leader_people,
-    offer,
-    open_group,
-)
-from app.core.office import Contact, Role, Trigger
-from app.core.variants import acting_for
-from app.core.whereabouts import PresserFound, PresserSource, find_presser, placed
+from app.core.offering import assemble_idle, join_stage, leader_people, offer
+from app.core.office import Role
+from app.core.raising import offer_to_guests, raise_alarm, repeat_press
 
 __all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
 
@@ -68,177 +51,6 @@ def decide(
     return draft.decision()
 
 
-# -- raising ------------------------------------------------------------------------------
-
-
-def _trigger(d: Draft, device_id: str) -> Trigger:
-    trigger = d.ctx.office.triggers.get(device_id)
-    if trigger is None:
-        raise InvalidTransition("unknown_device", f"no trigger {device_id!r} in this office")
-    return trigger
-
-
-def _raise(d: Draft, c: cmd.RaiseAlarm) -> None:
-    office = d.ctx.office
-    trigger = placed(_trigger(d, c.device_id), d.ctx.whereabouts)
-    presser = find_presser(office, trigger, d.ctx.whereabouts, d.ctx.local)
-    if c.presser_id is not None:  # an outreach session names its worker
-        presser = PresserFound(c.presser_id, PresserSource.OUTREACH, trigger.location_id)
-    d.emit(
-        ev.PressReceived(
-            at=d.now,
-            actor=ev.device_actor(c.device_id),
-            device_id=c.device_id,
-            seq=c.seq,
-            gesture=c.gesture,
-            device_ts=c.device_ts,
-            battery=c.battery,
-        )
-    )
-    card = office.rolecard
-    d.emit(
-        ev.AlarmRaised(
-            at=d.now,
-            actor=ev.SYSTEM,
-            alarm_id=c.alarm_id,
-            office_id=office.id,
-            device_id=c.device_id,
-            location_id=presser.location_id,
-            level=trigger.level_for(c.gesture),
-            mode=c.mode,
-            rolecard_version=card.version,
-            role_ids=tuple(r.id for r in card.roles),
-            presser_id=presser.person_id,
-            variant_id=card.variant_id,
-            presser_via=presser.via.value if presser.via else None,
-        )
-    )
-    tell_presser(d, fx.FeedbackState.RECEIVED)
-    _flag_replay(d, c)
-    _offer_every_role(d)
-    _offer_to_guests(d)
-    assemble_idle(d)
-    _notify_the_rest(d)
-    shared = tuple(s.office_id for s in office.facts.sharing)
-    if shared:
-        d.emit(ev.AlarmShared(at=d.now, actor=ev.SYSTEM, office_ids=shared))
-        d.effect(fx.PushShared(c.alarm_id, shared))
-    for role in card.roles:
-        if role.contact is Contact.POLICE:
-            due = d.now + timedelta(seconds=2 * role.accept_within_s)
-            d.effect(fx.ArmReminder(c.alarm_id, role.id, due))
-    d.effect(fx.PushUpdate(c.alarm_id))
-
-
-REPLAY_SKEW = timedelta(minutes=5)
-
-
-def _flag_replay(d: Draft, c: cmd.RaiseAlarm) -> None:
-    if c.device_ts is None or abs(d.now - c.device_ts) <= REPLAY_SKEW:
-        return
-    d.emit(
-        ev.PossibleReplay(
-            at=d.now,
-            actor=ev.SYSTEM,
-            device_id=c.device_id,
-            seq=c.seq,
-            skew_s=round((d.now - c.device_ts).total_seconds(), 3),
-        )
-    )
-
-
-def _offer_every_role(d: Draft, have: frozenset[str] = frozenset()) -> None:
-    """Offer each role of the card not in `have`: a group is opened once, in card order;
-    assembly roles wait for people with nothing else to do."""
-    opened: set[str] = set()
-    for role in d.ctx.office.rolecard.roles:
-        key = group_key(role)
-        if role.id in have or is_assembly(role):
-            continue
-        if key is None:
-            offer(d, role, first_candidates(role, d.alarm.slot(role.id), d.alarm, d.ctx))
-        elif key not in opened:
-            opened.add(key)
-            open_group(d, key)
-
-
-def _offer_to_guests(d: Draft, only: str | None = None) -> None:
-    """Under an `offer_role` sharing policy, the other office's present staff are offered the
-    shared role too; they join its running stage, or start one when it is not offered yet."""
-    card = d.ctx.office.rolecard
-    for share in d.ctx.office.facts.sharing:
-        if not share.offers_role or share.role_id not in {r.id for r in card.roles}:
-            continue
-        role = card.role(share.role_id or "")
-        slot = d.alarm.slot(role.id)
-        prefix = f"{share.office_id}:"
-        guests = tuple(
-            p
-            for p in sorted(d.ctx.present)
-            if p.startswith(prefix)
-            and (only is None or p == only)
-            and p not in slot.asked
-            and is_eligible(p, d.alarm, d.ctx)
-        )
-        if not guests or slot.status is SlotStatus.ACCEPTED:
-            continue
-        if slot.status is SlotStatus.OFFERED and slot.due_at is not None and slot.stage:
-            join_stage(d, role, guests)
-        else:
-            offer(d, role, Candidates(Stage.CLAIM, guests))
-
-
-def _notify_the_rest(d: Draft) -> None:
-    """Everyone else with a handset hears of the alarm; the presser hears of it on her own."""
-    involved = {p for s in d.alarm.slots for p in s.offered | s.asked}
-    if d.alarm.presser_id is not None:
-        involved.add(d.alarm.presser_id)
-    rest = tuple(
-        p for p in sorted(d.ctx.office.people) if p not in involved and d.ctx.office.handsets_of(p)
-    )
-    if rest:
-        d.effect(fx.PushNotice(d.alarm.alarm_id, rest))
-
-
-def _repeat(d: Draft, c: cmd.RaiseAlarm) -> None:
-    level = _trigger(d, c.device_id).level_for(c.gesture)
-    d.emit(
-        ev.PressRepeated(
-            at=d.now,
-            actor=ev.device_actor(c.device_id),
-            device_id=c.device_id,
-            seq=c.seq,
-            gesture=c.gesture,
-            level=level,
-        )
-    )
-    _flag_replay(d, c)
-    if level.rank > d.alarm.level.rank:
-        d.emit(ev.LevelRaised(at=d.now, actor=ev.SYSTEM, level=level))
-        _extend_card(d)
-    d.effect(fx.SendFeedback(d.alarm.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
-    d.effect(fx.PushUpdate(d.alarm.alarm_id))
-
-
-def _extend_card(d: Draft) -> None:
-    """The dispatcher hands in the card for the raised level; roles it has that the alarm has
-    not are added and offered, as at a raise (the presser's hold means: the full alarm now)."""
-    card = d.ctx.office.rolecard
-    have = {s.role_id for s in d.alarm.slots}
-    if all(r.id in have for r in card.roles):
-        return
-    d.emit(
-        ev.CardExtended(
-            at=d.now,
-            actor=ev.SYSTEM,
-            variant_id=card.variant_id,
-            role_ids=tuple(r.id for r in card.roles),
-        )
-    )
-    _offer_every_role(d, frozenset(have))
-    assemble_idle(d)
-
-
 # -- arrivals -------------------------------------------------------------------------------
 
 
@@ -249,7 +61,7 @@ def _join(d: Draft, c: cmd.JoinAlarm) -> None:
     stage and its deadline; with nothing to take, they are told where to assemble."""
     person = c.person_id
     if split_guest(person) is not None:
-        _offer_to_guests(d, only=person)
+        offer_to_guests(d, only=person)
         if d.events:
             d.effect(fx.PushUpdate(d.alarm.alarm_id))
         return
@@ -276,132 +88,6 @@ def _may_join(role: Role, slot: RoleSlot, person: str, d: Draft) -> bool:
         return person in group_members(key, slot, d.alarm, d.ctx)
     position = chain_position(role, person, d.ctx)
     return position is not None and position <= slot.chain_index  # never ahead of the chain
-
-
-# -- answering offers ---------------------------------------------------------------------
-
-
-def _accept(d: Draft, c: cmd.AcceptRole) -> None:
-    held = d.alarm.role_held_by(c.person_id)
-    if held is not None:
-        if held.role_id == c.role_id:
-            return  # a repeated accept changes nothing
-        raise InvalidTransition("already_holding", f"you already hold the role {held.role_id!r}")
-    target = _slot_to_take(d, d.role(c.role_id), c.person_id)
-    role = d.role(target.role_id)
-    others = () if target.stage is Stage.RESPOND else tuple(sorted(target.offered - {c.person_id}))
-    d.emit(
-        ev.RoleAccepted(
-            at=d.now,
-            actor=ev.person_actor(c.person_id),
-            role_id=role.id,
-            person_id=c.person_id,
-            acting_for=_acting_for(d, role, c.person_id),
-            via=c.via,
-        )
-    )
-    if others:
-        d.emit(
-            ev.OfferWithdrawn(
-                at=d.now, actor=ev.SYSTEM, role_id=role.id, person_ids=others, reason="taken"
-            )
-        )
-    _withdraw_other_offers(d, c.person_id)
-    continue_group(d, role, others)
-    assemble_idle(d)
-    d.effect(fx.PushUpdate(d.alarm.alarm_id))
-    helper_accepted(d, role)
-
-
-def _acting_for(d: Draft, role: Role, person: str) -> str | None:
-    """Whom the person stands in for, when that person is on this role's chain."""
-    if d.ctx.today is None:
-        return None
-    absent = acting_for(d.ctx.office, person, d.ctx.today)
-    if absent is None:
-        return None
-    raw = getattr(role.assignment, "chain", ())
-    return absent if absent in raw else None
-
-
-def _slot_to_take(d: Draft, role: Role, person_id: str) -> RoleSlot:
-    """The slot an accept takes: the one offered, or for a group the person's live group offer."""
-    slot = d.alarm.slot(role.id)
-    if person_id in slot.offered and (
-        slot.status is not SlotStatus.ACCEPTED or slot.stage is Stage.RESPOND
-    ):
-        return slot
-    key = group_key(role)
-    if key is not None:
-        for live in d.alarm.live_offers(person_id):
-            if group_key(d.role(live.role_id)) == key:
-                return live
-    if slot.status is SlotStatus.ACCEPTED:
-        raise InvalidTransition("taken", f"the role {role.id!r} is already taken")
-    raise InvalidTransition("not_offered", f"the role {role.id!r} was not offered to you")
-
-
-def _withdraw_other_offers(d: Draft, person_id: str) -> None:
-    """One role per person per alarm: accepting one counts as declining the others at once."""
-    for live in d.alarm.live_offers(person_id):
-        d.emit(
-            ev.OfferWithdrawn(
-                at=d.now,
-                actor=ev.SYSTEM,
-                role_id=live.role_id,
-                person_ids=(person_id,),
-                reason="holds another role",
-            )
-        )
-        now_slot = d.alarm.slot(live.role_id)
-        if now_slot.status is SlotStatus.OFFERED and not now_slot.pending:
-            advance(d, live.role_id)
-
-
-def _decline(d: Draft, c: cmd.DeclineRole) -> None:
-    slot = d.alarm.slot(d.role(c.role_id).id)
-    if c.person_id not in slot.offered:
-        raise InvalidTransition("not_offered", f"the role {c.role_id!r} is not offered to you")
-    d.emit(
-        ev.RoleDeclined(
-            at=d.now,
-            actor=ev.person_actor(c.person_id),
-            role_id=c.role_id,
-            person_id=c.person_id,
-            reason=c.reason,
-            via=c.via,
-        )
-    )
-    after = d.alarm.slot(c.role_id)
-    if after.status is SlotStatus.OFFERED and not after.pending:
-        advance(d, c.role_id)
-    assemble_idle(d)
-    d.effect(fx.PushUpdate(d.alarm.alarm_id))
-
-
-def _expire(d: Draft, c: cmd.ExpireOffer) -> None:
-    slot = d.alarm.slot(d.role(c.role_id).id)
-    if slot.offer_no != c.offer_no or slot.status is SlotStatus.ACCEPTED:
-        return  # stale deadline: the offer was answered or moved on
-    if slot.pending:
-        d.emit(
-            ev.OfferTimedOut(
-                at=d.now,
-                actor=ev.SYSTEM,
-                role_id=c.role_id,
-                person_ids=tuple(sorted(slot.pending)),
-                offer_no=c.offer_no,
-            )
-        )
-    if slot.stage is Stage.LEADER:
-        # the leader was told and the deadline passed again: alert outside; whoever joined
-        # meanwhile keeps the offer, and an arrival never postpones the outside alert
-        alert_external(d, d.role(c.role_id))
-    elif slot.status is SlotStatus.OFFERED:
-        advance(d, c.role_id)
-    else:
-        return
-    d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
 # -- during and after ---------------------------------------------------------------------
@@ -509,12 +195,12 @@ def _stale(d: Draft, c: cmd.Command) -> None:
 _OPEN = AlarmStatus.OPEN
 _CLOSED = (AlarmStatus.RESOLVED, AlarmStatus.CANCELLED)
 TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
-    (None, cmd.RaiseAlarm): _raise,
-    (_OPEN, cmd.RaiseAlarm): _repeat,
+    (None, cmd.RaiseAlarm): raise_alarm,
+    (_OPEN, cmd.RaiseAlarm): repeat_press,
     (_OPEN, cmd.CancelAlarm): _cancel,
-    (_OPEN, cmd.AcceptRole): _accept,
-    (_OPEN, cmd.DeclineRole): _decline,
-    (_OPEN, cmd.ExpireOffer): _expire,
+    (_OPEN, cmd.AcceptRole): accept,
+    (_OPEN, cmd.DeclineRole): decline,
+    (_OPEN, cmd.ExpireOffer): expire,
     (_OPEN, cmd.CompleteStep): _step,
     (_OPEN, cmd.RequestHelp): _help,
     (_OPEN, cmd.GiveAllClear): _all_clear,
