@@ -11,11 +11,9 @@ Every press is decided once, on its own path, from what is true at the press.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,50 +35,14 @@ from app.service.metrics import Metrics
 from app.service.notify import DeliveryReport
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, PressKey
-from app.service.timelines import TimelineProblems, UnreadableTimeline, fold_checked
+from app.service.presses import DuplicateAnswers, Press, Raised, alarm_id_for, raise_command
+from app.service.recovery import read_open_alarm
+from app.service.timelines import TimelineProblems
 from app.service.whereabouts import Places
 
+__all__ = ["Dispatcher", "UnknownAlarm", "alarm_id_for"]
+
 log = structlog.get_logger(__name__)
-
-
-def alarm_id_for(key: PressKey) -> str:
-    """The same press always names the same alarm, so a redelivery cannot raise a second one."""
-    boot = f"|{key.boot}" if key.boot else ""  # keys without a boot id keep their old ids
-    digest = hashlib.sha256(f"{key.device_id}|{key.seq}|{key.device_ts}{boot}".encode()).hexdigest()
-    return f"a-{digest[:20]}"
-
-
-@dataclass(frozen=True)
-class _Press:
-    office: Office
-    key: PressKey
-    gesture: Gesture
-    device_ts: datetime | None
-    battery: int | None
-    mode: AlarmMode
-    started: float  # perf_counter at arrival, for the dispatch and commit histograms
-    presser_id: str | None = None  # an outreach session's worker: her own alarm, never a repeat
-
-
-@dataclass(frozen=True)
-class _Raised:
-    press: _Press
-    office: Office
-    state: AlarmState
-    decision: Decision
-
-
-def _command(press: _Press, alarm_id: str) -> cmd.RaiseAlarm:
-    return cmd.RaiseAlarm(
-        alarm_id=alarm_id,
-        device_id=press.key.device_id,
-        seq=press.key.seq,
-        gesture=press.gesture,
-        device_ts=press.device_ts,
-        battery=press.battery,
-        mode=press.mode,
-        presser_id=press.presser_id,
-    )
 
 
 class UnknownAlarm(InvalidTransition):
@@ -114,10 +76,10 @@ class Dispatcher:
         effects.answer_to(self)
         self._open: dict[str, AlarmState] = {}
         self.unreadable = TimelineProblems()  # timelines that cannot be folded, reported
-        self._closed_status: dict[str, str] = {}  # for a late duplicate's feedback
         self._open_by_device: dict[str, str] = {}
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
         self._counters = PressCounters()  # which alarm a press key belongs to; restarts
+        self._duplicates = DuplicateAnswers(store, self._counters, effects)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._on_closed = on_closed
         self._closing: set[asyncio.Task[None]] = set()
@@ -140,22 +102,11 @@ class Dispatcher:
         return len(self._open)
 
     async def _recover_one(self, alarm_id: str) -> None:
-        events = [stored.event for stored in await self._store.events(alarm_id)]
-        try:
-            state = fold_checked(events)
-        except UnreadableTimeline as err:  # reported, and the other alarms still recover
-            self.unreadable.found(alarm_id, err.reason)
-            return
-        variants: list[str | None] = [
-            e.variant_id for e in events if isinstance(e, ev.AlarmRaised | ev.CardExtended)
-        ]
-        if state is None or state.office_id not in self._offices.offices:
-            log.error("cannot recover alarm", alarm_id=alarm_id)
-            return
-        dispatched = self._offices.office_version(state.office_id, state.rolecard_version)
-        office = self._cards.rebuild(state, dispatched, variants or [None])
-        self._remember(state)
-        self._effects.arm_all(state, office)
+        args = (self._store, self._offices, self._cards, self.unreadable)
+        found = await read_open_alarm(*args, alarm_id)
+        if found is not None:
+            self._remember(found[0])
+            self._effects.arm_all(*found)
 
     async def close(self) -> None:
         self._effects.close()
@@ -218,12 +169,12 @@ class Dispatcher:
             log.warning("known press key on a closed alarm: a restarted counter", seq=key.seq)
             key = fresh
         started = time.perf_counter()
-        press = _Press(office, key, gesture, device_ts, battery, mode, started, presser_id)
+        press = Press(office, key, gesture, device_ts, battery, mode, started, presser_id)
         if self._locks[office.id].locked():
             return self._press_in_turn(press)
         return self._durable(self._raise(press))
 
-    async def _press_in_turn(self, press: _Press) -> str | None:
+    async def _press_in_turn(self, press: Press) -> str | None:
         async with self._locks[press.office.id]:
             # the same press may have been taken while this one waited for the office
             raised = None if press.key in self._seen else self._raise(press)
@@ -236,41 +187,25 @@ class Dispatcher:
         self._metrics.duplicates.inc()
         log.info("duplicate press", device_id=key.device_id, seq=key.seq)
         await asyncio.shield(self._seen[key])
-        await self._answer_duplicate(key)
+        await self._duplicates.answer(key, self._open)
 
-    async def _answer_duplicate(self, key: PressKey) -> None:
-        """A duplicate is never answered with silence: the button gets its alarm's state."""
-        alarm_id = self._counters.alarm_of(key)
-        if alarm_id is None:
-            return
-        state = self._open.get(alarm_id)
-        if state is not None:
-            accepted = any(s.holder_id is not None for s in state.slots)
-            status = "accepted" if accepted else "received"
-        elif alarm_id in self._closed_status:  # no database round trip on the press's path
-            status = self._closed_status[alarm_id]
-        else:  # closed before this process started
-            summary = await self._store.alarm(alarm_id)
-            status = summary.status if summary is not None else "received"
-        self._effects.feedback(key.device_id, {"alarm_id": alarm_id, "state": status})
-
-    def _raise(self, press: _Press) -> _Raised:
+    def _raise(self, press: Press) -> Raised:
         """Decide and push: synchronous, so no other decision of the office interleaves."""
         key, now = press.key, self._clock.now()
         own = press.presser_id is not None  # a named worker's alarm is never another's repeat
         alarm_id = (None if own else self._open_by_device.get(key.device_id)) or alarm_id_for(key)
         current = self._open.get(alarm_id)
         office = self._card_for(press, alarm_id, current, now)
-        state, decision = self._decide(office, current, _command(press, alarm_id), now)
+        state, decision = self._decide(office, current, raise_command(press, alarm_id), now)
         self._cards.remember(alarm_id, office)
         self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
         self._seen[key] = self._write(state, decision, key)
         self._counters.remember(key, state.alarm_id, now)
-        return _Raised(press, office, state, decision)
+        return Raised(press, office, state, decision)
 
     def _card_for(
-        self, press: _Press, alarm_id: str, current: AlarmState | None, now: datetime
+        self, press: Press, alarm_id: str, current: AlarmState | None, now: datetime
     ) -> Office:
         """A new alarm's card resolved for its situation; a repeat's, with what a raised level
         adds (a hold after "come by")."""
@@ -280,7 +215,7 @@ class Dispatcher:
         alarm_office = self._cards.of(alarm_id, press.office)
         return self._cards.fuller(alarm_office, press.office, device_id, press.gesture, now)
 
-    async def _durable(self, raised: _Raised) -> str:
+    async def _durable(self, raised: Raised) -> str:
         press, office, state, decision = raised.press, raised.office, raised.state, raised.decision
         await asyncio.shield(self._seen[press.key])
         self._metrics.commit_seconds.observe(time.perf_counter() - press.started)
@@ -449,7 +384,7 @@ class Dispatcher:
             self._open_by_device[state.device_id] = state.alarm_id
         else:
             self._open.pop(state.alarm_id, None)
-            self._closed_status[state.alarm_id] = state.status.value
+            self._duplicates.closed(state.alarm_id, state.status.value)
             self._cards.forget(state.alarm_id)
             if self._open_by_device.get(state.device_id) == state.alarm_id:
                 del self._open_by_device[state.device_id]
