@@ -31,15 +31,20 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from app.adapters.mqtt.backoff import Backoff
+from app.adapters.mqtt.session import (
+    MqttProtocol,
+    ack_message,
+    connect_resuming,
+    persistent_client,
+    shutdown,
+)
 from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
 from app.settings import Settings
 from devices.topics import INGEST_FILTERS
@@ -53,8 +58,6 @@ MessageHandler = Callable[[str, bytes, bool], Awaitable[object]]
 loop as the message arrives (unless an earlier message of its topic is still being handled), so
 a handler may do its urgent work before returning. Raise, or let the awaitable raise, only for
 transient failures (the message comes back)."""
-
-MqttProtocol = Literal["3.1.1", "5"]
 
 DISCONNECT_FLUSH_S = 2.0
 """How long `stop()` waits for the DISCONNECT packet to be written before giving up on it."""
@@ -170,17 +173,7 @@ class MqttIngest:
     # -- the connection ------------------------------------------------------------------------
 
     def _make_client(self, client_id: str) -> mqtt.Client:
-        v5 = self._protocol == "5"
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=None if v5 else False,
-            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
-            manual_ack=True,
-        )
-        if self._address.username is not None:
-            client.username_pw_set(self._address.username, self._address.password)
-        client.reconnect_delay_set(self._backoff.low, self._backoff.high)
+        client = persistent_client(client_id, self._protocol, self._address, self._backoff)
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
@@ -190,13 +183,9 @@ class MqttIngest:
 
     def _connect_async(self) -> None:
         """Set where and how to connect; paho's thread does it (and every reconnect)."""
-        host, port, keepalive = self._address.host, self._address.port, self._keepalive_s
-        if self._protocol == "5":
-            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            props.SessionExpiryInterval = self._session_expiry_s
-            self._client.connect_async(host, port, keepalive, clean_start=False, properties=props)
-        else:
-            self._client.connect_async(host, port, keepalive)
+        connect_resuming(
+            self._client, self._protocol, self._address, self._keepalive_s, self._session_expiry_s
+        )
 
     async def _disconnect(self) -> None:
         """Send DISCONNECT (the session stays), then end paho's thread."""
@@ -280,7 +269,7 @@ class MqttIngest:
             topic = message.topic
         except UnicodeDecodeError:
             log.error("dropping MQTT message with a non-UTF-8 topic (mid %s)", message.mid)
-            _ack_message(client, message.mid, message.qos)
+            ack_message(client, message.mid, message.qos)
             return
         payload, retain = bytes(message.payload), bool(message.retain)
         delivery = _Delivery(topic, payload, retain, message.mid, message.qos, self._epoch)
@@ -369,7 +358,7 @@ class MqttIngest:
             if delivery.epoch != self._live:
                 log.info("not acknowledging %s: its connection is gone", delivery.topic)
                 return
-            _ack_message(self._client, delivery.mid, delivery.qos)
+            ack_message(self._client, delivery.mid, delivery.qos)
         if self._backoff.after_ack():
             self._client.reconnect_delay_set(self._backoff.low, self._backoff.high)
 
@@ -384,7 +373,7 @@ class MqttIngest:
         self._client.reconnect_delay_set(delay, max(delay, self._backoff.high))
         log.warning("reconnecting in %g s so the broker redelivers %s", delay, delivery.topic)
         if isinstance(sock, socket.socket):
-            _shutdown(sock)  # paho's thread sees the connection lost, as if the broker left
+            shutdown(sock)  # paho's thread sees the connection lost, as if the broker left
 
     async def _drain(self, within_s: float) -> None:
         running = list(self._pending)
@@ -396,13 +385,3 @@ class MqttIngest:
         if late:
             log.warning("stopped %d unfinished MQTT handlers; they will be redelivered", len(late))
             await asyncio.wait(late, timeout=1.0)
-
-
-def _ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
-    if qos > 0:
-        client.ack(mid, qos)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed
-        sock.shutdown(socket.SHUT_RDWR)

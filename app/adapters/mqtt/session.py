@@ -1,0 +1,65 @@
+"""A persistent paho session for the ingest: the client, its resuming connect, acks, teardown.
+
+Split from `ingest` so that module holds only the at-least-once hand-over to the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from typing import Literal
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from app.adapters.mqtt.backoff import Backoff
+from app.adapters.mqtt.url import BrokerAddress
+
+MqttProtocol = Literal["3.1.1", "5"]
+
+
+def persistent_client(
+    client_id: str, protocol: MqttProtocol, address: BrokerAddress, backoff: Backoff
+) -> mqtt.Client:
+    """A client with a session the broker keeps (no clean session) and acks sent by hand."""
+    v5 = protocol == "5"
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=None if v5 else False,
+        protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+        manual_ack=True,
+    )
+    if address.username is not None:
+        client.username_pw_set(address.username, address.password)
+    client.reconnect_delay_set(backoff.low, backoff.high)
+    return client
+
+
+def connect_resuming(
+    client: mqtt.Client,
+    protocol: MqttProtocol,
+    address: BrokerAddress,
+    keepalive_s: int,
+    session_expiry_s: int,
+) -> None:
+    """Set where and how to connect, resuming the session; paho's thread connects."""
+    host, port = address.host, address.port
+    if protocol == "5":
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = session_expiry_s
+        client.connect_async(host, port, keepalive_s, clean_start=False, properties=props)
+    else:
+        client.connect_async(host, port, keepalive_s)
+
+
+def ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
+    if qos > 0:
+        client.ack(mid, qos)
+
+
+def shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
