@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -134,6 +134,16 @@ def cross_check(s: Scenario, office: Office) -> Iterator[tuple[Loc, str]]:
         yield from person(("delegations", i, "to_person"), d.to_person)
     for i, pid in enumerate(s.acknowledged or ()):
         yield from person(("acknowledged", i), pid)
+    yield from _cross_check_expect(s, office, person, role)
+
+
+def _cross_check_expect(
+    s: Scenario,
+    office: Office,
+    person: Callable[[Loc, str], Iterator[tuple[Loc, str]]],
+    role: Callable[[Loc, str | None], Iterator[tuple[Loc, str]]],
+) -> Iterator[tuple[Loc, str]]:
+    """The people, roles and card variants the scenario's expectations name."""
     variants = {v.id for v in office.rolecard.variants} | {"base"}
     for i, e in enumerate(s.expect):
         yield from role(("expect", i, "role"), e.role)

@@ -188,39 +188,9 @@ def to_html(debrief: Debrief, lang: str, timezone: str | None, now: datetime) ->
         (t["card"], a.rolecard_version),
     ]
     fact_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in facts)
-    time_rows = "".join(
-        "<tr><td>{}{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td>"
-        "<td class=num>{}</td><td class=num>{}/{}</td></tr>".format(
-            e(r.title),
-            f" <span class=muted>({e(t['required'])})</span>" if r.required else "",
-            e(r.holder) if r.holder else f"<span class=dev>{e(t['nobody'])}</span>",
-            _fmt_s(r.press_to_offer_s),
-            _fmt_s(r.offer_to_accept_s)
-            + (f" <span class=late>{t['late']}</span>" if r.late else ""),
-            _fmt_s(r.accept_to_first_step_s),
-            len(r.steps_done),
-            r.steps_total,
-        )
-        for r in debrief.role_times
-    )
-    devs = (
-        "".join(
-            "<li class=dev>{} – {}{}{}</li>".format(
-                e(_fmt_s(d.since_press_s)),
-                e(t["cancelled_dev"] if d.kind == "cancelled" else t.get(d.kind, d.kind)),
-                f": {e(d.role_title or d.role_id or '')}" if d.role_id else "",
-                f" ({e(', '.join(d.persons))})" if d.persons else "",
-            )
-            for d in debrief.deviations
-        )
-        or f"<li>{e(t['none'])}</li>"
-    )
-    events = "".join(
-        f"<tr><td class=num>{ev.seq}</td><td class=num>{_fmt_s(ev.since_press_s)}</td>"
-        f"<td>{e(ev.type)}</td><td>{e(ev.actor_name)}</td><td>{e(ev.role_id or '')}</td>"
-        f"<td>{e('; '.join(ev.persons))}</td><td>{e(ev.detail)}</td></tr>"
-        for ev in debrief.events
-    )
+    time_rows = _role_time_rows(debrief, t)
+    devs = _deviation_items(debrief, t)
+    events = _event_rows(debrief)
     last_hash = debrief.events[-1].hash if debrief.events else "–"
     return f"""<!doctype html>
 <html lang="{e(lang if lang in _TEXT else "nb")}"><head><meta charset="utf-8">
@@ -239,3 +209,48 @@ def to_html(debrief: Debrief, lang: str, timezone: str | None, now: datetime) ->
 <p class=muted>{e(t["chain"])}: <code>{e(last_hash)}</code><br>
 {e(t["printed"])}: {e(_fmt_time(now, tz))}</p></body></html>
 """
+
+
+def _role_time_rows(debrief: Debrief, t: dict[str, str]) -> str:
+    e = escape
+    return "".join(
+        "<tr><td>{}{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td>"
+        "<td class=num>{}</td><td class=num>{}/{}</td></tr>".format(
+            e(r.title),
+            f" <span class=muted>({e(t['required'])})</span>" if r.required else "",
+            e(r.holder) if r.holder else f"<span class=dev>{e(t['nobody'])}</span>",
+            _fmt_s(r.press_to_offer_s),
+            _fmt_s(r.offer_to_accept_s)
+            + (f" <span class=late>{t['late']}</span>" if r.late else ""),
+            _fmt_s(r.accept_to_first_step_s),
+            len(r.steps_done),
+            r.steps_total,
+        )
+        for r in debrief.role_times
+    )
+
+
+def _deviation_items(debrief: Debrief, t: dict[str, str]) -> str:
+    e = escape
+    return (
+        "".join(
+            "<li class=dev>{} – {}{}{}</li>".format(
+                e(_fmt_s(d.since_press_s)),
+                e(t["cancelled_dev"] if d.kind == "cancelled" else t.get(d.kind, d.kind)),
+                f": {e(d.role_title or d.role_id or '')}" if d.role_id else "",
+                f" ({e(', '.join(d.persons))})" if d.persons else "",
+            )
+            for d in debrief.deviations
+        )
+        or f"<li>{e(t['none'])}</li>"
+    )
+
+
+def _event_rows(debrief: Debrief) -> str:
+    e = escape
+    return "".join(
+        f"<tr><td class=num>{ev.seq}</td><td class=num>{_fmt_s(ev.since_press_s)}</td>"
+        f"<td>{e(ev.type)}</td><td>{e(ev.actor_name)}</td><td>{e(ev.role_id or '')}</td>"
+        f"<td>{e('; '.join(ev.persons))}</td><td>{e(ev.detail)}</td></tr>"
+        for ev in debrief.events
+    )

@@ -11,6 +11,13 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        self._intake_metrics(r)
+        self._handset_metrics(r)
+        self._dispatch_metrics(r)
+        self._outcome_metrics(r)
+
+    def _intake_metrics(self, r: CollectorRegistry) -> None:
+        """Presses taken in over MQTT: counted, rejected, repaired, duplicated, tested."""
         self.mqtt_messages = Counter(
             "rollekort_mqtt_messages_total", "MQTT messages taken in", ["kind"], registry=r
         )
@@ -32,6 +39,9 @@ class Metrics:
         self.button_tests = Counter(
             "rollekort_button_tests_total", "Routine button tests recorded", registry=r
         )
+
+    def _handset_metrics(self, r: CollectorRegistry) -> None:
+        """Handset connections and the commands they send."""
         self.commands_refused = Counter(
             "rollekort_commands_refused_total", "Handset commands refused", ["code"], registry=r
         )
@@ -42,6 +52,9 @@ class Metrics:
         self.ws_queue_overflow = Counter(
             "rollekort_ws_queue_overflow_total", "Handsets dropped for a full queue", registry=r
         )
+
+    def _dispatch_metrics(self, r: CollectorRegistry) -> None:
+        """The press path: decision and commit latency, the journal, open alarms."""
         self.dispatch_seconds = Histogram(
             "rollekort_dispatch_seconds",
             "Press taken in to offers queued",
@@ -58,6 +71,9 @@ class Metrics:
             "rollekort_journal_backlog", "Decisions waiting to be written", registry=r
         )
         self.open_alarms = Gauge("rollekort_open_alarms", "Open alarms", registry=r)
+
+    def _outcome_metrics(self, r: CollectorRegistry) -> None:
+        """Coverage, offers, time to the first accept, and component health."""
         self.coverage_degraded = Gauge(
             "rollekort_coverage_degraded",
             "1 while an office's coverage is DEGRADED",
