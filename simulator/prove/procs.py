@@ -23,8 +23,11 @@ SHIPPED_MOSQUITTO = ROOT / "deploy" / "mosquitto" / "mosquitto.conf"
 START_TIMEOUT_S = 120.0
 # Lines of the shipped configuration that name container paths, the listener or accounts: a
 # proof run replaces them with its own (an anonymous loopback listener, a temporary folder).
+# `use_username_as_clientid` ties client ids to accounts, which an anonymous listener has not:
+# Mosquitto would refuse every client without a username.
 _REPLACED = (
     "listener",
+    "use_username_as_clientid",
     "persistence_location",
     "password_file",
     "acl_file",
@@ -54,7 +57,9 @@ def wait_port(port: int, timeout_s: float = START_TIMEOUT_S) -> None:
 
 def mosquitto_config(port: int, data: Path, shipped: bool) -> str:
     """The shipped production configuration (or Mosquitto's defaults) on a loopback port."""
-    lines = []
+    # The listener first: a listener-scoped line above any `listener` would open Mosquitto's
+    # default listener on 1883 as well.
+    lines = [f"listener {port} 127.0.0.1"]
     if shipped:
         for line in SHIPPED_MOSQUITTO.read_text(encoding="utf-8").splitlines():
             word = line.split(maxsplit=1)[0] if line.strip() else ""
@@ -62,7 +67,6 @@ def mosquitto_config(port: int, data: Path, shipped: bool) -> str:
                 lines.append(line)
         lines.append(f"persistence_location {data}/")
     lines += [
-        f"listener {port} 127.0.0.1",
         "allow_anonymous true",
         f"log_dest file {data}/mosquitto.log",
     ]
