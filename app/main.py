@@ -27,6 +27,7 @@ from app.adapters.ws.hub import HandsetHub
 from app.api import alarms, console, coverage, errors, handset_ws, health, pages, rolecards
 from app.api import learning as learning_api  # learning after alarms
 from app.api import pairing as pairing_api
+from app.api import signin as signin_api  # console sign-in through the identity provider
 from app.config.loader import load_office_file, office_files
 from app.service.broker_access import embedded_access
 from app.service.clock import Clock, SystemClock
@@ -73,6 +74,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(coverage.router)
     app.include_router(pages.router)
     app.include_router(console.router)
+    app.state.sign_in = signin_api.build_sign_in(settings)  # None without ROLLEKORT_OIDC_ISSUER
+    app.include_router(signin_api.router)
     for router in learning_api.ROUTERS:  # learning after alarms
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -42,12 +42,30 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(
         None, repr=False, description="shared secret for the X-Rollekort-Signature HMAC"
     )
+    # Console sign-in through the organisation's OpenID provider (docs/sign-in.md); off unless
+    # an issuer is set. Static API tokens from the office files work either way.
+    oidc_issuer: str | None = Field(None, description="the provider's issuer URL")
+    oidc_client_id: str | None = Field(None, description="Rollekort's client id there")
+    oidc_client_secret: str | None = Field(
+        None, repr=False, description="its client secret (none: a public client, PKCE only)"
+    )
+    oidc_mapping: Path | None = Field(None, description="groups/claims -> role and offices")
+    oidc_scopes: str = Field("openid profile", description="scopes asked for")
+    oidc_label: str = Field("", description="the sign-in button's name for the provider")
+    public_url: str | None = Field(
+        None, description="the URL people open (behind a proxy); default: as requested"
+    )
+    session_hours: float = Field(8.0, gt=0, description="a console session's lifetime")
     log_level: str = "INFO"
     log_json: bool = False
 
     @property
     def embedded(self) -> bool:
         return self.broker == EMBEDDED
+
+    @property
+    def oidc(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @property
     def broker_url(self) -> str:
