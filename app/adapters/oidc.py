@@ -134,7 +134,7 @@ class Provider:
         try:
             registry.validate(decoded.claims)
         except JoseError as err:
-            raise SignInError(f"the ID token was refused: {err.error}") from None
+            raise SignInError(f"the ID token was refused: {err}") from None
         aud = decoded.claims.get("aud")
         if isinstance(aud, list) and len(aud) > 1 and decoded.claims.get("azp") != self.client_id:
             raise SignInError("the ID token was issued to another client (azp)")
