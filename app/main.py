@@ -17,6 +17,7 @@ from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import pairing as pairing_api
 from app.api import push as push_api  # Web Push (issue 17)
 from app.api import reachability as reachability_api
+from app.api import signin as signin_api  # console sign-in through the identity provider
 from app.api.edge import EdgeChecks
 from app.api.learning import drills as learning_api  # learning after alarms
 from app.api.security_headers import SecurityHeaders
@@ -73,6 +74,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(push_api.router)  # Web Push: subscriptions, receipts, answers
     app.include_router(reachability_api.router)
+    app.state.sign_in = signin_api.build_sign_in(settings)  # None without ROLLEKORT_OIDC_ISSUER
+    app.include_router(signin_api.router)
     for router in learning_api.ROUTERS:  # learning after alarms
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -93,6 +93,20 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(
         None, description="folder for the generated chain key (default: the SQLite file's)"
     )
+    # Console sign-in through the organisation's OpenID provider (docs/sign-in.md); off unless
+    # an issuer is set. Static API tokens from the office files work either way.
+    oidc_issuer: str | None = Field(None, description="the provider's issuer URL")
+    oidc_client_id: str | None = Field(None, description="Rollekort's client id there")
+    oidc_client_secret: str | None = Field(
+        None, repr=False, description="its client secret (none: a public client, PKCE only)"
+    )
+    oidc_mapping: Path | None = Field(None, description="groups/claims -> role and offices")
+    oidc_scopes: str = Field("openid profile", description="scopes asked for")
+    oidc_label: str = Field("", description="the sign-in button's name for the provider")
+    public_url: str | None = Field(
+        None, description="the URL people open (behind a proxy); default: as requested"
+    )
+    session_hours: float = Field(8.0, gt=0, description="a console session's lifetime")
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -108,6 +122,7 @@ class Settings(BaseSettings):
             self.metrics_token,
             self.vapid_private_key,
             self.chain_key,
+            self.oidc_client_secret,
             url_password(self.broker),
             url_password(self.db),
             url_password(self.notify_webhook_url),
@@ -125,6 +140,10 @@ class Settings(BaseSettings):
         if self.db.startswith(prefix):
             return Path(self.db[len(prefix) :]).parent / "rollekort-vapid.pem"
         return Path("rollekort-vapid.pem")
+
+    @property
+    def oidc(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @property
     def broker_url(self) -> str:

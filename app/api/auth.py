@@ -1,7 +1,8 @@
 """Who is calling the HTTP API and what it may do, answered as HTTP (see app.core.access).
 
-`PrincipalDep`: an API token (its role and offices). `CallerDep`: an API token or a handset's
-token (staff in the handset's office), for the endpoints staff use from the phone they carry.
+`PrincipalDep`: an API token (its role and offices) or a console session from the organisation's
+identity provider (app.api.signin). `CallerDep`: either of those or a handset's token (staff in
+the handset's office), for the endpoints staff use from the phone they carry.
 `authorize` is the one check: 403 outside the principal's offices or roles.
 """
 
@@ -13,11 +14,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ApiError
+from app.api.signin import session_principal
 from app.core.access import Principal, Role
 from app.services import Services
 
 _bearer = HTTPBearer(auto_error=False)
-_UNAUTHENTICATED = "send Authorization: Bearer <token>"
+_UNAUTHENTICATED = "send Authorization: Bearer <token> (or sign in to the console)"
 
 
 def services(request: Request) -> Services:
@@ -29,9 +31,9 @@ def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The API token's principal; 401 without a known one."""
+    """The API token's principal, or the console session's; 401 without a known one."""
     if credentials is None:
-        raise ApiError(401, "unauthenticated", _UNAUTHENTICATED)
+        return _session(request)
     found = services(request).offices.principal_for_token(credentials.credentials)
     if found is None:
         raise ApiError(401, "unauthenticated", "unknown token")
@@ -42,9 +44,10 @@ def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """An API token's principal, or staff by the handset token on their phone; 401 otherwise."""
+    """An API token's principal, a console session's, or staff by the handset token on their
+    phone; 401 otherwise."""
     if credentials is None:
-        raise ApiError(401, "unauthenticated", _UNAUTHENTICATED)
+        return _session(request)
     offices = services(request).offices
     found = offices.principal_for_token(credentials.credentials)
     if found is not None:
@@ -59,6 +62,14 @@ def caller(
         handset_id=signed_in.id,
         person_id=signed_in.person_id,
     )
+
+
+def _session(request: Request) -> Principal:
+    """Without a bearer token: the console session's principal; 401 without one."""
+    found = session_principal(request)
+    if found is None:
+        raise ApiError(401, "unauthenticated", _UNAUTHENTICATED)
+    return found
 
 
 def authorize(

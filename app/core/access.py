@@ -1,9 +1,10 @@
 """Who may do what over HTTP: roles, office scopes, and the principal a request acts as.
 
 One vocabulary for every way in: a static API token (machines, tests, the demo), a handset's
-token (staff, for the learning endpoints), and later a session from the organisation's identity
-provider. Each becomes a `Principal`; every endpoint asks it the same two questions: does it
-cover this office, and may its role do this. Pure: the HTTP answers are in `app.api.auth`.
+token (staff, for the learning endpoints), and a console session from the organisation's
+identity provider (app.core.claims). Each becomes a `Principal`; every endpoint asks it the
+same two questions: does it cover this office, and may its role do this. Pure: the HTTP
+answers are in `app.api.auth`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Principal:
     token_id: str = ""
     handset_id: str | None = None  # staff only
     person_id: str | None = None  # staff only: whose handset
+    user_id: str | None = None  # signed in through the identity provider: a pseudonym
 
     def may_see(self, office_id: str) -> bool:
         """True when the principal's scope covers the office."""
@@ -51,10 +53,15 @@ class Principal:
 
     @property
     def by(self) -> str:
-        """Who did it, as the learning records keep it: "token:<8 hex>" or "handset:<id>"."""
-        return f"handset:{self.handset_id}" if self.handset_id else f"token:{self.token_id}"
+        """Who did it, as the learning records keep it: "token:<8 hex>", "handset:<id>" or
+        "user:<8 hex>" (a person signed in through the identity provider, app.core.claims)."""
+        if self.handset_id:
+            return f"handset:{self.handset_id}"
+        return f"user:{self.user_id}" if self.user_id else f"token:{self.token_id}"
 
     @property
     def signed(self) -> str:
         """Who did it, as role-card and handset histories show it: role and token fingerprint."""
+        if self.user_id:
+            return f"{self.role} (user {self.user_id})"
         return f"{self.role} (token {self.token_id})" if self.token_id else str(self.role)

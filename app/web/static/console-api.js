@@ -1,5 +1,6 @@
-// The console's access to /api/v1: the bearer token (kept in sessionStorage, this tab only),
-// JSON requests, and downloads that need the Authorization header (so no plain links).
+// The console's access to /api/v1: the bearer token (kept in sessionStorage, this tab only) or
+// the session cookie of a sign-in through the organisation's identity provider, JSON requests,
+// and downloads that need the Authorization header (so no plain links).
 
 const TOKEN_KEY = 'rollekort.console.token';
 
@@ -37,10 +38,19 @@ export function tokenFromUrl() {
   window.history.replaceState(null, '', url.pathname + url.search + url.hash);
 }
 
+/** Headers of every console request: the token when there is one (else the session cookie
+ * goes along), and the console's header, without which a cookie-carried write is refused. */
+export function authHeaders() {
+  const headers = { 'X-Rollekort-Console': '1' };
+  const value = token();
+  if (value) headers.Authorization = `Bearer ${value}`;
+  return headers;
+}
+
 async function request(path) {
   let response;
   try {
-    response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` }, cache: 'no-store' });
+    response = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
   } catch (err) {
     throw new ApiError(0, String(err?.message || err));
   }

@@ -1,14 +1,14 @@
-// Writes to /api/v1 from the console's office page (POST, DELETE) with the console's token,
+// Writes to /api/v1 from the console's office page (POST, DELETE) with the console's token or session,
 // shared by the handsets and role-cards panels; reads go through console-api.js.
 
 import { t } from './i18n.js';
-import { ApiError, token } from './console-api.js';
+import { ApiError, authHeaders } from './console-api.js';
 
 export const WRITERS = new Set(['admin', 'coordinator']);
 
 /** A write to /api/v1 with the console's token: JSON (or the given text type) in, JSON out. */
 export async function send(method, path, body = undefined, type = 'application/json') {
-  const headers = { Authorization: `Bearer ${token()}` };
+  const headers = authHeaders();
   const init = { method, headers, cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = type;

@@ -1,12 +1,12 @@
-// Rollekort coordinator console: sign in with an API token, see the live alarms of the offices
-// the token covers, open one for its replay, times per role, deviations and debrief exports.
+// Rollekort coordinator console: sign in through the organisation's identity provider (a session
+// cookie, app/api/signin.py) or with an API token, see the live alarms of the offices it covers, open one for its replay, times per role, deviations and debrief exports.
 // ES modules, no build step. Routes: #/ (live), #/alarm/<id> and #/office/<id> (handsets and
 // role cards, console-office.js).
 
 import { $, fmtTime } from './dom.js';
 import { initLang, langButton, t, tv } from './i18n.js';
 import './i18n-console.js';
-import { ApiError, getJson, setToken, token, tokenFromUrl } from './console-api.js';
+import { ApiError, authHeaders, getJson, setToken, token, tokenFromUrl } from './console-api.js';
 import { renderLive } from './console-live.js';
 import { renderAlarmPage, stopReplay } from './console-replay.js';
 import { renderOffice, renderOfficeLinks } from './console-office.js';
@@ -18,7 +18,7 @@ import { mountCounty } from './console-county.js';
 const PAGES = { debrief: mountDebrief, learning: mountLearning, county: (root, me) => mountCounty(root, me) };
 
 const POLL_MS = 2000;
-const app = { me: null, timer: null, alarms: null, debrief: null, seq: 0 };
+const app = { me: null, timer: null, alarms: null, debrief: null, seq: 0, oidc: null };
 
 function route() {
   const page = /^#\/(debrief|learning|county)(?:\/(.+))?$/.exec(window.location.hash);
@@ -46,6 +46,11 @@ function renderStatic() {
     who.dataset.role = app.me.role;
   }
   $('sign-out').hidden = !app.me;
+  $('oidc-box').hidden = !app.oidc;
+  $('or-token').hidden = !app.oidc;
+  if (app.oidc) {
+    $('oidc-sign-in').textContent = t('c.oidcSignIn', { label: app.oidc.label || t('c.oidcDefault') });
+  }
 }
 
 function render() {
@@ -85,7 +90,7 @@ async function poll() {
     render();
   } catch (err) {
     if (seq !== app.seq) return;
-    if (err instanceof ApiError && err.status === 401) return signOut(t('c.rejected'));
+    if (err instanceof ApiError && err.status === 401) return signOut(t(token() ? 'c.rejected' : 'c.sessionEnded'));
     if (err instanceof ApiError && err.status === 404 && r.view === 'alarm') {
       $('alarm-view').textContent = t('c.notFound');
       again = false;
@@ -106,7 +111,22 @@ async function signIn() {
   return poll();
 }
 
+/** Sign-out of a session from the identity provider: ended here, then at the provider. */
+async function endSession() {
+  try {
+    const response = await fetch('/auth/logout', { method: 'POST', headers: authHeaders(), cache: 'no-store' });
+    const { redirect } = await response.json();
+    window.location.assign(redirect || '/console');
+  } catch (err) {
+    signOut(err.message);
+  }
+}
+
 function signOut(message = '') {
+  if (!message && app.me && !token()) {
+    endSession();
+    return;
+  }
   clearTimeout(app.timer);
   app.seq++;
   stopReplay();
@@ -140,6 +160,27 @@ function start() {
   window.addEventListener('hashchange', onRoute);
   render();
   if (token()) signIn();
+  else trySession();
+}
+
+/** Without a token: offer the identity provider when configured, and open the console when a
+ * session from it is already there (back from the provider's sign-in page). */
+async function trySession() {
+  try {
+    const config = await getJson('/auth/config');
+    app.oidc = config.oidc ? config : null;
+  } catch {
+    app.oidc = null;
+  }
+  render();
+  if (!app.oidc) return;
+  try {
+    app.me = await getJson('/api/v1/whoami');
+  } catch {
+    return; // no session yet: the sign-in panel stays
+  }
+  render();
+  poll();
 }
 
 start();
