@@ -1,8 +1,11 @@
 """Which alarm each recent press belongs to, and when a known press key is a new press.
 
 A button without a clock sends only `seq`; when it restarts, its counter starts again and its
-new presses reuse old keys (issue 12, fault C). A button that sends a `boot` id never collides
-(the boot id is in the key). For one that does not, a key seen before is taken for a new press
+new presses reuse old keys (issue 12, fault C). A button that sends its own `ts` never collides
+(it is in the key), so the same key again is the same press, however late (a broker's
+redelivery after a lost PUBACK, the button repeating an unanswered press); one that sends a
+`boot` id collides only when its seq is far below its newest. For a key of `seq` alone, a key
+seen before is taken for a new press
 from a restarted counter when the alarm it raised is closed and either the first press came more
 than `REDELIVERY_WINDOW` ago (a broker or a device resends within seconds; an alarm closes in
 minutes) or its seq is far below the device's newest one. Otherwise it is a redelivery, and gets
@@ -56,11 +59,14 @@ class PressCounters:
         self, key: PressKey, now: datetime, is_open: Callable[[str], bool]
     ) -> PressKey | None:
         """A fresh key when this known key is a new press of a restarted counter, else None."""
+        if key.device_ts:
+            return None  # the device's own time makes a key unique: seen before, sent before
         seen = self._seen.get(self._base(key))
         if seen is None or is_open(seen.alarm_id):
             return None
-        newest = self._newest.get(key.device_id, key.seq)
-        if now - seen.at < REDELIVERY_WINDOW and key.seq + FAR_BELOW > newest:
+        far_below = key.seq + FAR_BELOW <= self._newest.get(key.device_id, key.seq)
+        late = now - seen.at >= REDELIVERY_WINDOW  # only a key of seq alone: a boot id is unique
+        if not far_below and (key.boot or not late):
             return None
         return replace(key, boot=f"{RESTART_BOOT_PREFIX}{int(now.timestamp() * 1000)}")
 

@@ -17,6 +17,9 @@ import paho.mqtt.client as mqtt
 import websockets
 from paho.mqtt.enums import CallbackAPIVersion
 
+from app.service.ports import PressKey
+from app.service.presses import alarm_id_for
+
 RECONNECT_S = 0.3
 ANSWER_S = 0.2  # the leader gives the all-clear this long after taking the role
 OPEN_TIMEOUT_S = 5.0
@@ -151,6 +154,7 @@ class Press:
     acked_at: float | None = None
     replay: bool = False
     sends: int = 1  # more than one: the button repeated it, having heard no feedback
+    alarm_id: str = ""  # the alarm the service names this press by (its feedback says it)
 
 
 class Buttons:
@@ -174,7 +178,7 @@ class Buttons:
         self.client.on_publish = self._on_publish
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_feedback
-        self.heard: dict[str, float] = {}  # device id → when its last feedback came
+        self.answered: set[str] = set()  # alarm ids some feedback has named
         self.client.reconnect_delay_set(1, 2)
         self.client.connect_async(host, port, keepalive=10)
         self.client.loop_start()
@@ -182,7 +186,10 @@ class Buttons:
     def press(self, device_id: str, office_id: str, seq: int) -> Press:
         ts = datetime.now(UTC).isoformat(timespec="milliseconds")
         body = {"event": "press", "seq": seq, "gesture": "single", "ts": ts}
-        return self._publish(device_id, office_id, seq, json.dumps(body).encode())
+        press = self._publish(device_id, office_id, seq, json.dumps(body).encode())
+        stamp = datetime.fromisoformat(ts).isoformat()  # as the service keys it
+        press.alarm_id = alarm_id_for(PressKey(device_id, seq, stamp))
+        return press
 
     def replay(self, press: Press) -> Press:
         """The same bytes again, as an attacker who captured them would send them."""
@@ -212,13 +219,11 @@ class Buttons:
             press.acked_at = now
 
     def repeat_unheard(self, now: float) -> int:
-        """Publish again every press that heard no feedback since it was sent."""
+        """Publish again every press whose alarm no feedback has named since it was sent."""
         repeated = 0
         for press in list(self.presses):
             quiet = now - press.published_at > RETRY_S * press.sends
-            if press.replay or not quiet or press.sends > MAX_SENDS:
-                continue
-            if self.heard.get(press.device_id, 0.0) >= press.published_at:
+            if not quiet or not self._waiting(press):
                 continue
             press.sends += 1
             self.client.publish(f"rollekort/v1/trigger/{press.device_id}", press.payload, qos=1)
@@ -227,18 +232,19 @@ class Buttons:
 
     def unheard(self) -> int:
         """Presses that heard no feedback yet and will still be repeated."""
-        return sum(
-            not p.replay
-            and p.sends <= MAX_SENDS
-            and self.heard.get(p.device_id, 0.0) < p.published_at
-            for p in self.presses
-        )
+        return sum(self._waiting(p) for p in self.presses)
+
+    def _waiting(self, press: Press) -> bool:
+        return not press.replay and press.sends <= MAX_SENDS and press.alarm_id not in self.answered
 
     def _on_connect(self, client: Any, userdata: Any, *args: Any) -> None:
         client.subscribe("rollekort/v1/feedback/+", qos=1)
 
     def _on_feedback(self, client: Any, userdata: Any, message: Any) -> None:
-        self.heard[message.topic.rsplit("/", 1)[-1]] = time.time()
+        """Feedback names the alarm: of this press, or (a repeat) of the open alarm it joined,
+        in which case the button repeats a few times more, harmlessly (the same key)."""
+        with contextlib.suppress(ValueError, AttributeError):
+            self.answered.add(str(json.loads(message.payload).get("alarm_id")))
 
     def close(self) -> None:
         self.client.disconnect()

@@ -195,8 +195,8 @@ def _chain_verdict(detail: dict[str, Any]) -> str | None:
     if chain is None:
         return None
     if isinstance(chain, dict):
-        ok = chain.get("ok", chain.get("status") == "ok")
-        return "ok" if ok else str(chain.get("reason") or chain)
+        state = chain.get("state", chain.get("status"))
+        return "ok" if state == "ok" else f"{state}: {chain.get('reason')}"
     return "ok" if chain in (True, "ok") else str(chain)
 
 

@@ -51,3 +51,22 @@ def test_recovered_keys_count_as_long_ago_and_a_restart_key_for_its_base() -> No
     counters.load({KEY: "a-1", renamed: "a-2"})
     assert counters.alarm_of(KEY) == "a-2"
     assert counters.restart_key(KEY, T0, closed) is not None
+
+
+def test_a_key_with_the_devices_own_time_is_the_same_press_however_late() -> None:
+    """A broker's redelivery after a lost PUBACK, or a button repeating an unanswered press,
+    comes back with the same `ts`: never a second alarm, even minutes after the first closed."""
+    counters = PressCounters()
+    stamped = PressKey("desk-1", 7, device_ts="2026-12-07T09:00:00.000+00:00")
+    counters.remember(stamped, "a-1", T0)
+    counters.remember(PressKey("desk-1", 500, device_ts="2026-12-07T09:05:00.000+00:00"), "a-2", T0)
+    assert counters.restart_key(stamped, T0 + 10 * REDELIVERY_WINDOW, closed) is None
+
+
+def test_a_boot_id_key_is_a_restart_only_far_below_the_newest() -> None:
+    counters = PressCounters()
+    booted = PressKey("desk-1", 7, boot="b-1")
+    counters.remember(booted, "a-1", T0)
+    assert counters.restart_key(booted, T0 + 10 * REDELIVERY_WINDOW, closed) is None
+    counters.remember(PressKey("desk-1", 500, boot="b-1"), "a-2", T0)
+    assert counters.restart_key(booted, T0 + 10 * REDELIVERY_WINDOW, closed) is not None

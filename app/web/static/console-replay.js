@@ -233,7 +233,7 @@ export function renderAlarmPage(debrief, root) {
       h('div', { class: 'replay-grid' },
         h('div', {}, h('h3', { text: t('c.stateAt') }), h('p', { class: 'replay-status', 'data-testid': 'replay-status' }),
           h('table', { class: 'table' }, h('tbody', { 'data-testid': 'replay-roles' }))),
-        h('div', {}, h('h3', { text: t('c.events') }), h('ol', { class: 'events', 'data-testid': 'replay-events' },
+        h('div', {}, h('h3', { text: t('c.events') }), h('ol', { class: 'events', 'data-testid': 'replay-events', tabindex: '0', 'aria-label': t('c.events') },
           debrief.events.map((e) => h('li', { 'data-testid': 'replay-event', 'data-seq': e.seq, 'data-type': e.type, 'data-ms': ms(e),
             class: `${isDeviation(e) ? 'deviation' : ''}${e.type === 'HelpRequested' ? ' help' : ''}` },
           h('span', { class: 'num', text: `T+${fmtSeconds(e.since_press_s)}` }), ' ', eventText(e))))))),
