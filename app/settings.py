@@ -130,16 +130,19 @@ class Settings(BaseSettings):
 
     @property
     def vapid_path(self) -> Path | None:
-        """Where the generated VAPID key lives: the data folder (beside the SQLite database);
-        None with an in-memory database, whose subscriptions die with it (a key for this run)."""
+        """Where the generated VAPID key lives: the data folder (`data_dir`, else beside the
+        SQLite database, else `rollekort-data/` as the chain key); None with an in-memory
+        database, whose subscriptions die with it (a key for this run)."""
         if self.vapid_key_file is not None:
             return self.vapid_key_file
         prefix = "sqlite+aiosqlite:///"
         if ":memory:" in self.db:
             return None
+        if self.data_dir is not None:
+            return self.data_dir / "rollekort-vapid.pem"
         if self.db.startswith(prefix):
             return Path(self.db[len(prefix) :]).parent / "rollekort-vapid.pem"
-        return Path("rollekort-vapid.pem")
+        return Path("rollekort-data") / "rollekort-vapid.pem"
 
     @property
     def oidc(self) -> bool:
