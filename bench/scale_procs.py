@@ -10,13 +10,14 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from simulator.service import wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,7 @@ def start_service(config: Path, broker: str, db: str, log: Path) -> Served:
             [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
-    wait_ready(f"{base}/readyz", proc, within_s=600)
+    wait_ready(f"{base}/readyz", proc, timeout_s=600, poll_s=0.05)
     served = Served(proc, base, time.monotonic() - started, log)
     served.ready_cpu_s = served.cpu_s()
     return served
@@ -96,22 +97,8 @@ def start_floor(log: Path) -> Served:
             [sys.executable, "-m", "bench.ws_floor", str(port)], cwd=ROOT, stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
-    wait_ready(f"{base}/docs", proc, within_s=60)
+    wait_ready(f"{base}/docs", proc, timeout_s=60, poll_s=0.05)
     return Served(proc, base, time.monotonic() - started, log)
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], within_s: float) -> None:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"{url} not ready within {within_s} s")
 
 
 @dataclass
