@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,32 +21,17 @@ from tests.e2e.browser import (
     DESKTOP,
     TIMEOUT_MS,
     check_accessible,
-    chromium,
     expect,
     focused,
     offer,
     open_handset,
-    require_browser,
     screenshot_dir,
     shoot,
     tab_to,
 )
-from tests.e2e.harness import Running, service, settings_for
+from tests.e2e.harness import Running
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-async def running(sqlite_url: str) -> AsyncIterator[Running]:
-    require_browser()
-    async with service(settings_for("embedded", sqlite_url)) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as b:
-        yield b
 
 
 async def test_press_to_all_clear_on_handsets_while_the_console_watches_then_replays(

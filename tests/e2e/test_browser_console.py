@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,29 +23,14 @@ from tests.e2e.browser import (
     HANDSET,
     TIMEOUT_MS,
     check_accessible,
-    chromium,
     expect,
     offer,
-    require_browser,
     screenshot_dir,
 )
-from tests.e2e.harness import Running, service, settings_for
+from tests.e2e.harness import Running
 
 pytestmark = pytest.mark.timeout(180)
 DEMO = DEMO_OFFICE.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-async def running(sqlite_url: str) -> AsyncIterator[Running]:
-    require_browser()
-    async with service(settings_for("embedded", sqlite_url)) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as b:
-        yield b
 
 
 async def office_page(browser: Any, running: Running) -> Any:

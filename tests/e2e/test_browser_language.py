@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,14 +19,12 @@ from app.core.supervision import Coverage, CoverageStatus, Problem
 from simulator.button import press
 from tests.e2e.browser import (
     check_accessible,
-    chromium,
     expect,
     foreign_words,
     offer,
     open_handset,
-    require_browser,
 )
-from tests.e2e.harness import Running, service, settings_for
+from tests.e2e.harness import Running
 
 pytestmark = pytest.mark.timeout(240)
 FIELD = re.compile(r"\{(\w+)\}")
@@ -45,19 +42,6 @@ DATA: dict[str, str | int] = {
     "minutes": 15,
     "hours": 25,
 }
-
-
-@pytest.fixture
-async def running(sqlite_url: str) -> AsyncIterator[Running]:
-    require_browser()
-    async with service(settings_for("embedded", sqlite_url)) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as b:
-        yield b
 
 
 def params_of(code: str) -> dict[str, str | int]:

@@ -6,7 +6,6 @@ his. Skipped without chromium."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +16,15 @@ from tests.e2e.browser import (
     DESKTOP,
     TIMEOUT_MS,
     check_accessible,
-    chromium,
     expect,
     offer,
     open_handset,
-    require_browser,
     screenshot_dir,
     shoot,
 )
-from tests.e2e.harness import Running, service, settings_for
+from tests.e2e.harness import Running
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-async def running(sqlite_url: str) -> AsyncIterator[Running]:
-    require_browser()
-    async with service(settings_for("embedded", sqlite_url)) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as b:
-        yield b
 
 
 async def test_the_presser_checks_in_presses_and_hears_help_coming_and_arriving(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,28 +19,13 @@ from tests.e2e.browser import (
     DESKTOP,
     TIMEOUT_MS,
     check_accessible,
-    chromium,
     expect,
     focused,
-    require_browser,
 )
-from tests.e2e.harness import Handset, Running, service, settings_for
+from tests.e2e.harness import Handset, Running
 
 pytestmark = pytest.mark.timeout(180)
 COORDINATOR = {"Authorization": "Bearer demo-coordinator"}
-
-
-@pytest.fixture
-async def running(sqlite_url: str) -> AsyncIterator[Running]:
-    require_browser()
-    async with service(settings_for("embedded", sqlite_url)) as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as b:
-        yield b
 
 
 async def test_readiness_shows_coverage_an_overdue_drill_and_a_drills_scorecard(

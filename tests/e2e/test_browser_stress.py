@@ -17,7 +17,6 @@ from simulator.button import press
 from tests.e2e.browser import (
     TIMEOUT_MS,
     check_accessible,
-    chromium,
     expect,
     offer,
     open_handset,
@@ -48,12 +47,6 @@ async def running(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Running]:
     card = office_file(tmp_path, guard=40, **{"police-contact": 45})
     async with service(settings_for("embedded", sqlite_url, config=card)) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as b:
-        yield b
 
 
 async def small_phone(browser: Any, running: Running, token: str) -> Any:
