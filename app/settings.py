@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from app.redact import url_password
 from app.shipped import demo_office
@@ -129,20 +130,26 @@ class Settings(BaseSettings):
         ]
 
     @property
+    def data_folder(self) -> Path:
+        """The folder for files that belong with the data but not in the database (the chain
+        key, the VAPID key): `data_dir`, else the SQLite database's own folder, else
+        `./rollekort-data` for a server database. The one rule, for every such file."""
+        if self.data_dir is not None:
+            return self.data_dir
+        url = make_url(self.db)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).resolve().parent
+        return Path("rollekort-data")
+
+    @property
     def vapid_path(self) -> Path | None:
-        """Where the generated VAPID key lives: the data folder (`data_dir`, else beside the
-        SQLite database, else `rollekort-data/` as the chain key); None with an in-memory
+        """Where the generated VAPID key lives: the data folder; None with an in-memory
         database, whose subscriptions die with it (a key for this run)."""
         if self.vapid_key_file is not None:
             return self.vapid_key_file
-        prefix = "sqlite+aiosqlite:///"
         if ":memory:" in self.db:
             return None
-        if self.data_dir is not None:
-            return self.data_dir / "rollekort-vapid.pem"
-        if self.db.startswith(prefix):
-            return Path(self.db[len(prefix) :]).parent / "rollekort-vapid.pem"
-        return Path("rollekort-data") / "rollekort-vapid.pem"
+        return self.data_folder / "rollekort-vapid.pem"
 
     @property
     def oidc(self) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.adapters.db.chain_key import data_dir, load_chain_key
+from app.adapters.db.chain_key import load_chain_key
 from app.adapters.db.engine import make_engine
 from app.adapters.db.learning.store import SqlAlchemyLearningStore
 from app.adapters.db.rolecards import SqlAlchemyVersionStore
@@ -50,9 +50,7 @@ async def open_storage(
     stack.push_async_callback(engine.dispose)
     # one process per database (docs/integrity.md): a second refuses before it touches it
     await stack.enter_async_context(single_writer(engine))
-    key = load_chain_key(
-        settings.chain_key, settings.chain_key_file, data_dir(settings.db, settings.data_dir)
-    )
+    key = load_chain_key(settings.chain_key, settings.chain_key_file, settings.data_folder)
     store = SqlAlchemyAlarmStore(engine, chain_key=key)
     stack.push_async_callback(store.close)
     versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)

@@ -13,7 +13,6 @@ import secrets
 from pathlib import Path
 
 import structlog
-from sqlalchemy.engine import make_url
 
 log = structlog.get_logger(__name__)
 
@@ -24,17 +23,6 @@ DEFAULT_KEY_FILE = "chain.key"
 
 class ChainKeyError(RuntimeError):
     """The configured key is unusable; the service refuses to start rather than run unkeyed."""
-
-
-def data_dir(db_url: str, configured: Path | None) -> Path:
-    """The folder for files that belong with the data: the configured one, or the SQLite
-    database's own folder, or `./rollekort-data` for a server database."""
-    if configured is not None:
-        return configured
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(url.database).resolve().parent
-    return Path("rollekort-data")
 
 
 def load_chain_key(

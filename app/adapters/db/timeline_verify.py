@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.adapters.db.chain_key import data_dir, load_chain_key
+from app.adapters.db.chain_key import load_chain_key
 from app.adapters.db.engine import make_engine
 from app.adapters.db.store import SqlAlchemyAlarmStore
 from app.settings import Settings
@@ -31,7 +31,7 @@ async def verify_timelines(settings: Settings, alarm_id: str | None = None) -> V
     key = load_chain_key(
         settings.chain_key,
         settings.chain_key_file,
-        data_dir(settings.db, settings.data_dir),
+        settings.data_folder,
         generate=False,
     )
     store = SqlAlchemyAlarmStore(make_engine(settings.db), chain_key=key)
