@@ -89,6 +89,7 @@ def serve(
         raise typer.Exit(2)
     _refuse_a_second_writer(settings.db)
     upgrade(settings.db)
+    _refuse_a_foreign_chain_key(settings)
     typer.echo(redact(_banner(settings)))
     uvicorn.run(
         create_app(settings),
@@ -111,6 +112,21 @@ def _refuse_a_second_writer(url: str) -> None:
     try:
         asyncio.run(check_free(url))
     except DatabaseInUse as err:
+        typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _refuse_a_foreign_chain_key(settings: Settings) -> None:
+    """A replica with a key of its own would chain its appends under it: refuse before serving
+    (app.adapters.db.chain_key_check), with the reason, rather than fail inside the lifespan."""
+    import asyncio
+
+    from app.adapters.db.chain_key import ChainKeyError
+    from app.adapters.db.chain_key_check import check_settings_key
+
+    try:
+        asyncio.run(check_settings_key(settings))
+    except ChainKeyError as err:
         typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
         raise typer.Exit(1) from None
 

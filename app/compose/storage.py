@@ -11,6 +11,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.chain_key import load_chain_key
+from app.adapters.db.chain_key_check import check_chain_key
 from app.adapters.db.engine import make_engine
 from app.adapters.db.learning.store import SqlAlchemyLearningStore
 from app.adapters.db.rolecards import SqlAlchemyVersionStore
@@ -51,6 +52,7 @@ async def open_storage(
     # one process per database (docs/integrity.md): a second refuses before it touches it
     await stack.enter_async_context(single_writer(engine))
     key = load_chain_key(settings.chain_key, settings.chain_key_file, settings.data_folder)
+    await check_chain_key(engine, key)
     store = SqlAlchemyAlarmStore(engine, chain_key=key)
     stack.push_async_callback(store.close)
     versions = RoleCardVersions(SqlAlchemyVersionStore(engine), offices, clock.now)

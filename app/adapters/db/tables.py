@@ -290,7 +290,7 @@ outreach_session = Table(
     Index("ix_outreach_session_status", "status"),
 )
 
-# Web Push subscriptions (migration 0007): one per handset, the keys its browser made for the
+# Web Push subscriptions (migration 0006): one per handset, the keys its browser made for the
 # message encryption, and when its service worker last confirmed a push (reachability).
 push_subscription = Table(
     "push_subscription",
@@ -304,4 +304,14 @@ push_subscription = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_receipt_at", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("office_id", "handset_id"),
+)
+
+# The chain key's fingerprint (migration 0009, app.adapters.db.chain_key_check): one row, an
+# HMAC of a fixed text under the key, so a replica started with another key is noticed.
+chain_key_check = Table(
+    "chain_key_check",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
