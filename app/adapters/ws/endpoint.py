@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketState
 
 from app.adapters.ws import inbound, outbound
 from app.adapters.ws.hub import Connection
-from app.api.handset_places import PlaceError, handle_place, places_view
+from app.api.handset_places import PlaceError, handle_place, places_view, stored
 from app.core import commands as cmd
 from app.core.arrival import presser_news
 from app.core.facts import guest_id
@@ -250,18 +250,18 @@ class _Session:
             self._error("already_authenticated", "hello was already accepted")
             return
         if isinstance(frame, inbound.CheckIn | inbound.CheckOut | inbound.Carry | inbound.GiveBack):
-            self._place(frame)
+            await self._place(frame)
             return
         await self._command(frame)
 
-    def _place(
+    async def _place(
         self, frame: inbound.CheckIn | inbound.CheckOut | inbound.Carry | inbound.GiveBack
     ) -> None:
         places = self.services.dispatcher.places
         now = self.services.clock.now()
         send = lambda f: self.services.hub.send(self.conn, f)  # noqa: E731
         try:
-            handle_place(frame, self.office, self.handset.person_id, places, now, send)
+            await handle_place(frame, self.office, self.handset.person_id, places, now, send)
         except PlaceError as err:
             self._error(err.code, err.message)
             return
@@ -318,6 +318,7 @@ class _Session:
         presence.set_duty(self._office_id, self.handset.id, on)
         if not on:  # the shift is over: off duty checks out of the desk or room
             self.services.dispatcher.places.check_out(self._office_id, self.handset.person_id)
+            await stored(self.services.dispatcher.places)
         self._reach(lambda r: r.set_duty(self._office_id, self.handset.id, on))
         self._presence_changed()
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)

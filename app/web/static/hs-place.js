@@ -39,7 +39,7 @@ export function handlePlaces(f) {
   if (Array.isArray(f.locations)) place.locations = f.locations.filter((x) => x && str(x.id));
   if ('place' in f) place.current = f.place && str(f.place.id) ? f.place : null;
   if (f.type === 'places') place.wanted = place.current?.id || null; // what I asked for, confirmed
-  // The service keeps check-ins in memory: after its restart, say again where I am.
+  // The service stores check-ins; one it lost (a write the database refused) is said again.
   if (f.type === 'welcome' && !place.current && place.wanted) {
     sendAction({ type: 'check_in', location_id: place.wanted });
   }
