@@ -7,6 +7,7 @@ import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -170,7 +171,7 @@ class _Session:
         versions = self.services.versions
         open_now = self.services.dispatcher.open_alarms(office.id)
         return {
-            **outbound.welcome_frame(self.handset.id, person, office),
+            **outbound.welcome_frame(self.handset.id, person, office, self._today()),
             "open_alarms": [s.alarm_id for s in open_now],
             "rolecard_version": office.rolecard.version,
             "acknowledged": versions is None or person in versions.acknowledged(office.id),
@@ -178,6 +179,9 @@ class _Session:
             "coverage": _coverage(self.services, office.id),
             **places_view(office, self._whereabouts(), person),
         }
+
+    def _today(self) -> date:
+        return outbound.office_day(self.office, self.services.clock.now())
 
     def _whereabouts(self) -> Whereabouts:
         now = self.services.clock.now()

@@ -215,11 +215,13 @@ class HandsetHub:
                 self.send(conn, frame)
 
     def roles_changed(self, office: Office) -> None:
-        """A new card is active: every connected handset of the office gets its person's
-        standing roles from it, so the idle screen never shows a role from an old card."""
+        """A new card is active, or an acting leader's days started or ended: every connected
+        handset of the office gets its person's standing roles as of today, so the idle screen
+        never shows a role from an old card or a holder who is away."""
+        today = outbound.office_day(office, self._clock.now())
         for conn in self.connected(office.id):
             if conn.person_id in office.people:
-                self.send(conn, outbound.standing_roles_frame(conn.person_id, office))
+                self.send(conn, outbound.standing_roles_frame(conn.person_id, office, today))
 
     def coverage(self, office_id: str, coverage: Coverage) -> None:
         """Coverage changed: every handset of the office is told, the leader's included."""

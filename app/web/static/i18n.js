@@ -221,6 +221,7 @@ addStrings({
   'me.office': ['Kontor', 'Office'],
   'me.standing': ['Faste roller', 'Standing roles'],
   'me.noStanding': ['Ingen faste roller', 'No standing roles'],
+  'me.actingFor': ['(fungerer for {name} i dag)', '(acting for {name} today)'],
   'me.deputy': ['(vara)', '(deputy)'],
   'me.trigger': ['Din utløser', 'Your trigger'],
   'me.battery': ['batteri {n} %', 'battery {n}%'],
