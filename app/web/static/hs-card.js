@@ -79,8 +79,10 @@ export function renderAlarm(alarm) {
   }
   for (const offer of offerOrder(alarm)) card.append(renderOffer(alarm, offer));
   // Said after the offers: the answer comes first on a small screen.
-  if (!isNoticeOnly && !alarm.closed && silentBecausePublic(alarm)) {
-    card.append(h('p', { class: 'sound-state', 'data-testid': 'sound-state', 'data-sound': 'muted-public', text: t('sound.mutedPublic') }));
+  const muted = !isNoticeOnly && !alarm.closed ? silentBecausePublic(alarm) : null;
+  if (muted) {
+    const text = t(muted === 'here' ? 'sound.mutedHere' : 'sound.mutedPublic');
+    card.append(h('p', { class: 'sound-state', 'data-testid': 'sound-state', 'data-sound': `muted-${muted}`, text }));
   }
   const mine = [...alarm.offers.values()].filter((o) => o.status === 'accepted');
   if (mine.length && !alarm.closed) card.append(renderHolderActions(alarm, mine));

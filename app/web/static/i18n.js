@@ -246,6 +246,8 @@ addStrings({
   'sound.label': ['Lyd ved nytt tilbud', 'Sound on a new offer'],
   'sound.mutedPublic': ['Denne telefonen vibrerer bare, uten lyd: alarmen er i et publikumsområde, og en lyd kan røpe at hjelp er på vei.',
     'This phone only vibrates, without sound: the alarm is in a public area, and a sound could give away that help is coming.'],
+  'sound.mutedHere': ['Denne telefonen vibrerer bare, uten lyd: du er sjekket inn i et publikumsområde, og en lyd der kan røpe at hjelp er på vei.',
+    'This phone only vibrates, without sound: you are checked in at a public area, and a sound there could give away that help is coming.'],
   'alarm.label': ['Alarm: {where}', 'Alarm: {where}'],
   'alarm.where': ['Hvor', 'Where'],
   'alarm.zone': ['sone: {zone}', 'zone: {zone}'],
