@@ -4,13 +4,17 @@ then drills, incidents, outreach, statistics and retention (after it: outreach r
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from datetime import datetime
 
+from app.adapters.ws.hub import HandsetHub
 from app.compose.storage import Storage
 from app.service.clock import Clock
 from app.service.dispatcher import Dispatcher
 from app.service.learning.bundle import Learning
 from app.service.learning.debriefs import Debriefs
 from app.service.learning.outreach import dispatcher_raiser
+from app.service.offices import OfficeDirectory
 
 
 def build_debriefs(storage: Storage, clock: Clock) -> Debriefs:
@@ -39,3 +43,9 @@ async def start_learning(
     await learning.start()
     stack.push_async_callback(learning.close)
     return learning
+
+
+def drill_announcer(hub: HandsetHub, offices: OfficeDirectory) -> Callable[[str, datetime], None]:
+    """`Drills.on_started`: a drill is announced to the handsets of the offices that see the
+    drilling office's alarms, before its first drill alarm (req. 12)."""
+    return lambda office_id, until: hub.drill_started(offices.office(office_id), until)

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -222,6 +223,12 @@ class HandsetHub:
         for conn in self.connected(office.id):
             if conn.person_id in office.people:
                 self.send(conn, outbound.standing_roles_frame(conn.person_id, office, today))
+
+    def drill_started(self, office: Office, until: datetime) -> None:
+        """Announce an office's drill to the offices it shares its alarms with (req. 12)."""
+        frame = outbound.drill_announced_frame(office, until)
+        for share in office.facts.sharing:
+            self._broadcast(share.office_id, frame)
 
     def coverage(self, office_id: str, coverage: Coverage) -> None:
         """Coverage changed: every handset of the office is told, the leader's included."""

@@ -203,6 +203,20 @@ def lockdown_frame(state: AlarmState, on: bool) -> Frame:
     }
 
 
+def drill_announced_frame(office: Office, until: datetime) -> Frame:
+    """[ext] To the handsets of the offices `office` shares its alarms with, as its drill starts:
+    its alarms until `until` are drills (req. 12), so nobody next door takes them for real."""
+    local = until.astimezone(ZoneInfo(office.facts.timezone)).strftime("%H:%M")
+    return {
+        "type": "notice",
+        "kind": "drill_announced",
+        "office_id": office.id,
+        "office_name": office.name,
+        "until": until.isoformat(),
+        **coded("drill.announced", {"office": office.name, "until": local}),
+    }
+
+
 def office_day(office: Office, now: datetime) -> date:
     """The office-local date: acting leaders stand in by the office's days."""
     return now.astimezone(ZoneInfo(office.facts.timezone)).date()

@@ -320,6 +320,7 @@ addStrings({
   'notice.coverage': ['Dekning', 'Coverage'],
   'notice.reminder': ['Påminnelse', 'Reminder'],
   'notice.info': ['Info', 'Info'],
+  'notice.drill_announced': ['ØVELSE hos naboen', 'DRILL next door'],
   'error.unknown': ['Ukjent feil', 'Unknown error'],
   'notice.unknownCode': ['melding {code} fra tjenesten', 'message {code} from the service'],
 });
