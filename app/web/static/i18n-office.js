@@ -119,6 +119,7 @@ addStrings({
   'r.activateRowLabel': ['Aktiver versjon {n} ({label})', 'Activate version {n} ({label})'],
   'r.show': ['Vis', 'Show'],
   'r.showLabel': ['Vis versjon {n} ({label}) med problemene', 'Show version {n} ({label}) with its problems'],
+  'r.people': ['Én alarm trekker {required} personer fra arbeidet med de påkrevde rollene, {with_optional} når også de valgfrie rollene tas.', 'One alarm pulls {required} people from work with the required roles, {with_optional} when the optional roles are taken too.'],
   'r.cannotActivate': ['Versjonen har feil og kan ikke aktiveres. Rett feilene og last opp på nytt.',
     'This version has errors and cannot be activated. Fix them and upload again.'],
   'r.problems': ['Problemer', 'Problems'],
