@@ -4,8 +4,6 @@ then drills, incidents, outreach, statistics and retention (after it: outreach r
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from datetime import datetime
 
 from app.adapters.ws.hub import HandsetHub
 from app.compose.storage import Storage
@@ -45,7 +43,13 @@ async def start_learning(
     return learning
 
 
-def drill_announcer(hub: HandsetHub, offices: OfficeDirectory) -> Callable[[str, datetime], None]:
-    """`Drills.on_started`: a drill is announced to the handsets of the offices that see the
-    drilling office's alarms, before its first drill alarm (req. 12)."""
-    return lambda office_id, until: hub.drill_started(offices.office(office_id), until)
+def tell_handsets(learning: Learning, hub: HandsetHub, offices: OfficeDirectory) -> None:
+    """What learning tells the handsets: a drill is announced to the offices that see the
+    drilling office's alarms, before its first drill alarm (req. 12); an outreach alarm's
+    worker and planned place go to the office's handsets (req. 36)."""
+    learning.drills.on_started = lambda office_id, until: hub.drill_started(
+        offices.office(office_id), until
+    )
+    learning.outreach.on_raised = lambda office_id, alarm_id, person_id, where: hub.visit(
+        offices.office(office_id), alarm_id, person_id, where
+    )

@@ -230,6 +230,10 @@ class HandsetHub:
         for share in office.facts.sharing:
             self._broadcast(share.office_id, frame)
 
+    def visit(self, office: Office, alarm_id: str, person_id: str, where: str) -> None:
+        """An outreach alarm: every handset of the office hears who is out and where."""
+        self._broadcast(office.id, outbound.visit_frame(office, alarm_id, person_id, where))
+
     def coverage(self, office_id: str, coverage: Coverage) -> None:
         """Coverage changed: every handset of the office is told, the leader's included."""
         self._broadcast(office_id, outbound.coverage_frame(coverage))

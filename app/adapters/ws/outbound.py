@@ -217,6 +217,21 @@ def drill_announced_frame(office: Office, until: datetime) -> Frame:
     }
 
 
+def visit_frame(office: Office, alarm_id: str, person_id: str, where: str) -> Frame:
+    """[ext] An outreach alarm's worker and where the visit is planned (req. 36): the alarm's own
+    location is the office's `outreach` device; this is where to go. Free text, never stored."""
+    worker = _name(office, person_id) or person_id
+    return {
+        "type": "notice",
+        "kind": "visit",
+        "office_id": office.id,
+        "alarm_id": alarm_id,
+        "worker": worker,
+        "where": where,
+        **coded("visit.where", {"worker": worker, "where": where}),
+    }
+
+
 def office_day(office: Office, now: datetime) -> date:
     """The office-local date: acting leaders stand in by the office's days."""
     return now.astimezone(ZoneInfo(office.facts.timezone)).date()

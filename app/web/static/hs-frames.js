@@ -138,6 +138,10 @@ function handleNotice(f) {
   if (state.noticeKeys.has(key)) return;
   state.noticeKeys.add(key);
   const notice = { kind, ...codedText(f), alarmId: str(f.alarm_id), at: Date.now() };
+  if (kind === 'visit' && notice.alarmId) { // where the outreach worker is: shown on the alarm's card
+    state.visits.set(notice.alarmId, { where: str(f.where), worker: str(f.worker) });
+    renderAlarms();
+  }
   if (kind === 'lockdown' || kind === 'lockdown_lifted') {
     acknowledge('lockdown');
     // The server repeats an active lockdown after every reconnect: list it only when it changes.

@@ -40,6 +40,7 @@ export const state = {
   dutyWanted: true,     // what the person chose on this page; sent again after a reconnect
   ack: null,            // {version, acknowledged, policy} of the active role card, if sent
   alarms: new Map(),    // alarm_id -> alarm
+  visits: new Map(),    // alarm_id -> {where, worker}: an outreach alarm's planned place (req. 36)
   closedIds: new Set(), // alarms that are over: later frames about them are ignored
   notices: [],
   noticeKeys: new Set(),
@@ -61,6 +62,7 @@ export function resetSession() {
   state.dutyWanted = true;
   state.ack = null;
   state.alarms.clear();
+  state.visits.clear();
   state.closedIds.clear();
   state.notices = [];
   state.noticeKeys.clear();

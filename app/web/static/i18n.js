@@ -250,6 +250,7 @@ addStrings({
     'This phone only vibrates, without sound: you are checked in at a public area, and a sound there could give away that help is coming.'],
   'alarm.label': ['Alarm: {where}', 'Alarm: {where}'],
   'alarm.where': ['Hvor', 'Where'],
+  'alarm.visit': ['Utebesøk', 'Outreach visit'],
   'alarm.zone': ['sone: {zone}', 'zone: {zone}'],
   'alarm.whose': ['Hvem utløste', 'Raised by'],
   'alarm.level': ['Nivå', 'Level'],
@@ -321,6 +322,7 @@ addStrings({
   'notice.reminder': ['Påminnelse', 'Reminder'],
   'notice.info': ['Info', 'Info'],
   'notice.drill_announced': ['ØVELSE hos naboen', 'DRILL next door'],
+  'notice.visit': ['Utealarm', 'Outreach alarm'],
   'error.unknown': ['Ukjent feil', 'Unknown error'],
   'notice.unknownCode': ['melding {code} fra tjenesten', 'message {code} from the service'],
 });
