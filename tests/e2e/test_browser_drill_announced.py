@@ -1,10 +1,12 @@
 """Req. 12 in real Chromium: NAV and the child-welfare office next door share their alarms. When
 NAV starts a drill, the neighbour's idle handset is told at once, before any drill alarm, that
-NAV's alarms until the drill's end are drills; NAV's own handsets are not (they see the label on
-each alarm). Skipped without chromium."""
+NAV's alarms until the drill's end are drills, and a handset that connects during the drill is
+told as it connects; NAV's own handsets are not (they see the label on each alarm). Skipped
+without chromium."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +38,9 @@ async def test_a_drill_is_announced_to_the_neighbouring_office_before_its_alarms
         await check_accessible(bv, "handset with a neighbour's drill announced")
         assert not [f for f in nav.inbox if f.get("kind") == "drill_announced"]
         assert not bv.errors
+        async with Handset.connect(running, "demo-bv-guard") as later:  # connects in the window
+            await later.expect("welcome")
+            told = await later.expect("notice", kind="drill_announced")
+            until = datetime.fromisoformat(told["until"])
+            assert told["office_id"] == "demo"
+            assert until == datetime.fromisoformat(started.json()["planned_end"])

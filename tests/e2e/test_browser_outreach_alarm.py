@@ -40,3 +40,6 @@ async def test_an_outreach_alarm_shows_the_worker_and_the_planned_place(
         await expect(notice).to_contain_text(f"Utealarm: Per (vara) er på {WHERE}")
         await check_accessible(lise, "outreach alarm with the planned place")
         assert not lise.errors
+        await lise.reload()  # a handset that connects again is told the place again, once
+        await expect(card.get_by_test_id("visit-where")).to_have_text(f"{WHERE} (Per (vara))")
+        await expect(notice).to_have_count(1)

@@ -143,6 +143,8 @@ class _Session:
         log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
         hub.send(self.conn, self._welcome())
         self._send_snapshot()
+        for notice in hub.standing_notices(self._office_id):  # visits, neighbours' drills
+            hub.send(self.conn, notice)
         if arriving:
             await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
         self._presence_changed()

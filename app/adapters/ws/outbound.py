@@ -212,7 +212,7 @@ def drill_announced_frame(office: Office, until: datetime) -> Frame:
         "kind": "drill_announced",
         "office_id": office.id,
         "office_name": office.name,
-        "until": until.isoformat(),
+        "until": _iso(until),
         **coded("drill.announced", {"office": office.name, "until": local}),
     }
 

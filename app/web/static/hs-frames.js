@@ -134,7 +134,10 @@ function handleClosed(f) {
 
 function handleNotice(f) {
   const kind = str(f.kind) || 'info';
-  const key = typeof f.event_seq === 'number' ? `seq:${f.event_seq}` : `${kind}:${str(f.text)}:${str(f.alarm_id)}`;
+  // a visit or a neighbour's drill is said again on every reconnect: listed once
+  const again = kind === 'visit' || kind === 'drill_announced';
+  const key = again ? `${kind}:${str(f.alarm_id) || str(f.office_id)}:${str(f.until)}`
+    : typeof f.event_seq === 'number' ? `seq:${f.event_seq}` : `${kind}:${str(f.text)}:${str(f.alarm_id)}`;
   if (state.noticeKeys.has(key)) return;
   state.noticeKeys.add(key);
   const notice = { kind, ...codedText(f), alarmId: str(f.alarm_id), at: Date.now() };
