@@ -24,7 +24,7 @@ from app.api.security_headers import SecurityHeaders
 from app.compose.broker import broker_check, open_broker, start_ingest
 from app.compose.dispatch import build_intake, start_dispatch
 from app.compose.handsets import build_handsets
-from app.compose.learning import build_debriefs, start_learning
+from app.compose.learning import build_debriefs, start_learning, tell_handsets
 from app.compose.reaching import build_reaching
 from app.compose.storage import open_storage
 from app.compose.supervision import start_supervision
@@ -120,6 +120,7 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             before_recovery=lambda d: reaching.connect(d, storage.offices),
         )
         learning = await start_learning(storage, dispatcher, debriefs, clock, stack)
+        tell_handsets(learning, handsets.hub, storage.offices)  # drills next door, visits
         places = dispatcher.places
         supervision = await start_supervision(
             storage, handsets, metrics, clock, stack, places, reaching.reach.problems

@@ -54,10 +54,10 @@ def _location(office: Office, location_id: str | None) -> dict[str, str] | None:
     return {"id": x.id, "name": x.name, "zone": x.zone}
 
 
-def handle_place(
+async def handle_place(
     frame: PlaceFrame, office: Office, person_id: str, places: Places, now: Any, send: Send
 ) -> None:
-    """Apply one place frame and answer with the person's places as they are now."""
+    """Apply one place frame, store it, and answer with the person's places as they are now."""
     match frame:
         case inbound.CheckIn(location_id=loc, until=until):
             _known_location(office, loc)
@@ -75,8 +75,19 @@ def handle_place(
             if carry is not None and carry.person_id != person_id:
                 raise PlaceError("not_yours", f"{device!r} is checked out to someone else")
             places.give_back(office.id, device)
+    await stored(places)
     log.info("handset place", office_id=office.id, frame=frame.type)
     send({"type": "places", **places_view(office, places.snapshot(office.id, now), person_id)})
+
+
+async def stored(places: Places) -> None:
+    """Write the change through. Should the database fail, the change still holds in memory
+    (the next change retries the write) and the handset is answered: a press now is read right,
+    only a restart before the retry would forget it."""
+    try:
+        await places.persist()
+    except Exception as err:  # any database failure: logged, never raised to the handset
+        log.warning("handset place not stored", error=type(err).__name__)
 
 
 def _known_location(office: Office, location_id: str) -> None:

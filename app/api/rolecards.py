@@ -70,12 +70,18 @@ class ProblemOut(BaseModel):
         )
 
 
+class PeopleOut(BaseModel):
+    required: int  # people one alarm pulls from work with the required roles
+    with_optional: int  # and with the optional roles taken too
+
+
 class CheckOut(BaseModel):
     label: str
     errors: int
     warnings: int
     activatable: bool
     problems: list[ProblemOut]
+    people_per_alarm: PeopleOut | None = None  # req. 45; None when the file does not load
 
     @classmethod
     def of(cls, checked: Checked) -> CheckOut:
@@ -86,6 +92,7 @@ class CheckOut(BaseModel):
             warnings=warnings,
             activatable=checked.activatable,
             problems=[ProblemOut.of(p) for p in checked.problems],
+            people_per_alarm=_people(checked.loaded.office) if checked.loaded else None,
         )
 
 
@@ -109,11 +116,6 @@ class VersionOut(BaseModel):
     def of(cls, row: VersionRow) -> VersionOut:
         fields = {k: getattr(row, k) for k in cls.model_fields if k != "rolecard_version"}
         return cls(rolecard_version=row.key, **fields)
-
-
-class PeopleOut(BaseModel):
-    required: int  # people one alarm pulls from work with the required roles
-    with_optional: int  # and with the optional roles taken too
 
 
 class VersionDetail(VersionOut):

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from app.adapters.db.places import SqlAlchemyPlaceStore
 from app.adapters.notify import build_notifier
 from app.compose.storage import Storage
 from app.service.cards import Acknowledged, AlarmCards
@@ -73,7 +74,10 @@ async def start_dispatch(
 ) -> Dispatcher:
     """The service's dispatcher, with its open alarms recovered and their deadlines re-armed.
     `before_recovery` wires what must hear of the dispatcher before recovered alarms are
-    offered again (the offer tracker of the second channel)."""
+    offered again (the offer tracker of the second channel). Who sits where is loaded here, as
+    the dispatch starts (a restart and a promoted standby alike), before any press is read."""
+    places = Places(SqlAlchemyPlaceStore(storage.engine))
+    await places.load(clock.now())
     dispatcher = dispatcher_for(
         offices=storage.offices,
         store=storage.store,
@@ -85,6 +89,7 @@ async def start_dispatch(
         external=build_notifier(settings),
         acknowledged=storage.versions.acknowledged,
         on_closed=on_closed,
+        places=places,
     )
     stack.push_async_callback(dispatcher.close)
     if before_recovery is not None:

@@ -9,6 +9,7 @@ from app.compose.handsets import Handsets
 from app.compose.storage import Storage
 from app.core.office import Office
 from app.core.supervision import Problem
+from app.service.acting import ActingWatch
 from app.service.clock import Clock
 from app.service.metrics import Metrics
 from app.service.supervision import Supervision
@@ -37,4 +38,7 @@ async def start_supervision(
     )
     supervision.start(await storage.store.last_button_tests())
     stack.callback(supervision.close)
+    acting = ActingWatch(storage.offices, clock, handsets.hub.roles_changed)  # req. 5
+    acting.start()
+    stack.callback(acting.close)
     return supervision

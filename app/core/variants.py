@@ -13,8 +13,10 @@ from typing import Protocol, TypeVar
 
 from app.core.facts import Delegation
 from app.core.office import (
+    AssessorAssignment,
     Condition,
     Level,
+    NamedAssignment,
     Office,
     Presser,
     Role,
@@ -192,6 +194,36 @@ def effective_chain(office: Office, chain: Sequence[str], today: date) -> tuple[
         if all(link.person_id != seen.person_id for seen in links):
             links.append(link)
     return tuple(links)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A role a person holds when an alarm comes, and whom she acts for in it today (if anyone)."""
+
+    role: Role
+    acting_for: str | None = None
+
+
+def standing_on(office: Office, person_id: str, today: date) -> tuple[Standing, ...]:
+    """The roles shown on a person's idle receiver today: a named chain with today's acting
+    persons in place (the stand-in gets the role "acting for", the absent person loses it),
+    and the pools, groups and guard roles she is in."""
+    found: list[Standing] = []
+    for role in office.rolecard.roles:
+        a = role.assignment
+        if not isinstance(a, NamedAssignment | AssessorAssignment):
+            if person_id in office.named_for(role):
+                found.append(Standing(role))
+            continue
+        for link in effective_chain(office, a.chain, today):
+            if link.person_id == person_id:
+                found.append(Standing(role, link.acting_for))
+    return tuple(found)
+
+
+def delegations_on(office: Office, today: date) -> frozenset[tuple[str, str]]:
+    """Who acts for whom today; when this changes, idle receivers must show it."""
+    return frozenset(_covers(office, today).items())
 
 
 def card_from_record(

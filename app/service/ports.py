@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 from app.core import events as ev
 from app.core.alarm import AlarmState
 from app.core.office import Office
+from app.core.whereabouts import Carry, CheckIn, Whereabouts
 
 
 @dataclass(frozen=True)
@@ -181,3 +182,25 @@ class HandsetNotifier(Protocol):
         person_ids: Sequence[str],
         kind: str,
     ) -> None: ...
+
+
+class PlaceStore(Protocol):
+    """Who sits where and who carries which worn trigger, kept so that a restart, or a standby
+    that takes over, still knows the presser of a fixed button. Staff data only: office, person,
+    place or device, since and until; nothing about clients."""
+
+    async def put_check_in(self, office_id: str, entry: CheckIn) -> None:
+        """The person's one check-in, replacing any earlier one (a check-in elsewhere)."""
+        ...
+
+    async def drop_check_in(self, office_id: str, person_id: str) -> None: ...
+
+    async def put_carry(self, office_id: str, entry: Carry) -> None:
+        """The worn trigger's one checkout, replacing any earlier one."""
+        ...
+
+    async def drop_carry(self, office_id: str, device_id: str) -> None: ...
+
+    async def current(self, now: datetime) -> dict[str, Whereabouts]:
+        """Every office's entries that still hold at `now`; ended ones are deleted."""
+        ...

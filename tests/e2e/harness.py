@@ -22,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from app.adapters.db.engine import upgrade_async
 from app.adapters.mqtt.ingest import BrokerAddress
 from app.main import WS_PER_MESSAGE_DEFLATE, create_app
+from app.service.clock import Clock
 from app.settings import Settings
 from tests.conftest import DEMO_OFFICE, free_port
 
@@ -69,10 +70,13 @@ def settings_for(broker: str, db: str, config: Path = DEMO_OFFICE, **extra: Any)
 
 
 @contextlib.asynccontextmanager
-async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Running]:
+async def service(
+    settings: Settings, migrate: bool = True, clock: Clock | None = None
+) -> AsyncIterator[Running]:
+    """`clock`: the service's clock (a test that moves the day forward); the system's if None."""
     if migrate:
         await upgrade_async(settings.db)
-    app = create_app(settings)
+    app = create_app(settings, clock)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -315,3 +315,28 @@ chain_key_check = Table(
     Column("digest", String(64), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
+
+# Where staff are (migration 0008): a person's check-in at a desk or room, and a worn trigger
+# checked out to a person; each until its end, so a restart or a standby knows who pressed.
+place_check_in = Table(
+    "place_check_in",
+    metadata,
+    Column("office_id", String(128), nullable=False),
+    Column("person_id", String(128), nullable=False),
+    Column("location_id", String(128), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("until", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("office_id", "person_id"),
+)
+
+trigger_carry = Table(
+    "trigger_carry",
+    metadata,
+    Column("office_id", String(128), nullable=False),
+    Column("device_id", String(128), nullable=False),
+    Column("person_id", String(128), nullable=False),
+    Column("location_id", String(128), nullable=True),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("until", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("office_id", "device_id"),
+)

@@ -7,6 +7,7 @@ import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -14,7 +15,7 @@ from starlette.websockets import WebSocketState
 
 from app.adapters.ws import inbound, outbound
 from app.adapters.ws.hub import Connection
-from app.api.handset_places import PlaceError, handle_place, places_view
+from app.api.handset_places import PlaceError, handle_place, places_view, stored
 from app.core import commands as cmd
 from app.core.arrival import presser_news
 from app.core.facts import guest_id
@@ -142,6 +143,8 @@ class _Session:
         log.info("handset connected", handset_id=self.handset.id, office_id=self.office.id)
         hub.send(self.conn, self._welcome())
         self._send_snapshot()
+        for notice in hub.standing_notices(self._office_id):  # visits, neighbours' drills
+            hub.send(self.conn, notice)
         if arriving:
             await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
         self._presence_changed()
@@ -170,7 +173,7 @@ class _Session:
         versions = self.services.versions
         open_now = self.services.dispatcher.open_alarms(office.id)
         return {
-            **outbound.welcome_frame(self.handset.id, person, office),
+            **outbound.welcome_frame(self.handset.id, person, office, self._today()),
             "open_alarms": [s.alarm_id for s in open_now],
             "rolecard_version": office.rolecard.version,
             "acknowledged": versions is None or person in versions.acknowledged(office.id),
@@ -178,6 +181,9 @@ class _Session:
             "coverage": _coverage(self.services, office.id),
             **places_view(office, self._whereabouts(), person),
         }
+
+    def _today(self) -> date:
+        return outbound.office_day(self.office, self.services.clock.now())
 
     def _whereabouts(self) -> Whereabouts:
         now = self.services.clock.now()
@@ -250,18 +256,18 @@ class _Session:
             self._error("already_authenticated", "hello was already accepted")
             return
         if isinstance(frame, inbound.CheckIn | inbound.CheckOut | inbound.Carry | inbound.GiveBack):
-            self._place(frame)
+            await self._place(frame)
             return
         await self._command(frame)
 
-    def _place(
+    async def _place(
         self, frame: inbound.CheckIn | inbound.CheckOut | inbound.Carry | inbound.GiveBack
     ) -> None:
         places = self.services.dispatcher.places
         now = self.services.clock.now()
         send = lambda f: self.services.hub.send(self.conn, f)  # noqa: E731
         try:
-            handle_place(frame, self.office, self.handset.person_id, places, now, send)
+            await handle_place(frame, self.office, self.handset.person_id, places, now, send)
         except PlaceError as err:
             self._error(err.code, err.message)
             return
@@ -318,6 +324,7 @@ class _Session:
         presence.set_duty(self._office_id, self.handset.id, on)
         if not on:  # the shift is over: off duty checks out of the desk or room
             self.services.dispatcher.places.check_out(self._office_id, self.handset.person_id)
+            await stored(self.services.dispatcher.places)
         self._reach(lambda r: r.set_duty(self._office_id, self.handset.id, on))
         self._presence_changed()
         log.info("handset duty", handset_id=self.handset.id, on_duty=on)

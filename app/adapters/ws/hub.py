@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -62,6 +63,10 @@ class HandsetHub:
         self._seq: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._offer_texts = OfferTexts()
+        # notices a handset that connects later must still get: an outreach alarm's place by
+        # office and alarm (until it closes); a neighbour's drill by office, with its end
+        self._visits: dict[str, dict[str, Frame]] = {}
+        self._drills: dict[str, dict[str, tuple[datetime, Frame]]] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -176,6 +181,7 @@ class HandsetHub:
             self._broadcast(target, frame)
 
     def closed(self, state: AlarmState, office: Office) -> None:
+        self._visits.get(office.id, {}).pop(state.alarm_id, None)
         frame = outbound.closed_frame(state)
         for target in (office.id, *(s.office_id for s in office.facts.sharing)):
             self._broadcast(target, frame)
@@ -215,11 +221,35 @@ class HandsetHub:
                 self.send(conn, frame)
 
     def roles_changed(self, office: Office) -> None:
-        """A new card is active: every connected handset of the office gets its person's
-        standing roles from it, so the idle screen never shows a role from an old card."""
+        """A new card is active, or an acting leader's days started or ended: every connected
+        handset of the office gets its person's standing roles as of today, so the idle screen
+        never shows a role from an old card or a holder who is away."""
+        today = outbound.office_day(office, self._clock.now())
         for conn in self.connected(office.id):
             if conn.person_id in office.people:
-                self.send(conn, outbound.standing_roles_frame(conn.person_id, office))
+                self.send(conn, outbound.standing_roles_frame(conn.person_id, office, today))
+
+    def drill_started(self, office: Office, until: datetime) -> None:
+        """Announce an office's drill to the offices it shares its alarms with (req. 12)."""
+        frame = outbound.drill_announced_frame(office, until)
+        for share in office.facts.sharing:
+            self._drills.setdefault(share.office_id, {})[office.id] = (until, frame)
+            self._broadcast(share.office_id, frame)
+
+    def visit(self, office: Office, alarm_id: str, person_id: str, where: str) -> None:
+        """An outreach alarm: every handset of the office hears who is out and where."""
+        frame = outbound.visit_frame(office, alarm_id, person_id, where)
+        self._visits.setdefault(office.id, {})[alarm_id] = frame
+        self._broadcast(office.id, frame)
+
+    def standing_notices(self, office_id: str) -> list[Frame]:
+        """What a handset of this office that (re)connects is told again: the places of its
+        office's open outreach alarms and the neighbours' drills not yet over."""
+        now = self._clock.now()
+        drills = self._drills.get(office_id, {})
+        for other in [o for o, (until, _) in drills.items() if until <= now]:
+            del drills[other]
+        return [*self._visits.get(office_id, {}).values(), *(f for _, f in drills.values())]
 
     def coverage(self, office_id: str, coverage: Coverage) -> None:
         """Coverage changed: every handset of the office is told, the leader's included."""

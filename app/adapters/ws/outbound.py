@@ -6,7 +6,9 @@ Fields beyond protocol v1 (documented in docs/protocol.md) are additions only.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.adapters.ws.texts import coded
 from app.core import events as ev
@@ -14,6 +16,7 @@ from app.core.alarm import AlarmState, RoleSlot
 from app.core.arrival import goes_to_presser
 from app.core.office import Office, Role
 from app.core.supervision import Coverage
+from app.core.variants import standing_on
 
 Frame = dict[str, Any]
 
@@ -200,7 +203,41 @@ def lockdown_frame(state: AlarmState, on: bool) -> Frame:
     }
 
 
-def welcome_frame(handset_id: str, person_id: str, office: Office) -> Frame:
+def drill_announced_frame(office: Office, until: datetime) -> Frame:
+    """[ext] To the handsets of the offices `office` shares its alarms with, as its drill starts:
+    its alarms until `until` are drills (req. 12), so nobody next door takes them for real."""
+    local = until.astimezone(ZoneInfo(office.facts.timezone)).strftime("%H:%M")
+    return {
+        "type": "notice",
+        "kind": "drill_announced",
+        "office_id": office.id,
+        "office_name": office.name,
+        "until": _iso(until),
+        **coded("drill.announced", {"office": office.name, "until": local}),
+    }
+
+
+def visit_frame(office: Office, alarm_id: str, person_id: str, where: str) -> Frame:
+    """[ext] An outreach alarm's worker and where the visit is planned (req. 36): the alarm's own
+    location is the office's `outreach` device; this is where to go. Free text, never stored."""
+    worker = _name(office, person_id) or person_id
+    return {
+        "type": "notice",
+        "kind": "visit",
+        "office_id": office.id,
+        "alarm_id": alarm_id,
+        "worker": worker,
+        "where": where,
+        **coded("visit.where", {"worker": worker, "where": where}),
+    }
+
+
+def office_day(office: Office, now: datetime) -> date:
+    """The office-local date: acting leaders stand in by the office's days."""
+    return now.astimezone(ZoneInfo(office.facts.timezone)).date()
+
+
+def welcome_frame(handset_id: str, person_id: str, office: Office, today: date) -> Frame:
     person = office.people[person_id]
     return {
         "type": "welcome",
@@ -209,24 +246,31 @@ def welcome_frame(handset_id: str, person_id: str, office: Office) -> Frame:
         "person_id": person_id,
         "office_id": office.id,
         "office_name": office.name,
-        "standing_roles": _standing(person_id, office),
+        "standing_roles": _standing(person_id, office, today),
     }
 
 
-def standing_roles_frame(person_id: str, office: Office) -> Frame:
-    """[ext] The roles this person holds on the card now in force (sent when a card is
-    activated), with the version, so the idle screen is never stale."""
+def standing_roles_frame(person_id: str, office: Office, today: date) -> Frame:
+    """[ext] The roles this person holds today on the card now in force (sent when a card is
+    activated and when an acting leader's days start or end), with the version, so the idle
+    screen is never stale."""
     return {
         "type": "standing_roles",
-        "standing_roles": _standing(person_id, office),
+        "standing_roles": _standing(person_id, office, today),
         "rolecard_version": office.rolecard.version,
     }
 
 
-def _standing(person_id: str, office: Office) -> list[Frame]:
+def _standing(person_id: str, office: Office, today: date) -> list[Frame]:
     return [
-        {"role_id": r.id, "title": r.title, "stance": r.stance.value, "leader": r.leader}
-        for r in office.standing_roles(person_id)
+        {
+            "role_id": s.role.id,
+            "title": s.role.title,
+            "stance": s.role.stance.value,
+            "leader": s.role.leader,
+            "acting_for": _name(office, s.acting_for),
+        }
+        for s in standing_on(office, person_id, today)
     ]
 
 

@@ -25,7 +25,7 @@ from app.core.access import READERS, WRITERS, Principal, Role
 from app.core.learning.terms import DebriefStatus, ReferenceKind, ReportingLine, Support
 from app.service.learning.bundle import Learning
 from app.service.learning.debriefs import DebriefView
-from app.service.learning.ports import Reference
+from app.service.learning.ports import OutreachRow, Reference
 from app.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])
@@ -72,6 +72,19 @@ class AlarmRef(BaseModel):
     closed_at: datetime | None
 
 
+class VisitOut(BaseModel):
+    """The outreach visit whose session raised the alarm (req. 37): the worker's evaluation
+    after it feeds the review. `where` and `evaluation` are free text, purged with the rest."""
+
+    session_id: str
+    reason: str | None  # panic or overdue
+    where: str
+    started_at: datetime
+    planned_end: datetime
+    checked_out_at: datetime | None
+    evaluation: str | None  # None: not checked out, or no note yet
+
+
 class DebriefOut(BaseModel):
     debrief_id: str
     office_id: str
@@ -89,6 +102,7 @@ class DebriefOut(BaseModel):
     missing_aftercare: list[str]
     purged_at: datetime | None
     free_text_notice: str
+    visit: VisitOut | None = None
 
 
 def _people(view: DebriefView, names: dict[str, str]) -> list[PersonOut]:
@@ -140,6 +154,21 @@ async def _out(services: Services, learning: Learning, view: DebriefView) -> Deb
         missing_aftercare=list(view.missing_aftercare),
         purged_at=d.purged_at,
         free_text_notice=FREE_TEXT_NOTICE.format(days=days),
+        visit=_visit(view.visit),
+    )
+
+
+def _visit(v: OutreachRow | None) -> VisitOut | None:
+    if v is None:
+        return None
+    return VisitOut(
+        session_id=v.session_id,
+        reason=v.alarm_reason.value if v.alarm_reason else None,
+        where=v.place,
+        started_at=v.started_at,
+        planned_end=v.planned_end,
+        checked_out_at=v.checked_out_at,
+        evaluation=v.note,
     )
 
 

@@ -26,6 +26,7 @@ from app.core.learning.readiness import (
     MAX_CADENCE_MONTHS,
     MAX_FREE_TEXT_DAYS,
     MIN_FREE_TEXT_DAYS,
+    card_review,
 )
 from app.core.learning.terms import Realism
 
@@ -120,11 +121,19 @@ async def set_cadence(
 @router.get("/offices/{office_id}/readiness", response_model=ReadinessOut)
 async def readiness(office_id: OfficeId, services: ServicesDep, who: CallerDep) -> ReadinessOut:
     learning = for_office(services, who, office_id, READERS)
-    brief = None
-    if services.versions is not None:  # who acknowledged the card in force
-        office = services.offices.office(office_id)
+    office = services.offices.office(office_id)
+    brief, card = None, None
+    if services.versions is not None:  # who acknowledged the card in force, and since when
         brief = briefing(office, services.versions.acknowledged(office_id))
-    return ReadinessOut.of(await learning.readiness(office_id), brief)
+        active = services.versions.active(office_id)
+        since = (active.activated_at or active.uploaded_at) if active else None
+        label = active.label if active else office.rolecard.version
+        card = card_review(label, since, services.clock.now())
+    absent: list[str] = []
+    if services.supervision is not None:  # required roles nobody present can hold now
+        problems = services.supervision.coverage(office_id).problems
+        absent = [str(dict(p.params)["role"]) for p in problems if p.code == "role_absent"]
+    return ReadinessOut.of(await learning.readiness(office_id), brief, card, absent)
 
 
 @router.get("/offices/{office_id}/retention", response_model=RetentionOut)

@@ -6,6 +6,7 @@ person, so no per-person table can be read out of the API.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from app.core.briefing import Briefing
 from app.core.learning.drills import Comparison, Scorecard
 from app.core.learning.figures import DeviationCount, Spread
+from app.core.learning.readiness import CardReview
 from app.core.learning.statistics import ModeFigures, OfficeStatistics, RoleFigures
 from app.core.learning.terms import IncidentKind, Realism
 from app.core.office import AlarmMode
@@ -214,17 +216,35 @@ class ReadinessOut(BaseModel):
     # handset tells its own person that the card is unread)
     unbriefed: int = 0
     briefing_gaps: list[str] = []  # required roles the briefed staff cannot fill (req. 33)
+    # the card in force and how long since it was last reviewed, i.e. a version activated (req. 31)
+    card_version: str | None = None
+    card_in_force_since: datetime | None = None
+    days_since_card_review: int | None = None
+    card_review_due: bool = False
+    # required roles with nobody present to hold them now (the coverage's `role_absent`)
+    roles_unstaffed: list[str] = []
 
     @classmethod
-    def of(cls, r: Readiness, brief: Briefing | None = None) -> ReadinessOut:
-        skip = ("drill_open", "unbriefed", "briefing_gaps")
-        fields = {k: getattr(r, k) for k in cls.model_fields if k not in skip}
+    def of(
+        cls,
+        r: Readiness,
+        brief: Briefing | None = None,
+        card: CardReview | None = None,
+        roles_unstaffed: Sequence[str] = (),
+    ) -> ReadinessOut:
+        own = (k for k in cls.model_fields if hasattr(r, k) and k != "drill_open")
+        fields = {k: getattr(r, k) for k in own}  # the service's figures as they are
         w = r.drill_open
         return cls(
             **fields,
             drill_open=None if w is None else OpenDrill(drill_id=w.drill_id, until=w.end),
             unbriefed=len(brief.unbriefed) if brief else 0,
             briefing_gaps=list(brief.gaps) if brief else [],
+            card_version=card.version if card else None,
+            card_in_force_since=card.in_force_since if card else None,
+            days_since_card_review=card.days if card else None,
+            card_review_due=card.due if card else False,
+            roles_unstaffed=list(roles_unstaffed),
         )
 
 

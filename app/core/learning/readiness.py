@@ -49,6 +49,27 @@ def drill_due(last_drill_at: datetime | None, cadence_months: int, now: datetime
     )
 
 
+CARD_REVIEW_DAYS = 365
+"""A role card in force longer than this without a new version is due for review: the report's
+offices revise theirs yearly, and a card older than the staff, hours or rooms it names misleads."""
+
+
+@dataclass(frozen=True)
+class CardReview:
+    version: str
+    in_force_since: datetime | None  # activated (or, for the file's first version, stored)
+    days: int | None
+    due: bool
+
+
+def card_review(version: str, since: datetime | None, now: datetime) -> CardReview:
+    """How long the card in force has gone unreviewed; due after `CARD_REVIEW_DAYS`."""
+    if since is None:
+        return CardReview(version, None, None, due=False)
+    days = max(0, (now - since).days)
+    return CardReview(version, since, days, due=days > CARD_REVIEW_DAYS)
+
+
 def retention_cutoff(now: datetime, free_text_days: int) -> datetime:
     """Free text written before this instant is past the office's retention period."""
     return now - timedelta(days=free_text_days)

@@ -28,6 +28,7 @@ from app.service.learning.ports import (
     Invalid,
     LearningStore,
     NotFound,
+    OutreachRow,
     Reference,
 )
 from app.service.learning.statistics import dispatched_office, leader_roles
@@ -43,6 +44,7 @@ class DebriefView:
     debrief: DebriefRow
     alarm: AlarmSummary | None
     aftercare: tuple[AftercareRow, ...]
+    visit: OutreachRow | None = None  # the outreach session that raised the alarm (req. 37)
 
     @property
     def missing_aftercare(self) -> tuple[str, ...]:
@@ -95,7 +97,9 @@ class Debriefs:
         """The office's debriefs, open first; opens any a closed real alarm is still missing."""
         for alarm_id in await self._store.closed_real_alarms_without_debrief(office_id):
             await self.on_alarm_closed(alarm_id)
-        views = [await self._view(row) for row in await self._store.debriefs(office_id)]
+        visits = await self._visits(office_id)
+        rows = await self._store.debriefs(office_id)
+        views = [await self._view(row, visits) for row in rows]
         return sorted(views, key=list_order)
 
     async def get(self, debrief_id: str) -> DebriefView:
@@ -167,6 +171,17 @@ class Debriefs:
             raise NotFound(f"debrief {debrief_id!r}")
         return row
 
-    async def _view(self, row: DebriefRow) -> DebriefView:
+    async def _view(
+        self, row: DebriefRow, visits: dict[str, OutreachRow] | None = None
+    ) -> DebriefView:
         alarm = await self._alarms.alarm(row.alarm_id)
-        return DebriefView(row, alarm, tuple(await self._store.aftercare(row.debrief_id)))
+        aftercare = tuple(await self._store.aftercare(row.debrief_id))
+        visits = await self._visits(row.office_id) if visits is None else visits
+        return DebriefView(row, alarm, aftercare, visits.get(row.alarm_id))
+
+    async def _visits(self, office_id: str) -> dict[str, OutreachRow]:
+        """The office's outreach sessions that raised an alarm, by alarm: the visit comes into
+        that alarm's debrief with its planned place, times and the worker's evaluation after it
+        (req. 37), so the review starts from what the worker said."""
+        sessions = await self._store.sessions(office_id)
+        return {s.alarm_id: s for s in sessions if s.alarm_id is not None}

@@ -9,6 +9,7 @@ not yet ended, loaded at start-up and kept current by `start` and `end`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -49,6 +50,8 @@ class Drills:
         self._statistics = statistics
         self._clock = clock
         self._windows: dict[str, dict[str, Window]] = {}  # office → drill → a window not ended
+        # told as a drill starts (office, planned end): the neighbours hear of it (req. 12)
+        self.on_started: Callable[[str, datetime], None] | None = None
 
     async def load(self) -> None:
         """Read the windows not yet ended; call before the intake takes presses."""
@@ -87,6 +90,8 @@ class Drills:
         await self._store.add_drill(row)
         self._windows.setdefault(office_id, {})[row.drill_id] = window_of(row)
         log.info("drill started", office_id=office_id, drill_id=row.drill_id, minutes=duration_min)
+        if self.on_started is not None:
+            self.on_started(office_id, row.planned_end)
         return row
 
     async def end(self, office_id: str, drill_id: str, evaluation: str | None, by: str) -> DrillRow:

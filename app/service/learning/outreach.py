@@ -83,6 +83,9 @@ class Outreach:
         self._timers: dict[str, Cancellable] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self._lock = asyncio.Lock()
+        # told when a session's alarm is raised (office, alarm, worker, planned place): the
+        # handsets hear where the worker is; the place stays out of the alarm's timeline (req. 36)
+        self.on_raised: Callable[[str, str, str, str], None] | None = None
 
     async def load(self) -> None:
         """Arm the check-out timer of every active session (at once for those already due)."""
@@ -214,6 +217,8 @@ class Outreach:
             saved = replace(row, error=problem, alarm_reason=reason)
         else:
             log.warning("outreach alarm raised", session_id=row.session_id, reason=reason.value)
+            if self.on_raised is not None and alarm_id is not None:
+                self.on_raised(row.office_id, alarm_id, row.person_id, row.place)
             alarmed = SessionStatus.ALARMED
             saved = replace(row, status=alarmed, alarm_id=alarm_id, alarm_reason=reason, error=None)
         await self._store.save_session(saved)

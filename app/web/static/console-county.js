@@ -1,7 +1,9 @@
 // The console's county view (#/county): the readiness of every office the token covers on one
 // screen, for a county safety coordinator: drill overdue, the age of the active role card since it
 // was activated, coverage now (OK / degraded and how many reasons), buttons not tested lately and
-// open debriefs. Sortable by each column; the most urgent first by default.
+// open debriefs, staff who have not acknowledged the card in force. Sortable by each column; the
+// most urgent first by default. A totals row sums the county (req. 31): offices with a drill
+// overdue, the oldest card, offices degraded, untested buttons, open debriefs, unbriefed staff.
 // API per office: GET …/readiness, …/coverage, …/rolecards (each may be missing: shown as –).
 
 import { h } from './dom.js';
@@ -10,7 +12,7 @@ import './i18n-learning.js';
 import { getJson } from './console-api.js';
 
 const DAY_MS = 86400000;
-const COLUMNS = ['office', 'drill', 'card', 'coverage', 'untested', 'debriefs'];
+const COLUMNS = ['office', 'drill', 'card', 'coverage', 'untested', 'debriefs', 'unbriefed'];
 const cv = { me: null, root: null, rows: null, sort: { key: 'drill', desc: true }, loadedAt: 0 };
 
 export function mountCounty(root, me) {
@@ -38,11 +40,12 @@ async function officeRow(o) {
     // days overdue (0 = on time), or null when unknown; "never drilled" counts as very overdue
     drill: !readiness ? null : readiness.drill_overdue ? (readiness.days_overdue ?? 9999) : 0,
     neverDrilled: !!readiness && readiness.drill_overdue && readiness.days_overdue === null,
-    card: since ? Math.floor((Date.now() - Date.parse(since)) / DAY_MS) : null,
+    card: readiness?.days_since_card_review ?? (since ? Math.floor((Date.now() - Date.parse(since)) / DAY_MS) : null),
     coverage: coverage ? (coverage.status === 'degraded' ? coverage.reasons.length : 0) : null,
     untested: coverage ? coverage.untested.length : null,
     untestedDays: coverage?.untested_days,
     debriefs: readiness ? readiness.open_debriefs : null,
+    unbriefed: readiness ? readiness.unbriefed ?? null : null,
   };
 }
 
@@ -85,6 +88,27 @@ function cell(r, key) {
   }
 }
 
+/** The county's totals: how many offices are behind, and the sums (unknown cells count as none). */
+function totals() {
+  const known = (key) => cv.rows.map((r) => r[key]).filter((v) => v !== null && v !== undefined);
+  const sum = (key) => known(key).reduce((a, b) => a + b, 0);
+  const count = (key) => known(key).filter((v) => v > 0).length;
+  const cards = known('card');
+  const values = {
+    drill: t('k.tot.drill', { n: count('drill') }),
+    card: cards.length ? t('k.tot.card', { days: Math.max(...cards) }) : '–',
+    coverage: t('k.tot.coverage', { n: count('coverage') }),
+    untested: String(sum('untested')),
+    debriefs: String(sum('debriefs')),
+    unbriefed: String(sum('unbriefed')),
+  };
+  const raw = { drill: count('drill'), card: cards.length ? Math.max(...cards) : '', coverage: count('coverage'),
+    untested: sum('untested'), debriefs: sum('debriefs'), unbriefed: sum('unbriefed') };
+  return h('tfoot', {}, h('tr', { 'data-testid': 'county-totals' },
+    h('th', { scope: 'row', text: t('k.totals', { n: cv.rows.length }) }),
+    COLUMNS.slice(1).map((k) => h('td', { class: 'num', 'data-testid': `total-${k}`, 'data-value': String(raw[k]), text: values[k] }))));
+}
+
 function header(key) {
   const active = cv.sort.key === key;
   return h('th', { scope: 'col', 'aria-sort': active ? (cv.sort.desc ? 'descending' : 'ascending') : null },
@@ -102,7 +126,7 @@ function paint() {
       h('thead', {}, h('tr', {}, COLUMNS.map(header))),
       h('tbody', {}, sorted().map((r) => h('tr', { 'data-testid': 'county-row', 'data-office-id': r.id },
         h('th', { scope: 'row' }, h('a', { href: `#/office/${encodeURIComponent(r.id)}`, text: r.name })),
-        COLUMNS.slice(1).map((k) => cell(r, k)))))));
+        COLUMNS.slice(1).map((k) => cell(r, k))))), totals()));
   cv.root.replaceChildren(
     h('p', {}, h('a', { href: '#/', 'data-testid': 'back', text: t('c.back') })),
     h('section', { class: 'panel', 'aria-labelledby': 'county-h' },

@@ -110,6 +110,21 @@ function head(d) {
       text: t('d.freeText', { days: /(\d+)/.exec(d.free_text_notice)?.[1] ?? '–' }) }));
 }
 
+/** The outreach visit that raised this alarm (req. 37): where, when, and the worker's evaluation
+ * after it, read before the office writes its review. Free text, purged with the rest. */
+function visit(d) {
+  const v = d.visit;
+  if (!v) return null;
+  const times = t('d.visitTimes', { start: fmtDateTime(v.started_at), end: fmtDateTime(v.planned_end) });
+  return h('section', { class: 'panel', 'data-testid': 'debrief-visit', 'aria-labelledby': 'd-visit-h' },
+    h('h2', { id: 'd-visit-h', text: t('d.visit') }),
+    h('p', { 'data-testid': 'visit-line' }, tv('d.visitReason', v.reason || 'panic'), ' · ', times),
+    v.where ? h('p', {}, `${t('d.visitWhere')} `, h('span', { 'data-testid': 'visit-where', translate: 'no', text: v.where })) : null,
+    v.evaluation
+      ? h('blockquote', { 'data-testid': 'visit-evaluation', text: v.evaluation })
+      : h('p', { class: 'warn', 'data-testid': 'visit-no-evaluation', text: t(v.checked_out_at ? 'd.visitNoNote' : 'd.visitOut') }));
+}
+
 function textsForm(d) {
   const open = canWrite();
   const field = (k) => h('div', { class: 'field' },
@@ -205,6 +220,6 @@ function paint() {
     h('p', { class: 'live-status', role: 'status', 'data-testid': 'debrief-message', text: say(dv.status) }),
     h('p', { class: 'error', role: 'alert', 'data-testid': 'debrief-error', text: say(dv.error) }),
   ];
-  root.replaceChildren(...top, ...(d ? [head(d), textsForm(d), aftercare(d), closing(d)] : []));
+  root.replaceChildren(...top, ...(d ? [head(d), visit(d), textsForm(d), aftercare(d), closing(d)] : []));
   if (focused) root.querySelector(`[data-testid="${focused}"]`)?.focus();
 }

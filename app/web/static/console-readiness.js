@@ -77,7 +77,7 @@ function paint() {
     return;
   }
   parts.body.replaceChildren(
-    h('div', { class: 'ready-grid' }, coverageBox(), drillBox(), debriefBox()),
+    h('div', { class: 'ready-grid' }, coverageBox(), cardBox(), drillBox(), debriefBox()),
     scorecards(),
   );
   if (focusKey) parts.body.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
@@ -112,6 +112,31 @@ function coverageBox() {
     );
   } else {
     box.append(h('p', { class: 'ok', 'data-testid': 'all-tested', text: t('b.allTested', { days: c.untested_days }) }));
+  }
+  return box;
+}
+
+/** The card in force (req. 31): days since it was last reviewed (a version activated), how many
+ * have not acknowledged it, the required roles the briefed cannot fill and those with nobody
+ * present now. Counts and role titles, never names. */
+function cardBox() {
+  const r = rd.readiness;
+  const box = h('section', { class: 'ready-box', 'data-testid': 'card-readiness', 'aria-labelledby': 'rd-card-h' },
+    h('h3', { id: 'rd-card-h', text: t('b.card') }));
+  if (!r || !r.card_version) return box;
+  const days = r.days_since_card_review;
+  box.append(
+    h('p', { class: r.card_review_due ? 'warn' : 'ok', 'data-testid': 'card-review', 'data-days': days ?? '',
+      text: `${r.card_review_due ? '⚠ ' : ''}${t(r.card_review_due ? 'b.cardDue' : 'b.cardAge', { v: r.card_version, days: days ?? 0 })}` }),
+    h('p', { class: r.unbriefed ? 'warn' : 'ok', 'data-testid': 'unbriefed', 'data-count': r.unbriefed,
+      text: r.unbriefed ? t('b.unbriefed', { n: r.unbriefed }) : t('b.allBriefed') }));
+  if (r.briefing_gaps?.length) {  // the validator's sentences, in English
+    box.append(h('p', { class: 'warn', text: t('b.briefingGaps') }),
+      h('ul', { 'data-testid': 'briefing-gaps', lang: 'en' }, r.briefing_gaps.map((g) => h('li', { text: g }))));
+  }
+  if (r.roles_unstaffed?.length) {
+    box.append(h('p', { class: 'warn', 'data-testid': 'roles-without-holder' }, `${t('b.noHolder')} `,
+      h('span', { translate: 'no', text: r.roles_unstaffed.join(', ') })));
   }
   return box;
 }

@@ -99,6 +99,8 @@ function resultView() {
     onclick: () => activate(r.number),
   }) : null,
   r.number && !r.activatable ? h('p', { class: 'error', 'data-testid': 'rc-blocked', text: t('r.cannotActivate') }) : null,
+  r.people_per_alarm ? h('p', { 'data-testid': 'rc-people', 'data-required': r.people_per_alarm.required,
+    'data-with-optional': r.people_per_alarm.with_optional, text: t('r.people', r.people_per_alarm) }) : null,
   renderListing(r.content, r.problems))];
 }
 

@@ -1,8 +1,8 @@
 // How a new offer gets the holder's attention, and keeping the screen on during an alarm.
 // - Vibration on every new offer (navigator.vibrate; silently absent on desktops and iOS).
-// - Sound only when this handset has sound on AND the alarm is not in a public zone, unless the
-//   office allows sound there (welcome.sound_in_public): a beep in reception tells the person
-//   who caused the alarm that staff are coming.
+// - Sound only when this handset has sound on AND neither the alarm nor this handset (its person's
+//   check-in) is in a public zone, unless the office allows sound there (welcome.sound_in_public):
+//   a beep in reception tells the person who caused the alarm, or the public, that staff come.
 // - A screen wake lock while an alarm this person is offered or holds a role in is open.
 // What happened is kept in `alerts` (and body[data-wakelock]) for tests and support.
 
@@ -31,9 +31,13 @@ export function setSoundEnabled(on) {
   if (on) unlockAudio();
 }
 
-/** True when this alarm must not make a sound on this handset (a public zone). */
+/** Why this alarm must not make a sound on this handset, or null: 'public' when the alarm is
+ * in a public zone, 'here' when this phone is (its person checked in at a public desk: a beep
+ * there is heard by the public, whatever the alarm's place; req. 40). */
 export function silentBecausePublic(alarm) {
-  return alarm?.info?.location?.zone === 'public' && !state.soundInPublic;
+  if (state.soundInPublic) return null;
+  if (alarm?.info?.location?.zone === 'public') return 'public';
+  return state.myZone === 'public' ? 'here' : null;
 }
 
 export function newOffer(alarm) {
@@ -47,7 +51,8 @@ export function newOffer(alarm) {
     vibrated = false; // not allowed before a user gesture: fine
   }
   let sound = 'off';
-  if (soundEnabled()) sound = silentBecausePublic(alarm) ? 'muted-public' : beep() ? 'played' : 'blocked';
+  const muted = silentBecausePublic(alarm);
+  if (soundEnabled()) sound = muted ? `muted-${muted}` : beep() ? 'played' : 'blocked';
   alerts.push({ alarm_id: alarm.id, at: Date.now(), vibrated, sound });
   if (alerts.length > 50) alerts.shift();
 }

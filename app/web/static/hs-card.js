@@ -33,10 +33,13 @@ function facts(alarm, info) {
   const trig = info.trigger || {};
   const holder = nameOf(trig.holder);
   const where = str(loc.name) || str(loc.id) || t('common.unknownPlace');
+  const visit = state.visits.get(alarm.id);
   return h('dl', { class: 'facts' },
     h('dt', { text: t('alarm.where') }),
     h('dd', { 'data-testid': 'location' }, h('strong', { class: 'where', text: where, ...DATA }),
       str(loc.zone) ? h('span', { class: 'zone', 'data-zone': loc.zone, text: t('alarm.zone', { zone: tv('zone', loc.zone) }) }) : null),
+    visit ? [h('dt', { text: t('alarm.visit') }), h('dd', { 'data-testid': 'visit-where' },
+      h('strong', { text: visit.where, ...DATA }), visit.worker ? h('span', { text: ` (${visit.worker})`, ...DATA }) : null)] : null,
     holder ? [h('dt', { text: t('alarm.whose') }), h('dd', { 'data-testid': 'holder', text: holder, ...DATA })] : null,
     h('dt', { text: t('alarm.trigger') }),
     h('dd', {}, h('span', { 'data-testid': 'trigger-kind', 'data-kind': str(trig.kind) }, trig.kind ? tv('trigger', trig.kind) : '–'),
@@ -79,8 +82,10 @@ export function renderAlarm(alarm) {
   }
   for (const offer of offerOrder(alarm)) card.append(renderOffer(alarm, offer));
   // Said after the offers: the answer comes first on a small screen.
-  if (!isNoticeOnly && !alarm.closed && silentBecausePublic(alarm)) {
-    card.append(h('p', { class: 'sound-state', 'data-testid': 'sound-state', 'data-sound': 'muted-public', text: t('sound.mutedPublic') }));
+  const muted = !isNoticeOnly && !alarm.closed ? silentBecausePublic(alarm) : null;
+  if (muted) {
+    const text = t(muted === 'here' ? 'sound.mutedHere' : 'sound.mutedPublic');
+    card.append(h('p', { class: 'sound-state', 'data-testid': 'sound-state', 'data-sound': `muted-${muted}`, text }));
   }
   const mine = [...alarm.offers.values()].filter((o) => o.status === 'accepted');
   if (mine.length && !alarm.closed) card.append(renderHolderActions(alarm, mine));

@@ -134,10 +134,17 @@ function handleClosed(f) {
 
 function handleNotice(f) {
   const kind = str(f.kind) || 'info';
-  const key = typeof f.event_seq === 'number' ? `seq:${f.event_seq}` : `${kind}:${str(f.text)}:${str(f.alarm_id)}`;
+  // a visit or a neighbour's drill is said again on every reconnect: listed once
+  const again = kind === 'visit' || kind === 'drill_announced';
+  const key = again ? `${kind}:${str(f.alarm_id) || str(f.office_id)}:${str(f.until)}`
+    : typeof f.event_seq === 'number' ? `seq:${f.event_seq}` : `${kind}:${str(f.text)}:${str(f.alarm_id)}`;
   if (state.noticeKeys.has(key)) return;
   state.noticeKeys.add(key);
   const notice = { kind, ...codedText(f), alarmId: str(f.alarm_id), at: Date.now() };
+  if (kind === 'visit' && notice.alarmId) { // where the outreach worker is: shown on the alarm's card
+    state.visits.set(notice.alarmId, { where: str(f.where), worker: str(f.worker) });
+    renderAlarms();
+  }
   if (kind === 'lockdown' || kind === 'lockdown_lifted') {
     acknowledge('lockdown');
     // The server repeats an active lockdown after every reconnect: list it only when it changes.

@@ -8,6 +8,7 @@ import { $, h, str } from './dom.js';
 import { addStrings, onLangChange, t } from './i18n.js';
 import { sendAction } from './hs-conn.js';
 import { codedText, shownText } from './hs-text.js';
+import { state } from './hs-state.js';
 
 addStrings({
   'place.heading': ['Hvor er du?', 'Where are you?'],
@@ -38,8 +39,9 @@ onLangChange(() => {
 export function handlePlaces(f) {
   if (Array.isArray(f.locations)) place.locations = f.locations.filter((x) => x && str(x.id));
   if ('place' in f) place.current = f.place && str(f.place.id) ? f.place : null;
+  state.myZone = place.current ? str(place.current.zone) || null : null; // where this phone is
   if (f.type === 'places') place.wanted = place.current?.id || null; // what I asked for, confirmed
-  // The service keeps check-ins in memory: after its restart, say again where I am.
+  // The service stores check-ins; one it lost (a write the database refused) is said again.
   if (f.type === 'welcome' && !place.current && place.wanted) {
     sendAction({ type: 'check_in', location_id: place.wanted });
   }

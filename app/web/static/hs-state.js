@@ -35,10 +35,12 @@ export const state = {
   standingRoles: [],
   triggers: new Map(),  // device_id -> {device_id, battery, online} of my worn trigger(s)
   soundInPublic: false, // the office allows sound for alarms in public zones
+  myZone: null,         // the zone of the desk or room this person is checked in at (req. 40)
   duty: true,           // on duty according to the server (a new connection starts on duty)
   dutyWanted: true,     // what the person chose on this page; sent again after a reconnect
   ack: null,            // {version, acknowledged, policy} of the active role card, if sent
   alarms: new Map(),    // alarm_id -> alarm
+  visits: new Map(),    // alarm_id -> {where, worker}: an outreach alarm's planned place (req. 36)
   closedIds: new Set(), // alarms that are over: later frames about them are ignored
   notices: [],
   noticeKeys: new Set(),
@@ -55,10 +57,12 @@ export function resetSession() {
   state.standingRoles = [];
   state.triggers.clear();
   state.soundInPublic = false;
+  state.myZone = null;
   state.duty = true;
   state.dutyWanted = true;
   state.ack = null;
   state.alarms.clear();
+  state.visits.clear();
   state.closedIds.clear();
   state.notices = [];
   state.noticeKeys.clear();

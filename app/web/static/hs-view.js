@@ -112,7 +112,8 @@ export function renderWelcome() {
         h('strong', { text: title, translate: 'no' }),
         r.leader === true ? leaderBadge(title) : null,
         r.stance ? h('span', { class: 'stance-line', text: tv('stance', r.stance) }) : null,
-        r.deputy === true || str(r.as) === 'deputy' ? h('span', { class: 'small', text: ` ${t('me.deputy')}` }) : null));
+        r.deputy === true || str(r.as) === 'deputy' ? h('span', { class: 'small', text: ` ${t('me.deputy')}` }) : null,
+        str(r.acting_for) ? h('span', { class: 'small', 'data-testid': 'acting-for', text: ` ${t('me.actingFor', { name: str(r.acting_for) })}` }) : null));
     }
   }
   renderTriggers();
