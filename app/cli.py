@@ -272,6 +272,27 @@ def bench_latency(
     run(count=count, broker=broker, db=db_url)
 
 
+@bench.command("failover")
+def bench_failover(
+    presses: Annotated[
+        int, typer.Option("--presses", "-n", min=2, help="per topology (1 replica, then N)")
+    ] = 200,
+    kills: Annotated[int, typer.Option(min=2, max=1000, help="leaders SIGKILLed")] = 20,
+    replicas: Annotated[int, typer.Option(min=1, max=9)] = 3,
+    postgres: Annotated[
+        str, typer.Option(help="a PostgreSQL server; the bench makes and drops a database")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432",
+    keep: Annotated[Path | None, typer.Option(help="copy the logs here")] = None,
+) -> None:
+    """Replicas behind HAProxy: press → offer with N replicas against 1, and the gap from
+    SIGKILL of the leader to the next press offered on a handset."""
+    from bench.failover import FailoverConfig, run
+
+    outcome = run(FailoverConfig(presses, kills, replicas, postgres, keep))
+    if not outcome["held"]:
+        raise typer.Exit(1)
+
+
 @cli.command()
 def prove(
     faults: Annotated[

@@ -1,0 +1,226 @@
+"""`rollekort bench failover`: what replicas cost and what they buy (issue 14).
+
+The topology of compose.yaml as processes on loopback: a Mosquitto of its own (the shipped
+configuration), a fresh PostgreSQL database, HAProxy with the shipped configuration, and
+replicas of `rollekort serve`. A handset of the demo office connects through HAProxy, a button
+publishes to the broker.
+
+1. Press → offer through HAProxy with one replica, then with three (two hot standbys), `n`
+   presses each in the same run: the medians, p99 and the ratio.
+2. The failover gap, `kills` times: SIGKILL the leader, press at once, and time until the offer
+   reaches the handset, which reconnects through HAProxy to whichever replica leads next. The
+   killed replica is started again as a standby before the next kill.
+
+Afterwards, through the API: every press is one alarm, resolved, with a chain that verifies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from app.shipped import demo_office
+from bench.failover_handset import Handset
+from bench.failover_procs import Cluster, Replica
+from bench.stats import Summary
+from simulator.service import mqtt_client
+
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+BUTTON = "desk-1"
+WARMUP = 5
+SETTLE_S = 0.02
+"""Before each press, so the previous alarm's after-work does not compete with it."""
+STANDBY_SETTLE_S = 1.0
+"""Before each kill: every standby has started and waits on the leader lock."""
+OFFER_TIMEOUT_S = 60.0
+LISTED = 500
+console = Console(highlight=False)
+
+
+@dataclass(frozen=True)
+class FailoverConfig:
+    presses: int = 200
+    kills: int = 20
+    replicas: int = 3
+    postgres: str = POSTGRES
+    keep: Path | None = None
+
+
+@dataclass
+class Run:
+    """What the run saw, for the report and the final check against the API."""
+
+    alarms: list[str] = field(default_factory=list)
+    pressed: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
+
+
+def run(config: FailoverConfig) -> dict[str, Any]:
+    return asyncio.run(_run(config))
+
+
+async def _run(config: FailoverConfig) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with _database(config.postgres) as db_url:
+            cluster = Cluster(Path(tmp), db_url, config.replicas, demo_office())
+            try:
+                return await _measure(cluster, config)
+            finally:
+                await asyncio.to_thread(cluster.stop)
+                if config.keep is not None:
+                    _keep(Path(tmp), config.keep)
+
+
+async def _measure(cluster: Cluster, config: FailoverConfig) -> dict[str, Any]:
+    await asyncio.to_thread(cluster.start, 1)
+    console.print(
+        f"broker {cluster.broker.url}, HAProxy {cluster.http}, database {config.postgres}; "
+        f"{config.presses} presses per topology after {WARMUP} warm-up, {config.kills} kills"
+    )
+    seen = Run()
+    button = mqtt_client(cluster.broker.url, "bench-failover-button")
+    handset = Handset(cluster.http.replace("http://", "ws://") + "/ws/handset", "demo-leader")
+    try:
+        await handset.connect(OFFER_TIMEOUT_S)
+        one = await _press_to_offer(handset, button, config.presses, seen, "1 replica")
+        await asyncio.to_thread(cluster.grow, config.replicas)
+        many = await _press_to_offer(
+            handset, button, config.presses, seen, f"{config.replicas} replicas"
+        )
+        gaps = await _failovers(cluster, handset, button, config.kills, seen)
+    finally:
+        await handset.close()
+        button.disconnect()
+        button.loop_stop()
+    checked = await asyncio.to_thread(_check, cluster.http, seen)
+    from bench.failover_report import report
+
+    return report(console, one, many, gaps, checked, seen.cpu)
+
+
+@asynccontextmanager
+async def _database(postgres: str) -> AsyncIterator[str]:
+    """A fresh database on the PostgreSQL server, dropped afterwards."""
+    import asyncpg
+
+    name = f"rollekort_failover_{uuid.uuid4().hex[:10]}"
+    admin = postgres.replace("+asyncpg", "") + "/postgres"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield f"{postgres}/{name}"
+    finally:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def _press(button: Any, seen: Run) -> None:
+    seen.pressed += 1
+    body = {"event": "press", "seq": time.time_ns() // 1000, "gesture": "single"}
+    button.publish(f"rollekort/v1/trigger/{BUTTON}", json.dumps(body).encode(), qos=1)
+
+
+async def _press_to_offer(
+    handset: Handset, button: Any, count: int, seen: Run, name: str
+) -> Summary:
+    samples: list[int] = []
+    cpu0 = time.process_time()
+    for i in range(count + WARMUP):
+        await asyncio.sleep(SETTLE_S)
+        sent = time.monotonic()
+        _press(button, seen)
+        offer, arrived, _ = await handset.new_offer(OFFER_TIMEOUT_S)
+        seen.alarms.append(offer["alarm_id"])
+        if i >= WARMUP:
+            samples.append(round((arrived - sent) * 1e9))
+        await handset.close_alarm(offer)
+    seen.cpu[f"load generator, {name}"] = time.process_time() - cpu0
+    return Summary.of(f"press → offer, {name}", samples)
+
+
+async def _failovers(
+    cluster: Cluster, handset: Handset, button: Any, kills: int, seen: Run
+) -> dict[str, Summary]:
+    gaps: list[int] = []
+    welcomes: list[int] = []
+    cpu0 = time.process_time()
+    for _ in range(kills):
+        leader = await _steady(cluster)
+        killed = time.monotonic()
+        leader.kill()
+        _press(button, seen)
+        alone = not any(r.running for r in cluster.replicas)
+        if alone:  # one replica: its supervisor starts it again at once (the baseline)
+            leader.start()
+        offer, arrived, welcomed = await handset.new_offer(OFFER_TIMEOUT_S)
+        seen.alarms.append(offer["alarm_id"])
+        gaps.append(round((arrived - killed) * 1e9))
+        if welcomed is not None:
+            welcomes.append(round((welcomed - killed) * 1e9))
+        await handset.close_alarm(offer)
+        if not alone:
+            leader.start()  # back as a standby; `_steady` waits for it before the next kill
+    seen.cpu["load generator, failovers"] = time.process_time() - cpu0
+    found = {"failover gap (kill → offer)": Summary.of("failover gap (kill → offer)", gaps)}
+    if len(welcomes) >= 2:
+        found["handset back (kill → welcome)"] = Summary.of("kill → welcome", welcomes)
+    return found
+
+
+async def _steady(cluster: Cluster) -> Replica:
+    """Every replica up (one leads, the others stand by); the leader."""
+    for replica in cluster.replicas:
+        if replica.proc is not None:
+            await asyncio.to_thread(replica.wait_up)
+    await asyncio.sleep(STANDBY_SETTLE_S)
+    return await asyncio.to_thread(cluster.leader)
+
+
+def _check(http: str, seen: Run) -> dict[str, int]:
+    """Through HAProxy (the leader), as an operator would: the presses against the alarms (the
+    newest `LISTED` of them: the API's page limit)."""
+    listed = _get(f"{http}/api/v1/alarms?office_id=demo&limit={LISTED}")
+    ids = {a["alarm_id"] for a in listed}
+    resolved = sum(a["status"] == "resolved" for a in listed)
+    chains = [_get(f"{http}/api/v1/alarms/{a}")["chain"]["state"] for a in seen.alarms[-20:]]
+    return {
+        "pressed": min(seen.pressed, LISTED),
+        "offered": min(len(set(seen.alarms)), LISTED),
+        "alarms": len(ids),
+        "resolved": resolved,
+        "not offered": len(ids - set(seen.alarms)),  # raised twice, or by another press
+        "chains checked": len(chains),
+        "chains ok": chains.count("ok"),
+    }
+
+
+def _get(url: str) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer demo-coordinator"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _keep(tmp: Path, keep: Path) -> None:
+    import shutil
+
+    keep.mkdir(parents=True, exist_ok=True)
+    for log in tmp.glob("*.log"):
+        shutil.copy(log, keep / log.name)
+    console.print(f"logs kept in {keep}")
