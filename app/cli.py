@@ -104,8 +104,11 @@ def serve(
 
 
 def _refuse_a_second_writer(url: str) -> None:
+    """SQLite only: on PostgreSQL a second serve is a standby replica (docs/architecture.md)."""
     import asyncio
 
+    if url.startswith("postgresql"):
+        return
     from app.adapters.db.single_writer import DatabaseInUse, check_free
 
     try:

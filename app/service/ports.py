@@ -181,3 +181,8 @@ class HandsetNotifier(Protocol):
         person_ids: Sequence[str],
         kind: str,
     ) -> None: ...
+
+
+class LeadershipLost(RuntimeError):
+    """Another replica leads now (its fencing epoch is newer) or the leader lock is gone: this
+    process must stop taking presses and exit (app.core.leadership). Never retried."""

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -304,4 +305,17 @@ push_subscription = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_receipt_at", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("office_id", "handset_id"),
+)
+
+# The leader's fencing epoch (migration 0007, issue 14): one row, incremented by each replica that
+# wins the leader lock; every journal append on PostgreSQL checks it (app.adapters.db.leadership).
+leadership = Table(
+    "leadership",
+    metadata,
+    Column("id", Integer(), nullable=False),
+    Column("epoch", BigInteger(), nullable=False),
+    Column("replica", Text(), nullable=False),
+    Column("since", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint("id = 1", name="single_row"),
 )

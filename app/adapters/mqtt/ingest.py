@@ -170,6 +170,18 @@ class MqttIngest:
             await self._disconnect()
         self._ready = False
 
+    def halt(self) -> None:
+        """Stop at once, from any state, without a reconnect: leadership is lost and the new
+        leader holds (or is about to take) this client id's session; reconnecting would kick it
+        off. Nothing more is acknowledged, so what is in flight stays in the session for it."""
+        self._accepting = False
+        self._stopping = True
+        with self._lock:
+            self._live = None
+        self._client.reconnect_delay_set(3600, 3600)
+        self._client.disconnect()  # ends paho's reconnect loop; the session stays
+        self._ready = False
+
     # -- the connection ------------------------------------------------------------------------
 
     def _make_client(self, client_id: str) -> mqtt.Client:
