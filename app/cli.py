@@ -286,12 +286,16 @@ def bench_failover(
         str, typer.Option(help="a PostgreSQL server; the bench makes and drops a database")
     ] = "postgresql+asyncpg://postgres@127.0.0.1:5432",
     keep: Annotated[Path | None, typer.Option(help="copy the logs here")] = None,
+    page_backoff: Annotated[
+        bool,
+        typer.Option(help="reconnect as the handset page does (else every 50 ms: the floor)"),
+    ] = True,
 ) -> None:
     """Replicas behind HAProxy: press → offer with N replicas against 1, and the gap from
     SIGKILL of the leader to the next press offered on a handset."""
     from bench.failover import FailoverConfig, run
 
-    outcome = run(FailoverConfig(presses, kills, replicas, postgres, keep))
+    outcome = run(FailoverConfig(presses, kills, replicas, postgres, keep, page_backoff))
     if not outcome["held"]:
         raise typer.Exit(1)
 

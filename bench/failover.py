@@ -32,7 +32,7 @@ from rich.console import Console
 
 from app.shipped import demo_office
 from bench.failover_handset import Handset
-from bench.failover_procs import Cluster, Replica
+from bench.failover_procs import Cluster, Replica, Role
 from bench.stats import Summary
 from simulator.service import mqtt_client
 
@@ -55,6 +55,7 @@ class FailoverConfig:
     replicas: int = 3
     postgres: str = POSTGRES
     keep: Path | None = None
+    page_backoff: bool = True  # the handset reconnects as the page does; False: every 50 ms
 
 
 @dataclass
@@ -86,11 +87,13 @@ async def _measure(cluster: Cluster, config: FailoverConfig) -> dict[str, Any]:
     await asyncio.to_thread(cluster.start, 1)
     console.print(
         f"broker {cluster.broker.url}, HAProxy {cluster.http}, database {config.postgres}; "
-        f"{config.presses} presses per topology after {WARMUP} warm-up, {config.kills} kills"
+        f"{config.presses} presses per topology after {WARMUP} warm-up, {config.kills} kills; "
+        f"the handset reconnects {'as the page does' if config.page_backoff else 'every 50 ms'}"
     )
     seen = Run()
     button = mqtt_client(cluster.broker.url, "bench-failover-button")
-    handset = Handset(cluster.http.replace("http://", "ws://") + "/ws/handset", "demo-leader")
+    ws_url = cluster.http.replace("http://", "ws://") + "/ws/handset"
+    handset = Handset(ws_url, "demo-leader", config.page_backoff)
     try:
         await handset.connect(OFFER_TIMEOUT_S)
         one = await _press_to_offer(handset, button, config.presses, seen, "1 replica")
@@ -160,6 +163,7 @@ async def _failovers(
 ) -> dict[str, Summary]:
     gaps: list[int] = []
     welcomes: list[int] = []
+    promoted: list[int] = []
     cpu0 = time.process_time()
     for _ in range(kills):
         leader = await _steady(cluster)
@@ -169,7 +173,9 @@ async def _failovers(
         alone = not any(r.running for r in cluster.replicas)
         if alone:  # one replica: its supervisor starts it again at once (the baseline)
             leader.start()
+        leading = asyncio.create_task(asyncio.to_thread(_next_leader, cluster))
         offer, arrived, welcomed = await handset.new_offer(OFFER_TIMEOUT_S)
+        promoted.append(round((await leading - killed) * 1e9))
         seen.alarms.append(offer["alarm_id"])
         gaps.append(round((arrived - killed) * 1e9))
         if welcomed is not None:
@@ -179,9 +185,20 @@ async def _failovers(
             leader.start()  # back as a standby; `_steady` waits for it before the next kill
     seen.cpu["load generator, failovers"] = time.process_time() - cpu0
     found = {"failover gap (kill → offer)": Summary.of("failover gap (kill → offer)", gaps)}
+    found["kill → next leader's /readyz 200"] = Summary.of("kill → /readyz 200", promoted)
     if len(welcomes) >= 2:
         found["handset back (kill → welcome)"] = Summary.of("kill → welcome", welcomes)
     return found
+
+
+def _next_leader(cluster: Cluster) -> float:
+    """When a replica next answers /readyz 200 (polled every 20 ms, read from outside)."""
+    deadline = time.monotonic() + OFFER_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if any(r.running and r.role() == Role.LEADER for r in cluster.replicas):
+            return time.monotonic()
+        time.sleep(0.02)
+    raise TimeoutError("no replica leads")
 
 
 async def _steady(cluster: Cluster) -> Replica:

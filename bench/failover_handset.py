@@ -1,39 +1,65 @@
 """A handset of `rollekort bench failover`, connected through HAProxy, that does what the handset
-page does when its replica dies: reconnect at once (again and again while no replica leads,
-HAProxy answers 503 or a standby closes with 1013), say hello, and take the offers the new
-leader sends on every (re)connect."""
+page does when its replica dies: reconnect with the page's backoff (hs-conn.js: 0.5-1 s, then
+doubling; or every 50 ms for the floor) while no replica leads (HAProxy answers 502/503, a standby
+closes with 1013), say hello, and take the offers the new leader sends on every (re)connect."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import random
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-RETRY_S = 0.05
-"""Between reconnect attempts: the handset page backs off from a similar start."""
+ROOT = Path(__file__).resolve().parent.parent
+FAST_RETRY_S = 0.05
+"""Between reconnect attempts of a `fast` handset: what the service and HAProxy allow."""
+PAGE = ROOT / "app" / "web" / "static" / "hs-state.js"
+
+
+def page_backoff() -> tuple[float, float]:
+    """The handset page's reconnect backoff (hs-state.js), in seconds: first and longest."""
+    text = PAGE.read_text(encoding="utf-8")
+    found = dict(re.findall(r"export const (BACKOFF_M(?:IN|AX)_MS) = (\d+);", text))
+    return int(found["BACKOFF_MIN_MS"]) / 1000, int(found["BACKOFF_MAX_MS"]) / 1000
+
+
+def page_delay(attempt: int, first_s: float, longest_s: float) -> float:
+    """hs-conn.js's `scheduleReconnect`: doubling from `first_s` to `longest_s`, equal jitter."""
+    base = min(longest_s, first_s * 2.0**attempt)
+    return base / 2 + random.random() * base / 2
 
 
 class Handset:
-    def __init__(self, url: str, token: str) -> None:
+    """`page=True` waits between attempts as the handset page does; else `FAST_RETRY_S`."""
+
+    def __init__(self, url: str, token: str, page: bool = True) -> None:
         self.url, self.token = url, token
+        self.backoff = page_backoff() if page else None
         self.ws: Any = None
         self.seen: set[str] = set()  # alarms already offered: a snapshot repeats open ones
         self.reconnects = 0
 
     async def connect(self, timeout_s: float) -> float:
         """Connected and welcomed, retrying until `timeout_s`; the monotonic time of welcome."""
+        attempt = 0
         async with asyncio.timeout(timeout_s):
             while True:
+                if self.backoff is not None:  # the page waits before its first attempt too
+                    await asyncio.sleep(page_delay(attempt, *self.backoff))
+                    attempt += 1
                 try:
                     return await self._hello()
                 except (TimeoutError, OSError, ConnectionClosed, InvalidHandshake):
                     await self.close()
-                    await asyncio.sleep(RETRY_S)
+                    if self.backoff is None:
+                        await asyncio.sleep(FAST_RETRY_S)
 
     async def _hello(self) -> float:
         self.ws = await websockets.connect(self.url, open_timeout=2, close_timeout=0.5)
