@@ -64,6 +64,7 @@ class Run:
 
     alarms: list[str] = field(default_factory=list)
     pressed: int = 0
+    unplanned_exits: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)
 
 
@@ -73,7 +74,7 @@ def run(config: FailoverConfig) -> dict[str, Any]:
 
 async def _run(config: FailoverConfig) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        async with _database(config.postgres) as db_url:
+        async with fresh_database(config.postgres) as db_url:
             cluster = Cluster(Path(tmp), db_url, config.replicas, demo_office())
             try:
                 return await _measure(cluster, config)
@@ -113,7 +114,7 @@ async def _measure(cluster: Cluster, config: FailoverConfig) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def _database(postgres: str) -> AsyncIterator[str]:
+async def fresh_database(postgres: str) -> AsyncIterator[str]:
     """A fresh database on the PostgreSQL server, dropped afterwards."""
     import asyncpg
 
@@ -166,7 +167,7 @@ async def _failovers(
     promoted: list[int] = []
     cpu0 = time.process_time()
     for _ in range(kills):
-        leader = await _steady(cluster)
+        leader = await _steady(cluster, seen)
         killed = time.monotonic()
         leader.kill()
         _press(button, seen)
@@ -201,11 +202,17 @@ def _next_leader(cluster: Cluster) -> float:
     raise TimeoutError("no replica leads")
 
 
-async def _steady(cluster: Cluster) -> Replica:
-    """Every replica up (one leads, the others stand by); the leader."""
+async def _steady(cluster: Cluster, seen: Run) -> Replica:
+    """Every replica up (one leads, the others stand by); the leader. A replica that exited by
+    itself (a leader that lost its lock exits with 75) is counted, and started again as its
+    supervisor would."""
     for replica in cluster.replicas:
-        if replica.proc is not None:
-            await asyncio.to_thread(replica.wait_up)
+        if replica.proc is None:
+            continue
+        if not replica.running:
+            seen.unplanned_exits.append(f"{replica.name} exited with {replica.proc.returncode}")
+            replica.start()
+        await asyncio.to_thread(replica.wait_up)
     await asyncio.sleep(STANDBY_SETTLE_S)
     return await asyncio.to_thread(cluster.leader)
 
@@ -225,6 +232,7 @@ def _check(http: str, seen: Run) -> dict[str, int]:
         "not offered": len(ids - set(seen.alarms)),  # raised twice, or by another press
         "chains checked": len(chains),
         "chains ok": chains.count("ok"),
+        "replicas that exited by themselves": len(seen.unplanned_exits),
     }
 
 

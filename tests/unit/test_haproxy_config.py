@@ -1,6 +1,6 @@
 """The shipped HAProxy configuration (deploy/haproxy/haproxy.cfg) is one HAProxy accepts, and it
-keeps the three promises docs/operations.md makes of it: only the replica whose `/readyz` says
-200 (the leader) gets traffic, a dead leader is out within about a second, and an idle handset
+keeps the three promises docs/operations.md makes of it: only the leader gets traffic (also
+while its broker is down), a dead leader is out within about a second, and an idle handset
 websocket is not cut after the HTTP timeouts. `rollekort bench failover` runs this same file
 (its `bind` and `server` lines moved to loopback) against real replicas."""
 
@@ -12,7 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fastapi.responses import JSONResponse
 
+from app.api.health import Health
+from app.core.leadership import Role
 from tests.conftest import ROOT
 
 CFG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
@@ -41,13 +44,25 @@ def test_haproxy_accepts_the_shipped_configuration(tmp_path: Path) -> None:
     assert all("could not resolve address 'replica-" in w for w in warnings), warnings
 
 
-def test_only_the_replica_that_answers_readyz_200_gets_traffic() -> None:
-    assert directive("option") and "httpchk" in directive("option")
+def readyz_body(status: str) -> str:
+    """What `/readyz` sends (the service's own model and JSON rendering)."""
+    body = Health(status=status, problems=[], replica="replica-1").model_dump()
+    return JSONResponse(body).body.decode()
+
+
+def test_only_the_leader_gets_traffic_even_while_its_broker_is_down() -> None:
+    """The check passes on the leader's /readyz ("ok", or "unavailable" while a component
+    fails: it alone can serve the handsets of open alarms) and fails on every other role."""
+    assert "httpchk" in directive("option")
     assert directive("http-check send") == ["meth GET uri /readyz"]
-    assert directive("http-check expect") == ["status 200"]
-    servers = directive("server")
-    defaults = directive("default-server")[0].split()
-    assert len(servers) >= 2 and "check" in defaults
+    kind, pattern = directive("http-check expect")[0].split(maxsplit=1)
+    assert kind == "rstring"
+    passes = re.compile(pattern.strip("'"))
+    assert passes.search(readyz_body("ok")) and passes.search(readyz_body("unavailable"))
+    for role in Role:
+        if role != Role.LEADING:
+            assert not passes.search(readyz_body(role.value)), role
+    assert len(directive("server")) >= 2 and "check" in directive("default-server")[0].split()
 
 
 def test_a_dead_leader_is_out_within_about_a_second() -> None:
