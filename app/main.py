@@ -29,7 +29,7 @@ from app.compose.dispatch import build_intake, start_dispatch
 from app.compose.handsets import build_handsets
 from app.compose.learning import build_debriefs, start_learning
 from app.compose.reaching import build_reaching
-from app.compose.replica import Fatal, exit_process, leading, replica_of
+from app.compose.replica import Fatal, exit_process, guard_intake, leading, replica_of
 from app.compose.storage import open_storage
 from app.compose.supervision import start_supervision
 from app.core.leadership import Replica
@@ -216,10 +216,9 @@ async def _running(
 def _ready(
     services: Services, replica: Replica, leadership: PgLeadership | None, ingest: MqttIngest
 ) -> None:
-    """Taking presses now: a lost leadership halts the intake at once (the new leader takes
-    over its broker session; a reconnect from here would kick it off)."""
+    """Taking presses now, its intake guarded by the leadership (app.compose.replica)."""
     if leadership is not None:
-        leadership.when_lost(ingest.halt)
+        guard_intake(leadership, ingest)
     offices = sorted(services.offices.offices)
     log.info("rollekort ready", broker=redact_url(services.settings.broker_url), offices=offices)
     leading(replica, services.metrics)

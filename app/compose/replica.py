@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.leadership import PgLeadership
 from app.adapters.db.single_writer import single_writer
+from app.adapters.mqtt.ingest import MqttIngest
 from app.core.leadership import Replica, Role
 from app.service.metrics import Metrics
 from app.settings import Settings
@@ -73,3 +74,18 @@ def leading(replica: Replica, metrics: Metrics) -> None:
     log.info(
         "leading", replica=replica.replica_id, epoch=replica.epoch, promotion_ms=round(took * 1000)
     )
+
+
+def guard_intake(leadership: PgLeadership, ingest: MqttIngest) -> None:
+    """Leadership lost: halt the intake at once (the new leader takes over its broker session;
+    a reconnect from here would kick it off). In doubt (the lock session broke): the intake
+    stays up, but a dropped connection is not re-made, it loses leadership instead."""
+
+    def dropped() -> None:
+        leadership.lose("the broker connection dropped while the leader lock was in doubt")
+
+    def doubt(in_doubt: bool) -> None:
+        ingest.halt_on_drop = dropped if in_doubt else None
+
+    leadership.when_lost(ingest.halt)
+    leadership.when_in_doubt(doubt)

@@ -2,22 +2,32 @@
 (issue 14), as processes: for the replica test, a failover benchmark and anyone's own checks.
 
 - `haproxy_config(...)`: HAProxy in HTTP mode in front of the replicas, health-checked on
-  `GET /readyz` every 200 ms (`fall 1 rise 1`), so only the leader gets traffic; websocket-friendly
-  timeouts (`timeout tunnel`), sessions of a server marked down are shut at once.
+  `GET /readyz` every 200 ms (`fall 1 rise 1`), so only the leader gets traffic; a check may take
+  2 s (`timeout check`: a loaded leader is slow, not dead; a killed one refuses at once);
+  websocket-friendly timeouts (`timeout tunnel`); sessions of a server marked down are shut.
 - `Haproxy`: that configuration as a process on a free port.
 - `Cluster`: N replicas (`simulator.prove.procs.Service`, same environment, each its own
   `ROLLEKORT_REPLICA_ID`) and their balancer; find the leader, SIGKILL it, start one again.
+- `read_alarms(http, offices)`: every alarm with its timeline through the balancer, for the
+  invariants of `simulator.prove.checks` (and `deadlines_once`).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import signal
 import subprocess
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from simulator.prove.checks import AlarmRecord
 from simulator.prove.procs import Service, free_port, wait_port
+from simulator.prove.world import chain_verdict
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 CHECK_INTER_MS = 200
@@ -40,6 +50,7 @@ def haproxy_config(port: int, backends: list[int], inter_ms: int = CHECK_INTER_M
             "    timeout server 1h",
             "    timeout tunnel 1h",  # an upgraded websocket lives as long as the handset
             "    timeout http-request 10s",
+            "    timeout check 2s",  # a busy leader's /readyz may take longer than `inter`
             "    retries 2",
             "    option redispatch",
             f"frontend rollekort\n    bind 127.0.0.1:{port}\n    default_backend replicas",
@@ -167,6 +178,21 @@ class Cluster:
         """SIGKILL replica `n`: no shutdown, no goodbye to the database or the broker."""
         self.replicas[n].kill()
 
+    def freeze(self, n: int) -> None:
+        """SIGSTOP replica `n`: its sockets stay open, so the broker goes on delivering to it
+        (in flight, never acknowledged) until it is killed."""
+        proc = self.replicas[n].proc
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGSTOP)
+
+    def promotions_ms(self) -> list[int]:
+        """Each promotion's "lock won → taking presses" in milliseconds, from the replicas' logs."""
+        found = []
+        for replica in self.replicas:
+            text = replica.log.read_text("utf-8", errors="replace") if replica.log.exists() else ""
+            found += [int(m) for m in re.findall(r"promotion_ms=(\d+)", text)]
+        return found
+
     def restart(self, n: int) -> None:
         """Start replica `n` again (it comes back as a standby while another leads)."""
         self.replicas[n].start(wait=False)
@@ -176,3 +202,29 @@ class Cluster:
             self.haproxy.stop()
         for replica in self.replicas:
             replica.stop()
+
+
+def read_alarms(http: str, offices: list[tuple[str, str]]) -> list[AlarmRecord]:
+    """Every alarm of these (office id, API token) with its timeline and chain verdict, as the
+    API behind `http` (the balancer) tells them."""
+    out: list[AlarmRecord] = []
+    for office_id, token in offices:
+        listing = _get(http, f"/api/v1/alarms?office_id={office_id}&limit=500", token)
+        for summary in listing:
+            detail = _get(http, f"/api/v1/alarms/{summary['alarm_id']}", token)
+            out.append(
+                AlarmRecord(
+                    detail["alarm_id"],
+                    detail["office_id"],
+                    detail["status"],
+                    detail["timeline"],
+                    chain_verdict(detail),
+                )
+            )
+    return out
+
+
+def _get(http: str, path: str, token: str) -> Any:
+    request = urllib.request.Request(http + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)

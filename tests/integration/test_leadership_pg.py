@@ -5,10 +5,12 @@ another replica has taken the next epoch, and learns it has lost, once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db.engine import make_engine, upgrade_async
 from app.adapters.db.leadership import PgLeadership
@@ -74,28 +76,65 @@ async def test_a_cut_off_leader_cannot_write_after_the_next_one_took_its_epoch()
             await engine_b.dispose()
 
 
-async def test_the_leader_notices_its_lock_session_is_gone_without_writing() -> None:
+async def _cut_lock_sessions(engine: AsyncEngine) -> None:
+    """End every session holding an advisory lock, as a PostgreSQL restart or a cut would."""
+    async with engine.connect() as admin:
+        await admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+            )
+        )
+        await admin.commit()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_a_lone_leader_takes_its_lock_again_after_its_session_was_cut() -> None:
     async with fresh_postgres() as url:
         await upgrade_async(url)
         engine = make_engine(url)
         lost: list[str] = []
-        replica = Replica("watched")
+        doubts: list[bool] = []
+        replica = Replica("lone")
         leader = PgLeadership(engine, replica, lost.append, watch_s=0.1)
+        leader.when_in_doubt(doubts.append)
         try:
             await leader.acquire()
-            async with engine.connect() as admin:
-                await admin.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
-                    )
-                )
-                await admin.commit()
-            for _ in range(100):
-                if lost:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(lost) == 1 and replica.role == Role.LOST
+            replica.to(Role.LEADING, 0.0)
+            await _cut_lock_sessions(engine)
+            await _until(lambda: doubts == [True, False])
+            assert doubts == [True, False] and not lost and replica.leads
+            store = SqlAlchemyAlarmStore(engine, fence=leader.fence)
+            await store.append(_alarm("a-1"), _raised("a-1"))  # still the leader's epoch
         finally:
             await leader.release()
             await engine.dispose()
+
+
+async def test_a_leader_whose_session_was_cut_loses_to_a_standby_that_took_the_lock() -> None:
+    async with fresh_postgres() as url:
+        await upgrade_async(url)
+        engine_a, engine_b = make_engine(url), make_engine(url)
+        lost: list[str] = []
+        replica = Replica("watched")
+        a = PgLeadership(engine_a, replica, lost.append, watch_s=0.5)
+        b = PgLeadership(engine_b, Replica("b"), lambda reason: None, poll_s=0.01)
+        try:
+            await a.acquire()
+            waiting = asyncio.create_task(b.acquire())
+            await asyncio.sleep(0.2)
+            await _cut_lock_sessions(engine_b)
+            assert await asyncio.wait_for(waiting, 10) == 2
+            await _until(lambda: bool(lost))
+            assert len(lost) == 1 and replica.role == Role.LOST
+        finally:
+            await a.release()
+            await b.release()
+            await engine_a.dispose()
+            await engine_b.dispose()

@@ -8,8 +8,11 @@
   journal append checks, in its own transaction, that the epoch is still ours (`fence`), holding
   the row `FOR SHARE` until it commits: a new leader's increment waits for appends in flight,
   and an append after it sees the new epoch. A mismatch is `LeadershipLost`.
-- **Watch**: the leader reads the epoch on the lock connection every `watch_s`; a broken
-  connection, a timeout or another epoch is leadership lost as well.
+- **Watch**: the leader reads the epoch on the lock connection every `watch_s`. Another epoch is
+  leadership lost. A broken session or a timeout puts leadership in doubt: the intake must not
+  reconnect to the broker meanwhile (a new leader may hold its session), and the leader tries to
+  take the lock again on a new session: with the lock and its own epoch still there, nobody led
+  in between and it goes on (a PostgreSQL restart under a lone leader); otherwise it has lost.
 
 Losing is fatal and happens once: `on_lost(reason)` (the service stops its intake and exits).
 """
@@ -39,6 +42,7 @@ POLL_S = 0.05
 WATCH_S = 1.0
 WATCH_TIMEOUT_S = 3.0
 RETRY_S = 1.0  # a standby that cannot reach the database tries again after this
+RETAKE_S = 0.5  # a leader in doubt tries to take its lock again this often
 
 _TRY = text("SELECT pg_try_advisory_lock(:key)")
 _TAKE = text(
@@ -69,6 +73,7 @@ class PgLeadership:
         self._conn: AsyncConnection | None = None
         self._watch: asyncio.Task[None] | None = None
         self._hooks: list[Callable[[], None]] = []
+        self._doubt_hooks: list[Callable[[bool], None]] = []
 
     @property
     def epoch(self) -> int | None:
@@ -77,6 +82,10 @@ class PgLeadership:
     def when_lost(self, hook: Callable[[], None]) -> None:
         """Run `hook` (synchronous, quick: stop the intake) the moment leadership is lost."""
         self._hooks.append(hook)
+
+    def when_in_doubt(self, hook: Callable[[bool], None]) -> None:
+        """`hook(True)` when the lock session broke, `hook(False)` once the lock is ours again."""
+        self._doubt_hooks.append(hook)
 
     async def acquire(self) -> int:
         """Wait as a standby until the lock is ours, then take the next epoch and watch it."""
@@ -126,6 +135,9 @@ class PgLeadership:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
+        await self._end_session()
+
+    async def _end_session(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -142,8 +154,9 @@ class PgLeadership:
         return conn
 
     async def _watching(self, epoch: int) -> None:
-        """Read the epoch on the lock session every `watch_s`; any failure loses leadership."""
-        while True:
+        """Read the epoch on the lock session every `watch_s`: another epoch loses leadership,
+        a failed session puts it in doubt until the lock is taken again (or lost)."""
+        while self._replica.role != Role.LOST:
             await asyncio.sleep(self._watch_s)
             conn = self._conn
             try:
@@ -154,8 +167,32 @@ class PgLeadership:
             except asyncio.CancelledError:
                 raise
             except Exception as err:
-                self.lose(f"the leader lock's session failed: {err!r}")
-                return
+                await self._retake(epoch, repr(err))
+                continue
             if found != epoch:
                 self.lose(f"fencing epoch is {found}, this replica's is {epoch}")
+
+    async def _retake(self, epoch: int, error: str) -> None:
+        """The lock session failed: take the lock again on a new one, if nobody led meanwhile."""
+        log.warning("leader lock session failed; taking it again", error=error)
+        for hook in self._doubt_hooks:
+            hook(True)
+        await self._end_session()
+        while self._replica.role != Role.LOST:
+            try:
+                conn = await self._connect()
+                async with asyncio.timeout(WATCH_TIMEOUT_S):
+                    got, found = (
+                        await conn.scalar(_TRY, {"key": LOCK_KEY}),
+                        await conn.scalar(_READ),
+                    )
+            except Exception:  # the database is still away: nobody else can lead either
+                await self._end_session()
+                await asyncio.sleep(RETAKE_S)
+                continue
+            if got and found == epoch:
+                log.info("leader lock taken again", replica=self._replica.replica_id, epoch=epoch)
+                for hook in self._doubt_hooks:
+                    hook(False)
                 return
+            self.lose(f"another replica leads (lock held: {not got}, epoch {found}, ours {epoch})")

@@ -121,6 +121,7 @@ class MqttIngest:
         self._pending: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._client = self._make_client(client_id)
+        self.halt_on_drop: Callable[[], None] | None = None  # set while leadership is in doubt
 
     @classmethod
     def from_settings(
@@ -171,14 +172,11 @@ class MqttIngest:
         self._ready = False
 
     def halt(self) -> None:
-        """Stop at once, from any state, without a reconnect: leadership is lost and the new
-        leader holds (or is about to take) this client id's session; reconnecting would kick it
-        off. Nothing more is acknowledged, so what is in flight stays in the session for it."""
-        self._accepting = False
-        self._stopping = True
+        """Stop at once, without a reconnect (that would kick the new leader off this client id's
+        session); nothing more is acknowledged, what is in flight stays in the session for it."""
+        self._accepting, self._stopping = False, True
         with self._lock:
             self._live = None
-        self._client.reconnect_delay_set(3600, 3600)
         self._client.disconnect()  # ends paho's reconnect loop; the session stays
         self._ready = False
 
@@ -272,6 +270,9 @@ class MqttIngest:
     ) -> None:
         with self._lock:
             self._live = None  # no more acks for this connection's messages
+        if self.halt_on_drop is not None:  # maybe a new leader took the session: no reconnect
+            client.disconnect()
+            self._to_loop(self.halt_on_drop)
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
         self._to_loop(self._connection_closed)
