@@ -66,6 +66,7 @@ class Run:
     pressed: int = 0
     unplanned_exits: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)
+    service_cpu: dict[str, float] = field(default_factory=dict)  # the replicas, per phase
 
 
 def run(config: FailoverConfig) -> dict[str, Any]:
@@ -97,10 +98,10 @@ async def _measure(cluster: Cluster, config: FailoverConfig) -> dict[str, Any]:
     handset = Handset(ws_url, "demo-leader", config.page_backoff)
     try:
         await handset.connect(OFFER_TIMEOUT_S)
-        one = await _press_to_offer(handset, button, config.presses, seen, "1 replica")
+        one = await _press_to_offer(cluster, handset, button, config.presses, seen, "1 replica")
         await asyncio.to_thread(cluster.grow, config.replicas)
         many = await _press_to_offer(
-            handset, button, config.presses, seen, f"{config.replicas} replicas"
+            cluster, handset, button, config.presses, seen, f"{config.replicas} replicas"
         )
         gaps = await _failovers(cluster, handset, button, config.kills, seen)
     finally:
@@ -110,7 +111,7 @@ async def _measure(cluster: Cluster, config: FailoverConfig) -> dict[str, Any]:
     checked = await asyncio.to_thread(_check, cluster.http, seen)
     from bench.failover_report import report
 
-    return report(console, one, many, gaps, checked, seen.cpu)
+    return report(console, one, many, gaps, checked, seen.cpu | seen.service_cpu)
 
 
 @asynccontextmanager
@@ -142,9 +143,11 @@ def _press(button: Any, seen: Run) -> None:
 
 
 async def _press_to_offer(
-    handset: Handset, button: Any, count: int, seen: Run, name: str
+    cluster: Cluster, handset: Handset, button: Any, count: int, seen: Run, name: str
 ) -> Summary:
     samples: list[int] = []
+    leader = await asyncio.to_thread(cluster.leader)
+    replicas0 = {r.name: r.cpu_s() for r in cluster.replicas if r.running}
     cpu0 = time.process_time()
     for i in range(count + WARMUP):
         await asyncio.sleep(SETTLE_S)
@@ -156,6 +159,10 @@ async def _press_to_offer(
             samples.append(round((arrived - sent) * 1e9))
         await handset.close_alarm(offer)
     seen.cpu[f"load generator, {name}"] = time.process_time() - cpu0
+    spent = {r.name: r.cpu_s() - replicas0[r.name] for r in cluster.replicas if r.name in replicas0}
+    seen.service_cpu[f"replicas, {name}: leader"] = spent.pop(leader.name)
+    if spent:
+        seen.service_cpu[f"replicas, {name}: standbys"] = sum(spent.values())
     return Summary.of(f"press → offer, {name}", samples)
 
 

@@ -28,11 +28,15 @@ def report(
     console.print(
         f"{many.name.split(', ')[-1]} against 1: p50 {ratios['p50']:.2f}×, p99 {ratios['p99']:.2f}×"
     )
+    mine = {k.removeprefix("load generator, "): v for k, v in cpu.items() if "generator" in k}
+    theirs = {k.removeprefix("replicas, "): v for k, v in cpu.items() if k.startswith("replicas")}
     console.print(
         "CPU seconds of this process (button, handset, checks): "
-        + ", ".join(
-            f"{name.removeprefix('load generator, ')} {spent:.2f}" for name, spent in cpu.items()
-        )
+        + ", ".join(f"{name} {spent:.2f}" for name, spent in mine.items())
+    )
+    console.print(
+        "CPU seconds of the replicas during the presses: "
+        + ", ".join(f"{name} {spent:.2f}" for name, spent in theirs.items())
     )
     console.print(", ".join(f"{name} {value}" for name, value in checked.items()))
     lost = checked["pressed"] - checked["alarms"]

@@ -1,8 +1,8 @@
 #!/bin/sh
 # One-shot setup of the compose deployment (compose.yaml, service `setup`), run before the broker
 # and the replicas start, on every `docker compose up`:
-#   1. the database migrations, once, so two replicas starting together never race on them
-#      (`rollekort serve` then finds the schema at head);
+#   1. the database migrations, once, before any replica starts (`rollekort serve` would
+#      migrate too, under an advisory lock; then it finds the schema at head);
 #   2. Mosquitto's password file and ACL from the offices' `mqtt:` sections (`rollekort mqtt
 #      acl`), beside the shipped deploy/mosquitto/mosquitto.conf, in the broker's config volume;
 #   3. the keys every replica must share, generated once in the shared data volume: the
