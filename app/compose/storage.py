@@ -59,6 +59,11 @@ async def open_storage(
     # one leader per database (docs/integrity.md): SQLite refuses a second process, PostgreSQL
     # makes it a standby until the leader lock is free
     leadership = await lead(engine, replica, fatal, stack)
+    if leadership is not None and settings.chain_key is None and settings.chain_key_file is None:
+        log.warning(
+            "replicas need one chain key: set ROLLEKORT_CHAIN_KEY (or _FILE) alike on each, or "
+            "timelines written after a failover will not verify"
+        )
     key = load_chain_key(
         settings.chain_key, settings.chain_key_file, data_dir(settings.db, settings.data_dir)
     )

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,16 @@ HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 CHECK_INTER_MS = 200
 
 
-def haproxy_config(port: int, backends: list[int], inter_ms: int = CHECK_INTER_MS) -> str:
-    """HAProxy on 127.0.0.1:`port` in front of replicas on these loopback ports."""
+def haproxy_config(
+    port: int,
+    backends: Sequence[int | str],
+    inter_ms: int = CHECK_INTER_MS,
+    bind: str = "127.0.0.1",
+) -> str:
+    """HAProxy on `bind`:`port` in front of replicas: loopback ports, or "host:port" strings
+    (a compose file's service names)."""
     servers = [
-        f"    server r{n} 127.0.0.1:{backend} check inter {inter_ms}ms fall 1 rise 1"
+        f"    server r{n} {_address(backend)} check inter {inter_ms}ms fall 1 rise 1"
         for n, backend in enumerate(backends)
     ]
     return "\n".join(
@@ -53,7 +60,7 @@ def haproxy_config(port: int, backends: list[int], inter_ms: int = CHECK_INTER_M
             "    timeout check 2s",  # a busy leader's /readyz may take longer than `inter`
             "    retries 2",
             "    option redispatch",
-            f"frontend rollekort\n    bind 127.0.0.1:{port}\n    default_backend replicas",
+            f"frontend rollekort\n    bind {bind}:{port}\n    default_backend replicas",
             "backend replicas",
             "    option httpchk GET /readyz",
             "    http-check expect status 200",
@@ -62,6 +69,10 @@ def haproxy_config(port: int, backends: list[int], inter_ms: int = CHECK_INTER_M
             "",
         ]
     )
+
+
+def _address(backend: int | str) -> str:
+    return f"127.0.0.1:{backend}" if isinstance(backend, int) else backend
 
 
 @dataclass

@@ -72,7 +72,8 @@ def settings_for(broker: str, db: str, config: Path = DEMO_OFFICE, **extra: Any)
 async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Running]:
     if migrate:
         await upgrade_async(settings.db)
-    app = create_app(settings)
+    failed: list[str] = []  # a lost leadership or failed promotion, instead of exiting pytest
+    app = create_app(settings, fatal=failed.append)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -85,9 +86,10 @@ async def service(settings: Settings, migrate: bool = True) -> AsyncIterator[Run
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(TIMEOUT):
-            while not server.started:
-                if task.done():
+            while not server.started or getattr(app.state, "services", None) is None:
+                if task.done():  # on PostgreSQL it serves as a standby before it leads
                     task.result()
+                assert not failed, failed
                 await asyncio.sleep(0.02)
         yield Running(settings, f"http://127.0.0.1:{settings.port}", server)
     finally:

@@ -14,9 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from sqlalchemy import text
 
 from app.adapters.db.engine import make_engine
 from app.adapters.db.single_writer import DatabaseInUse, single_writer
+from app.compose.replica import LOST_EXIT
 from tests.conftest import fresh_postgres
 from tests.e2e.process import Served, serve_env, start, tagged_office
 
@@ -121,3 +123,25 @@ async def test_the_sqlite_lock_is_held_for_the_life_of_the_context_and_freed_aft
     finally:
         await first.dispose()
         await second.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_leader_whose_epoch_was_taken_stops_and_exits_for_its_supervisor(
+    tmp_path: Path,
+) -> None:
+    config, _desk, _worn = tagged_office(tmp_path, uuid.uuid4().hex[:8])
+    async with fresh_postgres() as db_url:
+        leader = start(tmp_path, serve_env(tmp_path, config=config, db=db_url, broker="embedded"))
+        try:
+            engine = make_engine(db_url)
+            try:  # as a replica that won the lock while this one was cut off would
+                async with engine.begin() as conn:
+                    await conn.execute(text("UPDATE leadership SET epoch = epoch + 1"))
+            finally:
+                await engine.dispose()
+            code = await asyncio.to_thread(leader.process.wait, 30)
+            said = leader.output()
+            assert code == LOST_EXIT, said
+            assert "leadership lost" in said and "fencing epoch" in said
+        finally:
+            leader.kill()

@@ -42,6 +42,7 @@ from app.adapters.mqtt.session import (
     MqttProtocol,
     ack_message,
     connect_resuming,
+    no_reconnect,
     persistent_client,
     shutdown,
 )
@@ -172,13 +173,11 @@ class MqttIngest:
         self._ready = False
 
     def halt(self) -> None:
-        """Stop at once, without a reconnect (that would kick the new leader off this client id's
-        session); nothing more is acknowledged, what is in flight stays in the session for it."""
-        self._accepting, self._stopping = False, True
+        """Stop at once, unacknowledged, no reconnect (it would kick the new leader off)."""
+        self._accepting, self._stopping, self._ready = False, True, False
         with self._lock:
             self._live = None
-        self._client.disconnect()  # ends paho's reconnect loop; the session stays
-        self._ready = False
+        no_reconnect(self._client)  # and the session stays
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -270,9 +269,10 @@ class MqttIngest:
     ) -> None:
         with self._lock:
             self._live = None  # no more acks for this connection's messages
-        if self.halt_on_drop is not None:  # maybe a new leader took the session: no reconnect
-            client.disconnect()
-            self._to_loop(self.halt_on_drop)
+        drop, self.halt_on_drop = self.halt_on_drop, None
+        if drop is not None:  # maybe a new leader took the session: no reconnect, once
+            no_reconnect(client)
+            self._to_loop(drop)
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
         self._to_loop(self._connection_closed)
