@@ -12,6 +12,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -194,6 +195,7 @@ class Cluster:
             "ROLLEKORT_HOST": "127.0.0.1",
             "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-failover-{uuid.uuid4().hex[:8]}",
             "ROLLEKORT_DATA_DIR": str(self.workdir / "data"),
+            "ROLLEKORT_CHAIN_KEY_FILE": str(self.workdir / "data" / "chain.key"),
             "ROLLEKORT_VAPID_KEY_FILE": str(self.workdir / "data" / "vapid.pem"),
             "ROLLEKORT_LOG_LEVEL": "WARNING",
         }
@@ -206,7 +208,12 @@ class Cluster:
         return f"http://127.0.0.1:{self.haproxy.port}"
 
     def start(self, replicas: int) -> None:
-        """The broker, HAProxy (knowing every replica) and the first `replicas` of them."""
+        """The broker, HAProxy (knowing every replica) and the first `replicas` of them, which
+        share one chain key (made here, as compose's `setup` makes it)."""
+        key = self.workdir / "data" / "chain.key"
+        key.parent.mkdir(parents=True, exist_ok=True)
+        key.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        key.chmod(0o600)
         self.broker.start()
         self.haproxy.start([(r.name, r.port) for r in self.replicas])
         self.grow(replicas)

@@ -61,6 +61,12 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
+def replica_env() -> dict[str, str]:
+    loaded = interpolate(yaml.safe_load(COMPOSE.read_text()), example_env())
+    env: dict[str, str] = loaded["services"]["replica-1"]["environment"]
+    return env
+
+
 def replicas(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {n: s for n, s in compose["services"].items() if n.startswith("replica-")}
 
@@ -108,10 +114,14 @@ def test_the_replicas_share_the_keys_database_broker_and_account(compose: dict[s
     for key in ("ROLLEKORT_DB", "ROLLEKORT_BROKER", "ROLLEKORT_DATA_DIR", "ROLLEKORT_CONFIG"):
         assert len({env[key] for env in envs}) == 1, f"replicas differ in {key}"
     assert len({env["ROLLEKORT_REPLICA_ID"] for env in envs}) == len(envs)
-    data_dir = envs[0]["ROLLEKORT_DATA_DIR"]
-    for service in replicas(compose).values():
-        mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
-        assert mounts[data_dir] in compose["volumes"], "the chain key must be on a shared volume"
+    for key in ("ROLLEKORT_CHAIN_KEY_FILE", "ROLLEKORT_VAPID_KEY_FILE"):
+        assert len({env[key] for env in envs}) == 1, f"replicas differ in {key}"
+        folder = str(Path(envs[0][key]).parent)
+        for service in replicas(compose).values():
+            mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
+            assert mounts[folder] in compose["volumes"], f"{key} must be on a shared volume"
+        made_by_setup = compose["services"]["setup"]["environment"]["ROLLEKORT_DATA_DIR"]
+        assert folder == made_by_setup, f"setup.sh makes {key} in {made_by_setup}"
     setup = compose["services"]["setup"]
     assert setup["environment"]["ROLLEKORT_DB"] == envs[0]["ROLLEKORT_DB"]
 
@@ -185,6 +195,7 @@ def test_setup_writes_the_accounts_and_keys_once(tmp_path: Path) -> None:
     assert (broker / "mosquitto.conf").read_text() == MOSQUITTO.read_text()
     assert "user rollekort\n" in (broker / "acl").read_text()
     assert (broker / "passwd").read_text().startswith("rollekort:$7$")
-    assert set(keys) == {"chain.key", "rollekort-vapid.pem"}
+    named = {Path(v).name for k, v in replica_env().items() if k.endswith("_KEY_FILE")}
+    assert set(keys) == named == {"chain.key", "rollekort-vapid.pem"}
     assert {p.name: p.read_bytes() for p in (tmp_path / "data").iterdir()} == keys
     assert (tmp_path / "data" / "chain.key").stat().st_mode & 0o077 == 0
