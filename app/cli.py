@@ -105,8 +105,11 @@ def serve(
 
 
 def _refuse_a_second_writer(url: str) -> None:
+    """SQLite only: on PostgreSQL a second serve is a standby replica (docs/architecture.md)."""
     import asyncio
 
+    if url.startswith("postgresql"):
+        return
     from app.adapters.db.single_writer import DatabaseInUse, check_free
 
     try:
@@ -286,6 +289,31 @@ def bench_latency(
     from bench.latency import run
 
     run(count=count, broker=broker, db=db_url)
+
+
+@bench.command("failover")
+def bench_failover(
+    presses: Annotated[
+        int, typer.Option("--presses", "-n", min=2, help="per topology (1 replica, then N)")
+    ] = 200,
+    kills: Annotated[int, typer.Option(min=2, max=1000, help="leaders SIGKILLed")] = 20,
+    replicas: Annotated[int, typer.Option(min=1, max=9)] = 3,
+    postgres: Annotated[
+        str, typer.Option(help="a PostgreSQL server; the bench makes and drops a database")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432",
+    keep: Annotated[Path | None, typer.Option(help="copy the logs here")] = None,
+    page_backoff: Annotated[
+        bool,
+        typer.Option(help="reconnect as the handset page does (else every 50 ms: the floor)"),
+    ] = True,
+) -> None:
+    """Replicas behind HAProxy: press → offer with N replicas against 1, and the gap from
+    SIGKILL of the leader to the next press offered on a handset."""
+    from bench.failover import FailoverConfig, run
+
+    outcome = run(FailoverConfig(presses, kills, replicas, postgres, keep, page_backoff))
+    if not outcome["held"]:
+        raise typer.Exit(1)
 
 
 @cli.command()

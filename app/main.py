@@ -3,6 +3,7 @@ so tests (and several instances in one process) build their own."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.adapters.db.leadership import PgLeadership
+from app.adapters.mqtt.ingest import MqttIngest
 from app.adapters.ws import endpoint as handset_ws
 from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import pairing as pairing_api
@@ -26,8 +29,10 @@ from app.compose.dispatch import build_intake, start_dispatch
 from app.compose.handsets import build_handsets
 from app.compose.learning import build_debriefs, start_learning, tell_handsets
 from app.compose.reaching import build_reaching
+from app.compose.replica import Fatal, exit_process, guard_intake, leading, replica_of
 from app.compose.storage import open_storage
 from app.compose.supervision import start_supervision
+from app.core.leadership import Replica
 from app.redact import redact_url
 from app.service.clock import Clock, SystemClock
 from app.service.metrics import Metrics
@@ -49,11 +54,22 @@ log = structlog.get_logger(__name__)
 STATIC = resources.files("app.web") / "static"
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, clock: Clock | None = None, fatal: Fatal = exit_process
+) -> FastAPI:
+    """`fatal(reason)` is called when this replica stops leading (default: the process exits)."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _running(settings, clock or SystemClock()) as services:
-            app.state.services = services
+        replica, metrics = replica_of(settings), Metrics()
+        app.state.replica, app.state.metrics, app.state.services = replica, metrics, None
+        run = _Run(settings, clock or SystemClock(), metrics, replica, fatal)
+        if not settings.db.startswith("postgresql"):  # one process: it leads from its start
+            async with run.running() as services:
+                app.state.services = services
+                yield
+            return
+        async with _in_background(app, run):  # HTTP serves (503 standby) while it waits
             yield
 
     # No /docs or /redoc: FastAPI loads their scripts from a CDN onto this origin (issue 12,
@@ -74,6 +90,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(push_api.router)  # Web Push: subscriptions, receipts, answers
     app.include_router(reachability_api.router)
+    app.state.settings = settings  # /metrics asks for its token on a standby too
     app.state.sign_in = signin_api.build_sign_in(settings)  # None without ROLLEKORT_OIDC_ISSUER
     app.include_router(signin_api.router)
     for router in learning_api.ROUTERS:  # learning after alarms
@@ -91,13 +108,57 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     return app
 
 
+class _Run:
+    """What one replica's start-up needs, to run it in the lifespan or in the background."""
+
+    def __init__(
+        self, settings: Settings, clock: Clock, metrics: Metrics, replica: Replica, fatal: Fatal
+    ) -> None:
+        self.settings, self.clock, self.metrics = settings, clock, metrics
+        self.replica, self.fatal = replica, fatal
+
+    def running(self) -> contextlib.AbstractAsyncContextManager[Services]:
+        return _running(self.settings, self.clock, self.metrics, self.replica, self.fatal)
+
+
 @contextlib.asynccontextmanager
-async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+async def _in_background(app: FastAPI, run: _Run) -> AsyncIterator[None]:
+    """Wait for leadership (and promote) in a task, so uvicorn serves /healthz and the standby's
+    503s meanwhile; on shutdown a standby stops waiting and a leader closes down in order."""
+    stop = asyncio.Event()
+
+    async def lead_until_stopped() -> None:
+        try:
+            async with run.running() as services:
+                app.state.services = services
+                await stop.wait()
+                app.state.services = None
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # promotion failed: free the lock for another replica
+            log.exception("promotion failed", replica=run.replica.replica_id)
+            run.fatal(f"promotion failed: {err!r}")
+
+    task = asyncio.create_task(lead_until_stopped())
+    try:
+        yield
+    finally:
+        if app.state.services is None:
+            task.cancel()
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    settings: Settings, clock: Clock, metrics: Metrics, replica: Replica, fatal: Fatal
+) -> AsyncIterator[Services]:
     """One builder per area (app.compose), in the order they depend on each other; the
-    intake takes presses last, once everything a press reaches is running."""
+    intake takes presses last, once everything a press reaches is running. On PostgreSQL a
+    standby waits in `open_storage` until it leads."""
     async with contextlib.AsyncExitStack() as stack:
-        metrics = Metrics()
-        storage = await open_storage(settings, clock, stack)
+        storage = await open_storage(settings, clock, stack, replica, fatal)
         handsets = await build_handsets(storage, clock, metrics)
         # The second channel: offers by socket and by Web Push, each confirmed by the phone.
         reaching = await build_reaching(
@@ -149,6 +210,16 @@ async def _running(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
             vapid_public_key=reaching.public_key,
         )
         services.readiness.append(broker_check(ingest))
-        offices = sorted(storage.offices.offices)
-        log.info("rollekort ready", broker=redact_url(settings.broker_url), offices=offices)
+        _ready(services, replica, storage.leadership, ingest)
         yield services
+
+
+def _ready(
+    services: Services, replica: Replica, leadership: PgLeadership | None, ingest: MqttIngest
+) -> None:
+    """Taking presses now, its intake guarded by the leadership (app.compose.replica)."""
+    if leadership is not None:
+        guard_intake(leadership, ingest)
+    offices = sorted(services.offices.offices)
+    log.info("rollekort ready", broker=redact_url(services.settings.broker_url), offices=offices)
+    leading(replica, services.metrics)

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         None, description="the URL people open (behind a proxy); default: as requested"
     )
     session_hours: float = Field(8.0, gt=0, description="a console session's lifetime")
+    replica_id: str | None = Field(
+        None,
+        max_length=200,
+        description="this replica's name in logs and /readyz (default: hostname:pid)",
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -22,8 +22,17 @@ _bearer = HTTPBearer(auto_error=False)
 _UNAUTHENTICATED = "send Authorization: Bearer <token> (or sign in to the console)"
 
 
+NOT_LEADING = (
+    "this replica is not leading (a standby, or starting): try again, the load balancer sends "
+    "requests to the leader"
+)
+
+
 def services(request: Request) -> Services:
-    found: Services = request.app.state.services
+    """The running services; 503 on a replica that does not lead (issue 14)."""
+    found: Services | None = getattr(request.app.state, "services", None)
+    if found is None:
+        raise ApiError(503, "not_leading", NOT_LEADING)
     return found
 
 

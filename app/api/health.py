@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from app.api.auth import ServicesDep
+from app.core.leadership import Replica
 from app.services import Services
 
 router = APIRouter()
@@ -24,10 +24,13 @@ router = APIRouter()
 class Health(BaseModel):
     status: str
     problems: list[str] = []
+    replica: str | None = None  # which replica answered (ROLLEKORT_REPLICA_ID or hostname:pid)
 
 
 @router.get("/healthz", response_model=Health)
+@router.get("/livez", response_model=Health, include_in_schema=False)
 async def healthz() -> Health:
+    """Liveness: 200 on every replica that runs, leader and standby alike."""
     return Health(status="ok")
 
 
@@ -50,16 +53,34 @@ async def _problems(services: Services) -> list[str]:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-async def readyz(services: ServicesDep) -> Response:
+async def readyz(request: Request) -> Response:
+    """200 only on the replica that leads and takes presses (the load balancer's check); a
+    standby answers 503 with status "standby" (issue 14)."""
+    replica: Replica = request.app.state.replica
+    services: Services | None = request.app.state.services
+    if services is None or not replica.leads:
+        body = Health(
+            status=replica.role.value, problems=[replica.reason], replica=replica.replica_id
+        )
+        return JSONResponse(body.model_dump(), status_code=503)
     problems = await _problems(services)
-    body = Health(status="ok" if not problems else "unavailable", problems=problems)
+    body = Health(
+        status="ok" if not problems else "unavailable",
+        problems=problems,
+        replica=replica.replica_id,
+    )
     return JSONResponse(body.model_dump(), status_code=200 if not problems else 503)
 
 
 @router.get("/metrics", response_class=Response, responses={403: {"description": "no"}})
-async def metrics(services: ServicesDep, request: Request) -> Response:
-    if not _may_scrape(request, services.settings.metrics_token):
+async def metrics(request: Request) -> Response:
+    """On a standby only its own gauges (`rollekort_leader` 0) are meaningful."""
+    services: Services | None = request.app.state.services
+    if not _may_scrape(request, request.app.state.settings.metrics_token):
         return Response("metrics need the metrics token\n", status_code=403)
+    registry = request.app.state.metrics.registry
+    if services is None:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     services.metrics.journal_backlog.set(services.dispatcher.journal_backlog)
     problems = await _problems(services)
     for component in COMPONENTS:

@@ -158,7 +158,10 @@ async def _finish(request: Request, sign_in: SignIn) -> Response:
         log.warning("console sign-in refused", reason=str(err))
         return _page(401, f"Sign-in refused: {err}.")
     user = user_pseudonym(sign_in.provider.issuer, str(verified.claims["sub"]))
-    served = request.app.state.services.offices.offices
+    running = getattr(request.app.state, "services", None)
+    if running is None:  # a standby replica (issue 14)
+        return _page(503, "This server is not leading just now. Please try again.")
+    served = running.offices.offices
     who = principal_from_claims(verified.claims, sign_in.rules, served, user)
     if who is None:
         log.warning("console sign-in refused", user=user, reason="no role in the mapping")

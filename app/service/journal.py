@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import structlog
 
 from app.core import events as ev
-from app.service.ports import AlarmStore, AlarmSummary, DuplicatePress, PressKey
+from app.service.ports import (
+    AlarmStore,
+    AlarmSummary,
+    DuplicatePress,
+    LeadershipLost,
+    PressKey,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -57,8 +63,12 @@ class Journal:
         queue = self._queues[office_id]
         while True:
             entry = await queue.get()
-            await self._write(entry)
-            queue.task_done()
+            try:
+                await self._write(entry)
+            except LeadershipLost:
+                return  # this process may not write any more (it is exiting): nothing is acked
+            finally:
+                queue.task_done()
 
     async def _write(self, entry: _Entry) -> None:
         delay = RETRY_FIRST_S
@@ -67,6 +77,10 @@ class Journal:
                 await self._store.append(entry.summary, entry.events, entry.press)
             except DuplicatePress as dup:
                 log.warning("press already recorded", press=str(dup.key), alarm_id=dup.alarm_id)
+            except LeadershipLost as lost:  # another replica leads: never write again
+                if not entry.done.done():
+                    entry.done.set_exception(lost)
+                raise
             except Exception as err:  # the database is down or busy: keep the entry, try again
                 self.failures += 1
                 log.error(

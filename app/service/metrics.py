@@ -71,6 +71,9 @@ class Metrics:
             "rollekort_journal_backlog", "Decisions waiting to be written", registry=r
         )
         self.open_alarms = Gauge("rollekort_open_alarms", "Open alarms", registry=r)
+        self.leader = Gauge(
+            "rollekort_leader", "1 on the replica that leads (takes presses), else 0", registry=r
+        )
 
     def _outcome_metrics(self, r: CollectorRegistry) -> None:
         """Coverage, offers, time to the first accept, and component health."""

@@ -204,3 +204,8 @@ class PlaceStore(Protocol):
     async def current(self, now: datetime) -> dict[str, Whereabouts]:
         """Every office's entries that still hold at `now`; ended ones are deleted."""
         ...
+
+
+class LeadershipLost(RuntimeError):
+    """Another replica leads now (its fencing epoch is newer) or the leader lock is gone: this
+    process must stop taking presses and exit (app.core.leadership). Never retried."""

@@ -167,3 +167,27 @@ def _raised_at(alarm: AlarmRecord, pressed_at: dict[tuple[str, int], float]) -> 
             data = event["data"]
             return pressed_at.get((data["device_id"], int(data["seq"])))
     return None
+
+
+DEADLINE_EVENTS = {  # a deadline's event and what names the one deadline it closes
+    "OfferTimedOut": ("role_id", "offer_no"),
+    "LeaderAlerted": ("role_id", "offer_no"),
+    "RoleUnfilled": ("role_id",),
+}
+
+
+def deadlines_once(alarms: list[AlarmRecord]) -> Verdict:
+    """Every escalation deadline fired at most once: no alarm records the same offer timing out
+    (or the same role going unfilled) twice, as two replicas or a replayed timer would."""
+    verdict = Verdict("every deadline fired once")
+    for alarm in alarms:
+        seen: Counter[tuple[Any, ...]] = Counter()
+        for event in alarm.events:
+            names = DEADLINE_EVENTS.get(event["type"])
+            if names is not None:
+                seen[(event["type"], *(event["data"].get(n) for n in names))] += 1
+        verdict.checked += sum(seen.values())
+        verdict.violations += [
+            f"{alarm.alarm_id}: {key} {n} times" for key, n in seen.items() if n > 1
+        ]
+    return verdict

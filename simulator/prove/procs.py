@@ -6,6 +6,8 @@ machine's shared servers; every start waits for readiness with a bound, every st
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,14 +191,42 @@ class Service:
     def http(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Start it; with `wait`, until /readyz answers 200 (a standby replica never does)."""
         env = {**os.environ, **self.env, "ROLLEKORT_PORT": str(self.port)}
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=out, stderr=out
             )
         self.starts += 1
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
+
+    @staticmethod
+    def answers_ready(http: str) -> bool:
+        """True if `http`/readyz answers 200 now."""
+        try:
+            with urllib.request.urlopen(f"{http}/readyz", timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def role(self) -> str:
+        """What its /readyz says: "ok" on the leader, "standby" on a standby, "down" if no
+        answer (issue 14)."""
+        try:
+            with urllib.request.urlopen(f"{self.http}/readyz", timeout=1) as response:
+                return str(json.load(response).get("status"))
+        except urllib.error.HTTPError as err:
+            with contextlib.suppress(ValueError):
+                return str(json.load(err).get("status"))
+            return "down"
+        except OSError:
+            return "down"
 
     def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s

@@ -172,7 +172,7 @@ class World:
                         detail["office_id"],
                         detail["status"],
                         detail["timeline"],
-                        _chain_verdict(detail),
+                        chain_verdict(detail),
                     )
                 )
         return out
@@ -190,7 +190,7 @@ def _closes_one_more(handset: HandsetLog) -> Callable[[], bool]:
     return lambda: len(handset.closed_seen) > before
 
 
-def _chain_verdict(detail: dict[str, Any]) -> str | None:
+def chain_verdict(detail: dict[str, Any]) -> str | None:
     chain = detail.get("chain")
     if chain is None:
         return None

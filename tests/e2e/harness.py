@@ -76,7 +76,8 @@ async def service(
     """`clock`: the service's clock (a test that moves the day forward); the system's if None."""
     if migrate:
         await upgrade_async(settings.db)
-    app = create_app(settings, clock)
+    failed: list[str] = []  # a lost leadership or failed promotion, instead of exiting pytest
+    app = create_app(settings, clock, fatal=failed.append)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -89,9 +90,10 @@ async def service(
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(TIMEOUT):
-            while not server.started:
-                if task.done():
+            while not server.started or getattr(app.state, "services", None) is None:
+                if task.done():  # on PostgreSQL it serves as a standby before it leads
                     task.result()
+                assert not failed, failed
                 await asyncio.sleep(0.02)
         yield Running(settings, f"http://127.0.0.1:{settings.port}", server)
     finally:

@@ -89,7 +89,7 @@ async def test_migration_0008_goes_down_and_up(engine: AsyncEngine) -> None:
     places.check_in("demo", "lise", "reception", datetime(2026, 12, 7, 9, tzinfo=UTC), None)
     await places.persist()
     await engine.dispose()
-    await downgrade_async(url, "0006")
+    await downgrade_async(url, "0007")
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert "push_subscription" in tables and not {"place_check_in", "trigger_carry"} & tables

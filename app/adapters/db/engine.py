@@ -18,13 +18,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 import migrations
 
 SQLITE_BUSY_TIMEOUT_MS = 2_000
 _WRITE_LOCK = "rollekort_write_lock"
+MIGRATE_KEY = 0x726F6C6C656B6D67  # PostgreSQL advisory lock held while migrating ("rollekmg")
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -120,6 +121,8 @@ async def _migrate(url: str, step: _Step, revision: str) -> None:
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # replicas starting together migrate in turn
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_KEY})
             await conn.run_sync(_run_step, alembic_config(url), step, revision)
     finally:
         await engine.dispose()

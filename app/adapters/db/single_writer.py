@@ -1,12 +1,14 @@
-"""One `rollekort serve` per database: a second one refuses to start, and says why.
+"""One `rollekort serve` per SQLite database: a second one refuses to start, and says why.
 
-Several replicas on one database each decide every press with only their own handsets in view,
-and their journals interleave into timelines that cannot be folded (issue 12, fault B). Until
-replicas are designed for, the first process holds a lock for its whole life:
-- PostgreSQL: a session-level advisory lock on a connection kept open; it goes with the session,
-  so a killed process frees it as soon as the server sees the connection drop.
-- SQLite: an exclusive `flock` on `<database>.serve.lock`; the kernel frees it when the process
-  dies, however it dies. The file keeps the holder's process id for the message.
+Two processes on one database would each decide every press with only their own handsets in
+view, and their journals would interleave into timelines that cannot be folded (issue 12,
+fault B). On SQLite (and the embedded default) the first process holds an exclusive `flock` on
+`<database>.serve.lock` for its whole life; the kernel frees it when the process dies, however it
+dies. The file keeps the holder's process id for the message.
+
+On PostgreSQL several replicas are supported (issue 14): a second process becomes a standby and
+waits for the leader lock, an advisory lock on this module's `LOCK_KEY`
+(app.adapters.db.leadership), so nothing here refuses it.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-# pg_try_advisory_lock takes a signed 64-bit key: this one is Rollekort's, per database
+# pg_try_advisory_lock takes a signed 64-bit key: this one is Rollekort's leader lock, per
+# database (the same key as the single-writer lock of earlier versions, so an old process that
+# still holds it keeps a new replica waiting as a standby)
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"rollekort serve").digest()[:8], "big", signed=True)
 HINT = (
-    "several replicas on one database are not supported: stop the other process "
-    "(or give this one its own database)"
+    "several processes on one SQLite database are not supported: stop the other process "
+    "(or give this one its own database; replicas need PostgreSQL)"
 )
 
 
@@ -36,10 +39,10 @@ class DatabaseInUse(RuntimeError):
 
 @contextlib.asynccontextmanager
 async def single_writer(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Hold the database for this process until the context ends; DatabaseInUse if taken."""
+    """Hold a SQLite database for this process until the context ends; DatabaseInUse if taken.
+    PostgreSQL: nothing to hold here (the leader lock decides who writes)."""
     if engine.dialect.name == "postgresql":
-        async with _advisory_lock(engine):
-            yield
+        yield
         return
     path = _sqlite_file(engine)
     if path is None:  # an in-memory database is this process's own
@@ -47,32 +50,6 @@ async def single_writer(engine: AsyncEngine) -> AsyncIterator[None]:
         return
     with _file_lock(path):
         yield
-
-
-@contextlib.asynccontextmanager
-async def _advisory_lock(engine: AsyncEngine) -> AsyncIterator[None]:
-    conn = await engine.connect()
-    try:
-        got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
-        await conn.commit()
-        if not got:
-            holder = await conn.scalar(
-                text(
-                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND objsubid = 1 AND classid::text::bigint = :hi AND objid::text::bigint = :lo"
-                ),
-                {"hi": (LOCK_KEY >> 32) & 0xFFFFFFFF, "lo": LOCK_KEY & 0xFFFFFFFF},
-            )
-            raise DatabaseInUse(
-                f"another rollekort serve is using database {engine.url.database!r} "
-                f"(it holds advisory lock {LOCK_KEY}, server pid {holder}); {HINT}"
-            )
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            await conn.invalidate()  # the session ends (not back to the pool), and the lock
-        with contextlib.suppress(Exception):
-            await conn.close()
 
 
 @contextlib.contextmanager

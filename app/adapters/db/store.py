@@ -9,7 +9,7 @@ and its seal (`app.adapters.db.chain`) are plain Python so the in-memory fake ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -81,14 +81,23 @@ class _PressTaken(Exception):
     """The press key row already exists; raised inside the transaction so it rolls back."""
 
 
+Fence = Callable[[AsyncConnection], Awaitable[None]]
+"""Run first in every append's transaction; raises (LeadershipLost) when this process may no
+longer write: the fencing epoch of replicas on PostgreSQL (app.adapters.db.leadership)."""
+
+
 class SqlAlchemyAlarmStore:
     """The AlarmStore port (app.service.ports) on SQLite or PostgreSQL, migrated by Alembic."""
 
-    def __init__(self, engine: AsyncEngine, chain_key: bytes | None = None) -> None:
-        """`chain_key` keys the hash chain and the seals (None: plain SHA-256, for tests)."""
+    def __init__(
+        self, engine: AsyncEngine, chain_key: bytes | None = None, fence: Fence | None = None
+    ) -> None:
+        """`chain_key` keys the hash chain and the seals (None: plain SHA-256, for tests);
+        `fence` guards each append (None: the only writer, as on SQLite with its flock)."""
         self._engine = engine
         self._writer = writer(engine)
         self._key = chain_key
+        self._fence = fence
 
     async def append(
         self,
@@ -99,6 +108,8 @@ class SqlAlchemyAlarmStore:
         refuse_naive_times(alarm)
         try:
             async with writing(self._engine) as conn:
+                if self._fence is not None:
+                    await self._fence(conn)
                 rows = await _append(conn, alarm, events, press, self._key)
         except _PressTaken as taken:
             assert press is not None

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -339,4 +340,17 @@ trigger_carry = Table(
     Column("since", UtcDateTime(), nullable=False),
     Column("until", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("office_id", "device_id"),
+)
+
+# The leader's fencing epoch (migration 0007, issue 14): one row, incremented by each replica that
+# wins the leader lock; every journal append on PostgreSQL checks it (app.adapters.db.leadership).
+leadership = Table(
+    "leadership",
+    metadata,
+    Column("id", Integer(), nullable=False),
+    Column("epoch", BigInteger(), nullable=False),
+    Column("replica", Text(), nullable=False),
+    Column("since", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint("id = 1", name="single_row"),
 )

@@ -42,6 +42,7 @@ from app.adapters.mqtt.session import (
     MqttProtocol,
     ack_message,
     connect_resuming,
+    no_reconnect,
     persistent_client,
     shutdown,
 )
@@ -121,6 +122,7 @@ class MqttIngest:
         self._pending: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._client = self._make_client(client_id)
+        self.halt_on_drop: Callable[[], None] | None = None  # set while leadership is in doubt
 
     @classmethod
     def from_settings(
@@ -169,6 +171,13 @@ class MqttIngest:
             self._started = False
             await self._disconnect()
         self._ready = False
+
+    def halt(self) -> None:
+        """Stop at once, unacknowledged, no reconnect (it would kick the new leader off)."""
+        self._accepting, self._stopping, self._ready = False, True, False
+        with self._lock:
+            self._live = None
+        no_reconnect(self._client)  # and the session stays
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -260,6 +269,10 @@ class MqttIngest:
     ) -> None:
         with self._lock:
             self._live = None  # no more acks for this connection's messages
+        drop, self.halt_on_drop = self.halt_on_drop, None
+        if drop is not None:  # maybe a new leader took the session: no reconnect, once
+            no_reconnect(client)
+            self._to_loop(drop)
         level = logging.INFO if self._stopping else logging.WARNING
         log.log(level, "MQTT disconnected from %s: %s", self._address, reason_code)
         self._to_loop(self._connection_closed)

@@ -63,3 +63,12 @@ def ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
 def shutdown(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def no_reconnect(client: mqtt.Client) -> None:
+    """End the connection, if any, and paho's reconnecting for good, from any thread, in
+    `on_disconnect` too (where `disconnect()` alone is undone: paho marks the connection lost
+    after the callback and reconnects). paho has no public switch for this after construction;
+    tests/integration/test_ingest_takeover.py fails if this one stops working."""
+    client._reconnect_on_failure = False
+    client.disconnect()

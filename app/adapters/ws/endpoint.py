@@ -36,7 +36,11 @@ TRY_AGAIN_LATER = 1013
 
 @router.websocket("/ws/handset")
 async def handset_socket(ws: WebSocket) -> None:
-    services: Services = ws.app.state.services
+    services: Services | None = ws.app.state.services
+    if services is None:  # a standby replica (issue 14): the handset reconnects, to the leader
+        await ws.accept()
+        await ws.close(TRY_AGAIN_LATER, "not leading: reconnect")
+        return
     gate = services.hello_gate
     if not gate.enter(services.settings.max_pre_hello):
         await ws.accept()
