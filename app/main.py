@@ -182,9 +182,8 @@ async def _running(
         )
         learning = await start_learning(storage, dispatcher, debriefs, clock, stack)
         tell_handsets(learning, handsets.hub, storage.offices)  # drills next door, visits
-        places = dispatcher.places
         supervision = await start_supervision(
-            storage, handsets, metrics, clock, stack, places, reaching.reach.problems
+            storage, handsets, metrics, clock, stack, dispatcher.places, reaching.reach.problems
         )
         mode_for = learning.drills.mode_for
         intake, catalogue = build_intake(
