@@ -47,6 +47,8 @@ async def test_handset_speaks_english_installs_and_shows_a_lost_connection(
     assert scope == f"{running.base}/handset"
     await page.reload()
     assert await page.evaluate("!!navigator.serviceWorker.controller")
+    # the page's module has run and its socket is open before the test reaches into it
+    await expect(page.get_by_test_id("conn-state")).to_have_attribute("data-state", "connected")
 
     # The socket drops and a press comes meanwhile: after the reconnect the offer is there, once.
     await page.evaluate("window.rollekortHandset.state.ws.close()")
