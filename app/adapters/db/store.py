@@ -39,6 +39,7 @@ from app.core.alarm import AlarmStatus
 from app.service.ports import (
     AlarmStore,
     AlarmSummary,
+    Append,
     ChainCheck,
     DuplicatePress,
     PressKey,
@@ -96,13 +97,52 @@ class SqlAlchemyAlarmStore:
         events: Sequence[ev.Event],
         press: PressKey | None = None,
     ) -> list[StoredEvent]:
-        refuse_naive_times(alarm)
+        done = (await self.append_many([(alarm, events, press)]))[0]
+        if isinstance(done, DuplicatePress):
+            raise done
+        return done
+
+    async def append_many(
+        self, entries: Sequence[Append]
+    ) -> list[list[StoredEvent] | DuplicatePress]:
+        """Several appends, in order, in ONE transaction (one fsync: the journal's group
+        commit). Each entry is what `append` does, in a savepoint when there are several, so a
+        redelivered press rolls back only its own entry and comes back as its DuplicatePress;
+        any other error rolls back the whole batch. The append's transaction begins here and
+        only here."""
+        for alarm, _, _ in entries:
+            refuse_naive_times(alarm)
+        out: list[list[StoredEvent] | PressKey] = []
         try:
             async with writing(self._engine) as conn:
+                for alarm, events, press in entries:
+                    out.append(await self._one(conn, alarm, events, press, len(entries) > 1))
+        except _PressTaken as taken:  # a lone append: its transaction rolled back
+            assert entries[0][2] is not None
+            key = entries[0][2]
+            raise DuplicatePress(key, await self._press_alarm_id(key)) from taken
+        return [
+            DuplicatePress(r, await self._press_alarm_id(r)) if isinstance(r, PressKey) else r
+            for r in out
+        ]
+
+    async def _one(
+        self,
+        conn: AsyncConnection,
+        alarm: AlarmSummary,
+        events: Sequence[ev.Event],
+        press: PressKey | None,
+        nested: bool,
+    ) -> list[StoredEvent] | PressKey:
+        """One entry; of several, in its own savepoint, its press key if the press was taken."""
+        if not nested:
+            return stored_as_given(await _append(conn, alarm, events, press, self._key), events)
+        try:
+            async with conn.begin_nested():
                 rows = await _append(conn, alarm, events, press, self._key)
-        except _PressTaken as taken:
+        except _PressTaken:
             assert press is not None
-            raise DuplicatePress(press, await self._press_alarm_id(press)) from taken
+            return press
         return stored_as_given(rows, events)
 
     async def events(self, alarm_id: str) -> list[StoredEvent]:
