@@ -83,9 +83,7 @@ def serve(
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     redact = configure_logging(settings.log_level, settings.log_json, settings.secrets())
-    from app.config.loader import office_files
-
-    if not all([_check_office_file(path) for path in office_files(settings.config)]):
+    if not _check_offices(settings):
         raise typer.Exit(2)
     _refuse_a_second_writer(settings.db)
     upgrade(settings.db)
@@ -101,6 +99,22 @@ def serve(
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         backlog=ACCEPT_BACKLOG,
     )
+
+
+def _check_offices(settings: Settings) -> bool:
+    """Every office file loads; what loaded is kept for the next start (app.config.cache), so
+    a restart of 500 offices does not parse them all again."""
+    from app.adapters.db.chain_key import data_dir
+    from app.config.cache import OfficeCache
+    from app.config.loader import office_files
+
+    cache = OfficeCache(data_dir(settings.db, settings.data_dir))
+    cache.load()
+    paths = office_files(settings.config)
+    if not all([_check_office_file(path) for path in paths]):
+        return False
+    cache.save(p.read_text(encoding="utf-8-sig") for p in paths)
+    return True
 
 
 def _refuse_a_second_writer(url: str) -> None:
