@@ -163,6 +163,7 @@ async def soak(
     """One press a second across offices; every button's status once per `status_every_s`;
     handsets answer pings. RSS at the start and the end."""
     buttons = [b for o in every for b in o.buttons]
+    offices = offices or every  # no office had every handset welcomed: press them all the same
     per_tick = max(1, round(len(buttons) * 1.0 / config.status_every_s))
     rss0, started = service.rss(), time.monotonic()
     pressed, sent, lat = 0, 0, []

@@ -25,7 +25,7 @@ import websockets
 
 HELLO_TIMEOUT_S = 120.0
 TRY_AGAIN_LATER = 1013
-RETRIES_1013 = 8
+RETRIES_1013 = 40  # about 20 minutes at 30 s: a handset app never gives up
 
 
 def _cpu_s() -> float:
