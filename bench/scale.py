@@ -124,10 +124,13 @@ async def _storm(
 async def _floor_storm(tmp: Path, handsets: list[tuple[str, str, bool]], n: int) -> dict[str, Any]:
     served = start_floor(tmp / "floor.log")
     try:
-        cpu0 = served.cpu_s()
+        await asyncio.sleep(2.0)
+        cpu0, rss0 = served.cpu_s(), served.rss()
         start = {"start_s": served.ready_s, "start_cpu_s": served.ready_cpu_s}
         gens, figures = await _storm(served.base.replace("http", "ws") + "/ws", handsets, n)
         figures["server_cpu_s"] = served.cpu_s() - cpu0
+        await asyncio.sleep(2.0)  # as the service's is measured
+        figures["kb_per_handset"] = (served.rss() - rss0) / max(1, figures["welcomed"]) / 1024
         figures |= start
         await gens.quit()
     finally:
@@ -136,7 +139,7 @@ async def _floor_storm(tmp: Path, handsets: list[tuple[str, str, bool]], n: int)
         f"floor: started in {figures['start_s']:.1f} s ({figures['start_cpu_s']:.1f} s CPU); "
         f"storm: {figures['welcomed']} welcomed, {figures['failed']} failed, all in "
         f"{figures['all_s']:.1f} s (server CPU {figures['server_cpu_s']:.1f} s, generators "
-        f"{figures['gen_cpu_s']:.1f} s)"
+        f"{figures['gen_cpu_s']:.1f} s); RSS {figures['kb_per_handset']:.1f} kB per handset"
     )
     return figures
 

@@ -99,8 +99,10 @@ def _capacity_rows(table: Table, f: dict[str, Any], floor: dict[str, Any]) -> No
         f"{ratio:.2f}× (floor: {floor['welcomed']} in {floor['all_s']:.1f} s)",
         _mark(ratio <= STORM_RATIO),
     )
+    floor_kb = floor.get("kb_per_handset", math.nan)
     table.add_row(
         "3 RSS ≤ 50 kB per handset above idle",
-        f"{per_handset_kb:.1f} kB ({f['idle_rss'] / 2**20:.0f} → {f['storm_rss'] / 2**20:.0f} MiB)",
+        f"{per_handset_kb:.1f} kB ({f['idle_rss'] / 2**20:.0f} → {f['storm_rss'] / 2**20:.0f} "
+        f"MiB); the floor server: {floor_kb:.1f} kB",
         _mark(per_handset_kb <= KB_PER_HANDSET),
     )
