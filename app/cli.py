@@ -96,6 +96,10 @@ def serve(
         log_config=None,  # uvicorn's lines go through our (redacting) handler too
         ws_max_size=settings.ws_max_bytes,  # before hello too: a frame is never read whole
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+        # no protocol-level keepalive: the handset protocol's own ping (every ping_interval_s)
+        # already drops a handset that stops answering; uvicorn's, every 20 s on top of it, was
+        # a thousand control frames a second each way with 20,000 handsets
+        ws_ping_interval=None,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         backlog=ACCEPT_BACKLOG,
     )
