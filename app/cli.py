@@ -83,9 +83,7 @@ def serve(
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     redact = configure_logging(settings.log_level, settings.log_json, settings.secrets())
-    from app.config.loader import office_files
-
-    if not all([_check_office_file(path) for path in office_files(settings.config)]):
+    if not _check_offices(settings):
         raise typer.Exit(2)
     _refuse_a_second_writer(settings.db)
     upgrade(settings.db)
@@ -99,9 +97,34 @@ def serve(
         log_config=None,  # uvicorn's lines go through our (redacting) handler too
         ws_max_size=settings.ws_max_bytes,  # before hello too: a frame is never read whole
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+        # no protocol-level keepalive: the handset protocol's own ping (every ping_interval_s)
+        # already drops a handset that stops answering; uvicorn's, every 20 s on top of it, was
+        # a thousand control frames a second each way with 20,000 handsets
+        ws_ping_interval=None,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         backlog=ACCEPT_BACKLOG,
     )
+
+
+def _check_offices(settings: Settings) -> bool:
+    """Every office file loads; what loaded is kept for the next start (app.config.cache), so
+    a restart of 500 offices does not parse them all again."""
+    from app.adapters.db.chain_key import ChainKeyError, load_chain_key
+    from app.config.cache import OfficeCache
+    from app.config.loader import office_files
+
+    try:  # the cache is sealed with the chain key (app.config.cache)
+        key = load_chain_key(settings.chain_key, settings.chain_key_file, settings.data_folder)
+    except ChainKeyError as err:
+        typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
+        raise typer.Exit(1) from None
+    cache = OfficeCache(settings.data_folder, key)
+    cache.load()
+    paths = office_files(settings.config)
+    if not all([_check_office_file(path) for path in paths]):
+        return False
+    cache.save(p.read_text(encoding="utf-8-sig") for p in paths)
+    return True
 
 
 def _refuse_a_second_writer(url: str) -> None:

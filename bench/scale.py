@@ -7,6 +7,7 @@ uvicorn + FastAPI stack: hello → one frame) in the same run."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import resource
@@ -110,6 +111,7 @@ async def _storm(
     figures = {
         "welcomed": len(welcomed),
         "failed": sum(int(a["failed"]) for a in answers),
+        "retried": sum(int(a.get("retried", 0)) for a in answers),
         "errors": [e for a in answers for e in a["errors"]][:3],
         "all_s": (welcomed[-1] - go) if welcomed else float("nan"),
         "p50_s": pct([t - go for t in welcomed], 50),
@@ -122,16 +124,22 @@ async def _storm(
 async def _floor_storm(tmp: Path, handsets: list[tuple[str, str, bool]], n: int) -> dict[str, Any]:
     served = start_floor(tmp / "floor.log")
     try:
-        cpu0 = served.cpu_s()
+        await asyncio.sleep(2.0)
+        cpu0, rss0 = served.cpu_s(), served.rss()
+        start = {"start_s": served.ready_s, "start_cpu_s": served.ready_cpu_s}
         gens, figures = await _storm(served.base.replace("http", "ws") + "/ws", handsets, n)
         figures["server_cpu_s"] = served.cpu_s() - cpu0
+        await asyncio.sleep(2.0)  # as the service's is measured
+        figures["kb_per_handset"] = (served.rss() - rss0) / max(1, figures["welcomed"]) / 1024
+        figures |= start
         await gens.quit()
     finally:
         served.stop()
     console.print(
-        f"floor storm: {figures['welcomed']} welcomed, {figures['failed']} failed, all in "
+        f"floor: started in {figures['start_s']:.1f} s ({figures['start_cpu_s']:.1f} s CPU); "
+        f"storm: {figures['welcomed']} welcomed, {figures['failed']} failed, all in "
         f"{figures['all_s']:.1f} s (server CPU {figures['server_cpu_s']:.1f} s, generators "
-        f"{figures['gen_cpu_s']:.1f} s)"
+        f"{figures['gen_cpu_s']:.1f} s); RSS {figures['kb_per_handset']:.1f} kB per handset"
     )
     return figures
 
@@ -148,7 +156,12 @@ async def _one_db(
     result = DbResult(db)
     f = result.figures
     log = tmp / f"service-{db}.log"
-    service = await asyncio.to_thread(start_service, tmp / "offices", config.broker, url, log)
+    data = tmp / f"data-{db}"
+    start = functools.partial(start_service, tmp / "offices", config.broker, url, log, data)
+    service = await asyncio.to_thread(start)  # a first start: fresh database, nothing cached
+    f["first_s"], f["first_cpu_s"] = service.ready_s, service.ready_cpu_s
+    await asyncio.to_thread(service.stop)
+    service = await asyncio.to_thread(start)  # a restart: what a gap in protection costs
     presser = Presser(config.broker)
     try:
         f["start_s"], f["start_cpu_s"] = service.ready_s, service.ready_cpu_s

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import resource
 import sys
 import time
@@ -23,6 +24,8 @@ from typing import Any
 import websockets
 
 HELLO_TIMEOUT_S = 120.0
+TRY_AGAIN_LATER = 1013
+RETRIES_1013 = 40  # about 20 minutes at 30 s: a handset app never gives up
 
 
 def _cpu_s() -> float:
@@ -39,6 +42,7 @@ class Generator:
         self.offers: list[tuple[str, float]] = []
         self.tasks: list[asyncio.Task[None]] = []
         self.done = 0
+        self.retried = 0  # hellos refused with 1013 and tried again
         self.all_done = asyncio.Event()
 
     async def storm(self) -> dict[str, Any]:
@@ -49,6 +53,7 @@ class Generator:
             "welcomed": self.welcomed,
             "tokens": self.welcomed_tokens,
             "failed": len(self.failed),
+            "retried": self.retried,
             "errors": self.failed[:5],
         }
 
@@ -58,6 +63,21 @@ class Generator:
             self.all_done.set()
 
     async def _handset(self, office_id: str, token: str, leader: bool) -> None:
+        """Connect and say hello; on 1013 (the service's cap on sockets waiting for hello), try
+        again after the handset app's backoff: 1 s doubling to 30 s, half of it random."""
+        for attempt in range(RETRIES_1013 + 1):
+            try:
+                await self._connect(token, leader)
+                return
+            except websockets.ConnectionClosed as err:  # refused with 1013 (see _connect)
+                if attempt == RETRIES_1013:
+                    self._failed(err, welcomed=False)
+                    return
+            self.retried += 1
+            base = min(30.0, 2.0**attempt)
+            await asyncio.sleep(base / 2 + random.random() * base / 2)
+
+    async def _connect(self, token: str, leader: bool) -> None:
         welcomed = False
         try:
             async with websockets.connect(
@@ -72,10 +92,17 @@ class Generator:
                         self.welcomed_tokens.append(token)
                         self._settled()
                     await self._on_frame(ws, raw, at, leader)
+        except websockets.ConnectionClosed as err:
+            if not welcomed and err.rcvd is not None and err.rcvd.code == TRY_AGAIN_LATER:
+                raise  # tried again by _handset
+            self._failed(err, welcomed)
         except Exception as err:  # counted, not raised: a storm reports what failed
-            if not welcomed:
-                self.failed.append(f"{type(err).__name__}: {err}"[:200])
-                self._settled()
+            self._failed(err, welcomed)
+
+    def _failed(self, err: Exception, welcomed: bool) -> None:
+        if not welcomed:
+            self.failed.append(f"{type(err).__name__}: {err}"[:200])
+            self._settled()
 
     async def _on_frame(self, ws: Any, raw: str | bytes, at: float, leader: bool) -> None:
         frame: dict[str, Any] = json.loads(raw)

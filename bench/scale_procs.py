@@ -64,9 +64,10 @@ class Served:
         return time.monotonic() - started
 
 
-def start_service(config: Path, broker: str, db: str, log: Path) -> Served:
+def start_service(config: Path, broker: str, db: str, log: Path, data: Path) -> Served:
     port = free_port()
     env = {
+        "ROLLEKORT_DATA_DIR": str(data),  # chain key and office cache: this run's own
         **os.environ,
         "ROLLEKORT_CONFIG": str(config),
         "ROLLEKORT_BROKER": broker,
@@ -75,7 +76,7 @@ def start_service(config: Path, broker: str, db: str, log: Path) -> Served:
         "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-scale-{uuid.uuid4().hex[:8]}",
         "ROLLEKORT_LOG_LEVEL": "WARNING",
     }
-    out = log.open("wb")
+    out = log.open("ab")
     started = time.monotonic()
     with out:  # the child has its own copy
         proc = subprocess.Popen(
@@ -98,7 +99,9 @@ def start_floor(log: Path) -> Served:
         )
     base = f"http://127.0.0.1:{port}"
     wait_ready(f"{base}/docs", proc, timeout_s=60, poll_s=0.05)
-    return Served(proc, base, time.monotonic() - started, log)
+    served = Served(proc, base, time.monotonic() - started, log)
+    served.ready_cpu_s = served.cpu_s()
+    return served
 
 
 @dataclass

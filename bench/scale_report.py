@@ -76,13 +76,21 @@ def _capacity_rows(table: Table, f: dict[str, Any], floor: dict[str, Any]) -> No
     per_handset_kb = (f["storm_rss"] - f["idle_rss"]) / max(1, storm["welcomed"]) / 1024
     all_welcomed = storm["failed"] == 0
     table.add_row(
-        "1 start → /readyz ≤ 5 s",
-        f"{f['start_s']:.1f} s (the service's CPU until then: {f['start_cpu_s']:.1f} s)",
+        "1 restart → /readyz ≤ 5 s",
+        f"{f['start_s']:.1f} s, {f['start_s'] / floor['start_s']:.1f}× the floor's start "
+        f"({floor['start_s']:.1f} s: python, FastAPI, uvicorn); CPU {f['start_cpu_s']:.1f} s "
+        f"(floor {floor['start_cpu_s']:.1f} s)",
         _mark(f["start_s"] <= START_S),
     )
     table.add_row(
+        "1 first start (fresh database, no office cache)",
+        f"{f['first_s']:.1f} s, CPU {f['first_cpu_s']:.1f} s",
+        _mark(f["first_s"] <= START_S),
+    )
+    table.add_row(
         "2 storm: all welcomed ≤ 30 s",
-        f"{storm['welcomed']} welcomed, {storm['failed']} failed, last at {storm['all_s']:.1f} s "
+        f"{storm['welcomed']} welcomed, {storm['failed']} failed ({storm['retried']} hellos "
+        f"refused with 1013 and tried again), last at {storm['all_s']:.1f} s "
         f"(median {storm['p50_s']:.1f} s); offices with every handset: {f['offices_whole']}",
         _mark(all_welcomed and storm["all_s"] <= STORM_S),
     )
@@ -91,8 +99,10 @@ def _capacity_rows(table: Table, f: dict[str, Any], floor: dict[str, Any]) -> No
         f"{ratio:.2f}× (floor: {floor['welcomed']} in {floor['all_s']:.1f} s)",
         _mark(ratio <= STORM_RATIO),
     )
+    floor_kb = floor.get("kb_per_handset", math.nan)
     table.add_row(
         "3 RSS ≤ 50 kB per handset above idle",
-        f"{per_handset_kb:.1f} kB ({f['idle_rss'] / 2**20:.0f} → {f['storm_rss'] / 2**20:.0f} MiB)",
+        f"{per_handset_kb:.1f} kB ({f['idle_rss'] / 2**20:.0f} → {f['storm_rss'] / 2**20:.0f} "
+        f"MiB); the floor server: {floor_kb:.1f} kB",
         _mark(per_handset_kb <= KB_PER_HANDSET),
     )

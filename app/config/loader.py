@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -177,6 +177,16 @@ def load_office_text(text: str, source_name: str = "<office>") -> LoadedOffice:
         warnings = tuple(replace(w, source=source_name) for w in found.warnings)
         return replace(found, warnings=warnings)
     return found
+
+
+def remember(entries: Mapping[str, LoadedOffice]) -> None:
+    """Offices loaded earlier (app.config.cache: the last start's), by their text."""
+    _LOADED.update(entries)
+
+
+def loaded(texts: Iterable[str]) -> dict[str, LoadedOffice]:
+    """The offices these texts loaded into, for those that did."""
+    return {text: _LOADED[text] for text in texts if text in _LOADED}
 
 
 def _load_office_text(text: str, source_name: str) -> LoadedOffice:

@@ -71,8 +71,9 @@ def _join(d: Draft, c: cmd.JoinAlarm) -> None:
             continue
         if not is_eligible(person, d.alarm, d.ctx) or not _may_join(role, slot, person, d):
             continue
-        if slot.status is SlotStatus.UNFILLED and slot.stage is not Stage.LEADER:
-            offer(d, role, Candidates(Stage.EVERYONE, (person,)))
+        unfilled = slot.status is SlotStatus.UNFILLED and slot.stage is not Stage.LEADER
+        if unfilled or slot.due_at is None:  # nobody left to ask, or gone to outside help:
+            offer(d, role, Candidates(Stage.EVERYONE, (person,)))  # no stage runs to join
             continue
         join_stage(d, role, (person,))
     assemble_idle(d)

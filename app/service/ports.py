@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from app.core import events as ev
 from app.core.alarm import AlarmState
@@ -88,6 +88,21 @@ class DuplicatePress(Exception):
         super().__init__(f"press {key} already recorded")
         self.key = key
         self.alarm_id = alarm_id
+
+
+Append = tuple[AlarmSummary, Sequence[ev.Event], PressKey | None]
+"""One `AlarmStore.append`'s arguments: the alarm, its new events, the press key (a raise's)."""
+
+
+@runtime_checkable
+class GroupCommit(Protocol):
+    """A store that writes several appends in one transaction (one fsync): the journal's group
+    commit. Each entry is exactly what `append` does; a taken press key comes back as that
+    entry's DuplicatePress (only its entry rolled back), any other error rolls back all."""
+
+    async def append_many(
+        self, entries: Sequence[Append]
+    ) -> list[list[StoredEvent] | DuplicatePress]: ...
 
 
 class AlarmStore(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from app.service.rolecards.versions import (
     ACTIVE,
     RETIRED,
     UPLOADED,
+    NewVersion,
     UnknownVersion,
     VersionRow,
     VersionStore,
@@ -80,6 +82,25 @@ class FakeVersionStore:
 
     async def acknowledged(self, office_id: str, number: int) -> set[str]:
         return {p for o, p, n in self.acks if o == office_id and n == number}
+
+    async def actives(self) -> dict[str, VersionRow]:
+        return {r.office_id: r for r in self.rows.values() if r.status == ACTIVE}
+
+    async def active_acks(self) -> dict[str, set[str]]:
+        actives = await self.actives()
+        found: dict[str, set[str]] = {}
+        for o, p, n in self.acks:
+            if o in actives and actives[o].number == n:
+                found.setdefault(o, set()).add(p)
+        return found
+
+    async def seed(self, versions: Sequence[NewVersion]) -> list[VersionRow]:
+        rows = []
+        for n in versions:
+            number = await self.add(n.office_id, n.content, n.label, n.at, n.by, 0, n.warnings)
+            await self.activate(n.office_id, number, n.at, n.by)
+            rows.append(self.rows[(n.office_id, number)])
+        return rows
 
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.adapters.db import tables as t
 from app.adapters.db.engine import downgrade_async, make_engine, upgrade, upgrade_async
 from app.adapters.db.rolecards import SqlAlchemyVersionStore
-from app.service.rolecards.versions import ACTIVE, RETIRED, UPLOADED, UnknownVersion
+from app.service.rolecards.versions import ACTIVE, RETIRED, UPLOADED, NewVersion, UnknownVersion
 from tests.conftest import POSTGRES, reachable
 from tests.fakes.versions import FakeVersionStore
 
@@ -267,3 +267,34 @@ async def test_migration_0002_downgrades_to_0001_and_upgrades_again(engine: Asyn
     await upgrade_async(url)
     store = SqlAlchemyVersionStore(engine)
     assert await add(store) == 1
+
+
+async def test_seeding_every_office_at_once_leaves_what_add_then_activate_would(
+    store: Store,
+) -> None:
+    """The start-up path: one transaction for every office, the earlier active one retired."""
+    first = await store.add("o1", "old", "v-old", T0, "file", 0, 0)
+    await store.activate("o1", first, T0, "file")
+    await store.acknowledge("o1", "p-anne", first, T0)
+    at = T0 + timedelta(minutes=1)
+    seeded = await store.seed(
+        [
+            NewVersion("o1", "new", "v-new", at, "file", 2),
+            NewVersion("o2", "two", "v2", at, "file", 0),
+        ]
+    )
+    assert [(r.office_id, r.number, r.status) for r in seeded] == [
+        ("o1", 2, ACTIVE),
+        ("o2", 1, ACTIVE),
+    ]
+    actives = await store.actives()
+    assert {o: (r.number, r.content, r.warnings) for o, r in actives.items()} == {
+        "o1": (2, "new", 2),
+        "o2": (1, "two", 0),
+    }
+    assert actives["o1"] == await store.get("o1", 2) == seeded[0]
+    assert (await store.get("o1", first)).status == RETIRED  # type: ignore[union-attr]
+    assert await store.active_acks() == {}  # the acknowledgement was of the retired version
+    await store.acknowledge("o2", "p-bo", 1, at)
+    assert await store.active_acks() == {"o2": {"p-bo"}}
+    assert await store.seed([]) == []

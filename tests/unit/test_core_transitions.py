@@ -364,3 +364,19 @@ def test_a_press_whose_device_time_is_far_off_is_flagged_but_still_raises_the_al
         alarm_id="a-1", device_id="desk-1", seq=1, device_ts=T0 - timedelta(seconds=2)
     )
     assert not [e for e in fresh.do(ok).events if isinstance(e, ev.PossibleReplay)]
+
+
+def test_someone_arriving_after_a_role_went_to_outside_help_is_offered_it_afresh() -> None:
+    """An offered role escalated to outside help has no running stage to join (no deadline):
+    the 500-office soak raised an AssertionError here when a leader's handset came back."""
+    run = Run(ctx("per", "gunn"))  # lise absent: the leader role is offered to per
+    run.do(press())
+    at = T0 + timedelta(seconds=40)
+    alerted = ev.ExternalAlerted(at=at, actor=ev.SYSTEM, role_id="leader", contact_ids=("police",))
+    run.state = evolve(run.state, alerted)
+    assert run.alarm.slot("leader").status is SlotStatus.OFFERED
+    assert run.alarm.slot("leader").due_at is None
+    run.ctx = ctx("per", "gunn", "lise")
+    d = run.do(cmd.JoinAlarm(person_id="lise"), at + timedelta(seconds=1))
+    assert ("lise", "leader") in run.offers(d)
+    assert run.alarm.slot("leader").due_at is not None  # her offer has its own deadline

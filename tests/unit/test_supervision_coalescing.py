@@ -68,3 +68,32 @@ async def test_a_storm_in_one_office_rechecks_it_once_and_no_other(
         assert supervision.coverage("o1").reasons == ()
     finally:
         supervision.close()
+
+
+async def test_a_welcome_during_a_storm_reuses_the_last_coverage_and_the_recheck_corrects_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offices = OfficeDirectory([Loaded(office_named("o1"))])
+    presence = Presence()
+    notices: list[tuple[str, Coverage]] = []
+    supervision = Supervision(offices, presence, SystemClock(), lambda o, c: notices.append((o, c)))
+    supervision.start({})
+    notices.clear()
+    computed: list[str] = []
+    real = supervision_module.coverage
+
+    def counting(office: Office, *args: Any) -> Coverage:
+        computed.append(office.id)
+        return real(office, *args)
+
+    monkeypatch.setattr(supervision_module, "coverage", counting)
+    try:
+        presence.arrived("o1", "lise", "hs-lise")  # the welcome comes right after the arrival
+        welcomed = supervision.coverage("o1", pending_ok=True)
+        assert computed == [] and welcomed.degraded  # what every handset was last told
+        assert not supervision.coverage("o1").degraded  # as of now, for everyone else
+        await asyncio.sleep(COALESCE_S * 3)
+        assert [(o, c.degraded) for o, c in notices] == [("o1", False)]  # the welcomed hear it
+        assert not supervision.coverage("o1", pending_ok=True).degraded
+    finally:
+        supervision.close()

@@ -43,8 +43,25 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def writer(engine: AsyncEngine) -> AsyncEngine:
-    """The same engine (same pool) whose transactions take SQLite's write lock when they begin."""
+class Writer:
+    """Write transactions on an engine: `begin()` is `writing(engine)`, so every writer of the
+    process (the journal, debriefs, role cards, pairing, push) takes its turn; a debrief that
+    took SQLite's lock on its own waited past busy_timeout behind a burst's journal commits."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def begin(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        return writing(self._engine)
+
+
+def writer(engine: AsyncEngine) -> Writer:
+    """Write transactions on the same engine (same pool), taking SQLite's write lock at BEGIN."""
+    return Writer(engine)
+
+
+def _locking(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine whose transactions take SQLite's write lock when they begin."""
     return engine.execution_options(**{_WRITE_LOCK: True})
 
 
@@ -59,13 +76,13 @@ async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     seconds late). In turn, each waits only for the commits ahead of it. PostgreSQL writes
     concurrently."""
     if engine.dialect.name != "sqlite":
-        async with writer(engine).begin() as conn:
+        async with _locking(engine).begin() as conn:
             yield conn
         return
     lock = _SQLITE_WRITERS.get(engine.sync_engine)
     if lock is None:
         lock = _SQLITE_WRITERS[engine.sync_engine] = asyncio.Lock()
-    async with lock, writer(engine).begin() as conn:
+    async with lock, _locking(engine).begin() as conn:
         yield conn
 
 

@@ -8,6 +8,7 @@ PostgreSQL a transaction-scoped advisory lock for the office, so two uploads nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from app.service.rolecards.versions import (
     ACTIVE,
     RETIRED,
     UPLOADED,
+    NewVersion,
     UnknownVersion,
     VersionRow,
     VersionStore,
@@ -114,6 +116,61 @@ class SqlAlchemyVersionStore:
         query = select(a.person_id).where(a.office_id == office_id, a.number == number)
         async with self._engine.connect() as conn:
             return set((await conn.execute(query)).scalars())
+
+    # -- start-up, every office at once (BulkSeed) -----------------------------------------
+
+    async def actives(self) -> dict[str, VersionRow]:
+        query = select(t.office_version).where(v.status == ACTIVE)
+        async with self._engine.connect() as conn:
+            return {row.office_id: _version(row) for row in await conn.execute(query)}
+
+    async def active_acks(self) -> dict[str, set[str]]:
+        query = select(a.office_id, a.person_id).join(
+            t.office_version,
+            (v.office_id == a.office_id) & (v.number == a.number) & (v.status == ACTIVE),
+        )
+        found: dict[str, set[str]] = {}
+        async with self._engine.connect() as conn:
+            for office_id, person_id in await conn.execute(query):
+                found.setdefault(office_id, set()).add(person_id)
+        return found
+
+    async def seed(self, versions: Sequence[NewVersion]) -> list[VersionRow]:
+        if not versions:
+            return []
+        offices = [n.office_id for n in versions]
+        rows = []
+        async with self._writer.begin() as conn:
+            for office_id in sorted(set(offices)):
+                await _lock_office(conn, office_id)
+            last = select(v.office_id, func.max(v.number)).where(v.office_id.in_(offices))
+            found = await conn.execute(last.group_by(v.office_id))
+            numbers: dict[str, int] = {str(o): int(n) for o, n in found}
+            await conn.execute(
+                update(t.office_version)
+                .where(v.office_id.in_(offices), v.status == ACTIVE)
+                .values(status=RETIRED)
+            )
+            for n in versions:
+                numbers[n.office_id] = number = numbers.get(n.office_id, 0) + 1
+                at = t.as_utc(n.at)
+                rows.append(
+                    VersionRow(
+                        n.office_id,
+                        number,
+                        n.label,
+                        n.content,
+                        at,
+                        n.by,
+                        ACTIVE,
+                        at,
+                        n.by,
+                        0,
+                        n.warnings,
+                    )
+                )
+            await conn.execute(insert(t.office_version), [vars(r) for r in rows])
+        return rows
 
 
 async def _lock_office(conn: AsyncConnection, office_id: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db import tables as t
+from app.adapters.db.batch import append_batch
 from app.adapters.db.chain import (
     DIGEST_SUFFIX,
     FREE_TEXT_FIELDS,
@@ -30,7 +31,6 @@ from app.adapters.db.chain import (
     free_text_digest,
     hashed_data,
     row_problem,
-    seal_of,
     stored_as_given,
 )
 from app.adapters.db.engine import writer, writing
@@ -39,6 +39,7 @@ from app.core.alarm import AlarmStatus
 from app.service.ports import (
     AlarmStore,
     AlarmSummary,
+    Append,
     ChainCheck,
     DuplicatePress,
     PressKey,
@@ -77,10 +78,6 @@ def press_received_at(events: Sequence[ev.Event]) -> datetime:
     return events[0].at if events else datetime.now(UTC)
 
 
-class _PressTaken(Exception):
-    """The press key row already exists; raised inside the transaction so it rolls back."""
-
-
 Fence = Callable[[AsyncConnection], Awaitable[None]]
 """Run first in every append's transaction; raises (LeadershipLost) when this process may no
 longer write: the fencing epoch of replicas on PostgreSQL (app.adapters.db.leadership)."""
@@ -105,16 +102,31 @@ class SqlAlchemyAlarmStore:
         events: Sequence[ev.Event],
         press: PressKey | None = None,
     ) -> list[StoredEvent]:
-        refuse_naive_times(alarm)
-        try:
-            async with writing(self._engine) as conn:
-                if self._fence is not None:
-                    await self._fence(conn)
-                rows = await _append(conn, alarm, events, press, self._key)
-        except _PressTaken as taken:
-            assert press is not None
-            raise DuplicatePress(press, await self._press_alarm_id(press)) from taken
-        return stored_as_given(rows, events)
+        done = (await self.append_many([(alarm, events, press)]))[0]
+        if isinstance(done, DuplicatePress):
+            raise done
+        return done
+
+    async def append_many(
+        self, entries: Sequence[Append]
+    ) -> list[list[StoredEvent] | DuplicatePress]:
+        """Several appends, in order, in ONE transaction (one fsync: the journal's group
+        commit; `app.adapters.db.batch`). Each entry is what `append` does: an entry whose press
+        was recorded before writes nothing and comes back as its DuplicatePress; any other error
+        rolls back the whole batch. The append's transaction begins here and only here."""
+        for alarm, _, _ in entries:
+            refuse_naive_times(alarm)
+        async with writing(self._engine) as conn:  # the one place an append's transaction begins
+            if self._fence is not None:  # a replica that no longer leads writes nothing
+                await self._fence(conn)
+            done = await append_batch(conn, entries, self._key)
+        out: list[list[StoredEvent] | DuplicatePress] = []
+        for (_, events, _), rows in zip(entries, done, strict=True):
+            if isinstance(rows, PressKey):
+                out.append(DuplicatePress(rows, await self._press_alarm_id(rows)))
+            else:
+                out.append(stored_as_given(rows, events))
+        return out
 
     async def events(self, alarm_id: str) -> list[StoredEvent]:
         return [row.stored() for row in await self._event_rows(alarm_id)]
@@ -238,86 +250,6 @@ class SqlAlchemyAlarmStore:
         async with self._engine.connect() as conn:
             found = await conn.scalar(select(t.press.c.alarm_id).where(*_press_is(key)))
         return None if found is None else str(found)
-
-
-async def _append(
-    conn: AsyncConnection,
-    alarm: AlarmSummary,
-    events: Sequence[ev.Event],
-    press: PressKey | None,
-    key: bytes | None,
-) -> list[EventRow]:
-    if press is not None:
-        await _insert_press(conn, press, alarm.alarm_id, press_received_at(events))
-    last_seq, last_hash, sealed = await _lock_and_read_last(conn, alarm.alarm_id)
-    # an alarm from before the chain was keyed goes on unkeyed and unsealed, as it began
-    keyed = sealed or last_seq == 0
-    rows = chain_rows(alarm.alarm_id, events, last_seq, last_hash, key if keyed else None)
-    if rows:
-        await conn.execute(insert(t.alarm_event), [row.values() for row in rows])
-    seal = None
-    if keyed:
-        length, head = last_seq + len(rows), rows[-1].hash if rows else last_hash
-        seal = Seal(length, head, seal_of(key, alarm.alarm_id, length, head))
-    await _upsert_alarm(conn, alarm, seal)
-    return rows
-
-
-async def _insert_press(
-    conn: AsyncConnection, key: PressKey, alarm_id: str, received_at: datetime
-) -> None:
-    values = {
-        "device_id": key.device_id,
-        "seq": key.seq,
-        "device_ts": key.device_ts,
-        "boot": key.boot,
-    }
-    try:
-        await conn.execute(
-            insert(t.press).values(alarm_id=alarm_id, received_at=received_at, **values)
-        )
-    except IntegrityError as exc:
-        raise _PressTaken from exc
-
-
-async def _lock_and_read_last(conn: AsyncConnection, alarm_id: str) -> tuple[int, str, bool]:
-    """Lock the alarm row (PostgreSQL; SQLite holds its write lock already), then read its tail
-    and whether it is sealed.
-
-    Locking before reading serialises concurrent appends to one alarm, so each sees the last row.
-    """
-    a = t.alarm.c
-    lock = select(a.chain_seal).where(a.alarm_id == alarm_id).with_for_update()
-    sealed = (await conn.execute(lock)).scalar() is not None
-    e = t.alarm_event.c
-    tail = select(e.seq, e.hash).where(e.alarm_id == alarm_id).order_by(e.seq.desc()).limit(1)
-    row = (await conn.execute(tail)).first()
-    return (0, GENESIS_HASH, sealed) if row is None else (row.seq, row.hash, sealed)
-
-
-async def _upsert_alarm(conn: AsyncConnection, alarm: AlarmSummary, seal: Seal | None) -> None:
-    values = _alarm_values(alarm)
-    if seal is not None:
-        values |= {"chain_length": seal.length, "chain_head": seal.head, "chain_seal": seal.seal}
-    done = await conn.execute(
-        update(t.alarm).where(t.alarm.c.alarm_id == alarm.alarm_id).values(values)
-    )
-    if done.rowcount == 0:
-        await conn.execute(insert(t.alarm).values(alarm_id=alarm.alarm_id, **values))
-
-
-def _alarm_values(alarm: AlarmSummary) -> dict[str, Any]:
-    return {
-        "office_id": alarm.office_id,
-        "device_id": alarm.device_id,
-        "location_id": alarm.location_id,
-        "status": alarm.status,
-        "level": alarm.level,
-        "mode": alarm.mode,
-        "raised_at": alarm.raised_at,
-        "closed_at": alarm.closed_at,
-        "rolecard_version": alarm.rolecard_version,
-    }
 
 
 def _summary(row: Row[Any]) -> AlarmSummary:

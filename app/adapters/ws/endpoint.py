@@ -393,6 +393,6 @@ def _policy_text(office: Office) -> str | None:
 def _coverage(services: Services, office_id: str) -> dict[str, object] | None:
     if services.supervision is None:
         return None
-    cover = services.supervision.coverage(office_id)
+    cover = services.supervision.coverage(office_id, pending_ok=True)  # see its docstring
     coverage: dict[str, object] = outbound.coverage_frame(cover)["coverage"]
     return coverage

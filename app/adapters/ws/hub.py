@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,14 +36,42 @@ QUEUE_LIMIT = 500
 Frame = dict[str, Any]
 
 
-@dataclass(eq=False)
+class Outbox:
+    """A handset's frames waiting for its writer task: an `asyncio.Queue` without what the hub
+    never uses (a queue holds three deques and its waiters; 20,000 handsets held 5 kB each)."""
+
+    __slots__ = ("_frames", "_limit", "_wake")
+
+    def __init__(self, limit: int) -> None:
+        self._frames: deque[str] = deque()
+        self._limit = limit
+        self._wake: asyncio.Future[None] | None = None
+
+    def put_nowait(self, text: str) -> None:
+        if len(self._frames) >= self._limit:
+            raise asyncio.QueueFull
+        self._frames.append(text)
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    async def get(self) -> str:
+        while not self._frames:
+            self._wake = asyncio.get_running_loop().create_future()
+            try:
+                await self._wake
+            finally:
+                self._wake = None
+        return self._frames.popleft()
+
+
+@dataclass(eq=False, slots=True)
 class Connection:
     handset_id: str
     person_id: str
     office_id: str
     send_text: Callable[[str], Coroutine[Any, Any, None]]
     close: Callable[[int], Coroutine[Any, Any, None]]
-    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    queue: Outbox = field(default_factory=lambda: Outbox(QUEUE_LIMIT))
     writer: asyncio.Task[None] | None = None
     gone: bool = False  # a send failed: the socket is closed, the reader side cleans up
     receipts: bool = False  # [ext] the client confirms offers with `received` frames

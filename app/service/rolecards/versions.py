@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -50,6 +50,18 @@ class VersionRow:
         return version_key(self.number, self.label)
 
 
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to store at start: an office's file, active from now (`VersionStore.seed`)."""
+
+    office_id: str
+    content: str
+    label: str
+    at: datetime
+    by: str
+    warnings: int
+
+
 class VersionStore(Protocol):
     """Stored role-card versions and acknowledgements (app.adapters.db.rolecards; a fake)."""
 
@@ -79,6 +91,19 @@ class VersionStore(Protocol):
         """Idempotent: acknowledging again keeps the first time."""
 
     async def acknowledged(self, office_id: str, number: int) -> set[str]: ...
+
+    # start-up, every office at once: a start of 500 offices was two reads and two commits per
+    # office (a thousand fsyncs on a fresh database)
+
+    async def actives(self) -> dict[str, VersionRow]:
+        """Every office's active version (one query)."""
+
+    async def active_acks(self) -> dict[str, set[str]]:
+        """Per office, who acknowledged its active version (one query)."""
+
+    async def seed(self, versions: Sequence[NewVersion]) -> list[VersionRow]:
+        """In ONE transaction, for each: stored as its office's next number and active, the
+        office's active version (if any) retired; what `add` then `activate` would leave."""
 
 
 class VersionError(Exception):
@@ -172,31 +197,37 @@ class RoleCardVersions:
         """Seed each office (office id → its file's text): the active stored version if there
         is one, else the file as version 1, activated by "file". Then load the earlier
         versions `keep` names (office id, version key: the open alarms') for office_version."""
-        for office_id, text in files.items():
-            await self._seed(office_id, text)
+        await self._seed_all(files)
         for office_id, key in keep:
             await self._keep(office_id, key)
 
-    async def _seed(self, office_id: str, text: str) -> None:
-        row = await self._store.active(office_id)
-        loaded = None if row is None else await _load(row)
-        if row is not None and loaded is None:
-            log.error("active role card no longer loads; using the file", office_id=office_id)
-        elif row is not None and row.content != text:
-            message = "office file differs from the active role-card version: using the version"
-            log.warning(message, office_id=office_id, version=row.key)
-        if row is None or loaded is None:
-            loaded = load_office_text(text, f"{office_id} (file)")
-            label = loaded.office.rolecard.version[:LABEL_MAX]
-            at = self._now()
-            number = await self._store.add(
-                office_id, text, label, at, FROM_FILE, 0, len(loaded.warnings)
+    async def _seed_all(self, files: Mapping[str, str]) -> None:
+        """The active stored version of each office if it loads, else its file as a new
+        version, activated by "file": two reads and one transaction for every office."""
+        store = self._store
+        actives, acks = await store.actives(), await store.active_acks()
+        ready: list[tuple[VersionRow, LoadedOffice]] = []
+        fresh: dict[str, LoadedOffice] = {}
+        for office_id, text in files.items():
+            row = actives.get(office_id)
+            loaded = await _usable(row, text)
+            if row is None or loaded is None:
+                fresh[office_id] = load_office_text(text, f"{office_id} (file)")
+            else:
+                ready.append((row, loaded))
+        at = self._now()
+        new = [
+            NewVersion(
+                o, files[o], x.office.rolecard.version[:LABEL_MAX], at, FROM_FILE, len(x.warnings)
             )
-            await self._store.activate(office_id, number, at, FROM_FILE)
-            row = await self._store.get(office_id, number)
-            assert row is not None
-        await self._install(row, loaded)
-        log.info("role card", office_id=office_id, version=row.key, by=row.activated_by)
+            for o, x in fresh.items()
+        ]
+        for row, loaded in ready:
+            self._put(row, loaded, frozenset(acks.get(row.office_id, set())))
+        for row in await store.seed(new):  # nobody has acknowledged a version stored just now
+            self._put(row, fresh[row.office_id], frozenset())
+        for row in self._active.values():
+            log.info("role card", office_id=row.office_id, version=row.key, by=row.activated_by)
 
     async def _keep(self, office_id: str, key: str) -> None:
         number = version_number(key)
@@ -211,8 +242,10 @@ class RoleCardVersions:
         self._offices.keep_version(keyed(loaded, row.number, row.label).office)
 
     async def _install(self, row: VersionRow, loaded: LoadedOffice) -> None:
-        acks = frozenset(await self._store.acknowledged(row.office_id, row.number))
-        current = keyed(loaded, row.number, row.label)  # from here on, nothing awaits
+        self._put(row, loaded, frozenset(await self._store.acknowledged(row.office_id, row.number)))
+
+    def _put(self, row: VersionRow, loaded: LoadedOffice, acks: frozenset[str]) -> None:
+        current = keyed(loaded, row.number, row.label)
         self._offices.replace(current)
         self._current[row.office_id] = current
         self._active[row.office_id] = row
@@ -295,6 +328,17 @@ class RoleCardVersions:
         if row is None:
             raise NotFound(f"office {office_id!r} is not served here")
         return row
+
+
+async def _usable(row: VersionRow | None, text: str) -> LoadedOffice | None:
+    """The stored active version, loaded, if it still loads (else the file is used)."""
+    loaded = None if row is None else await _load(row)
+    if row is not None and loaded is None:
+        log.error("active role card no longer loads; using the file", office_id=row.office_id)
+    elif row is not None and row.content != text:
+        message = "office file differs from the active role-card version: using the version"
+        log.warning(message, office_id=row.office_id, version=row.key)
+    return loaded
 
 
 async def _load(row: VersionRow) -> LoadedOffice | None:

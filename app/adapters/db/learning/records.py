@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.db import tables as t
+from app.adapters.db.engine import Writer
 from app.adapters.db.learning import rows
 from app.service.learning.ports import DrillRow, IncidentRow
 
 
 class StoreBase:
     _engine: AsyncEngine
-    _writer: AsyncEngine
+    _writer: Writer
 
     async def _upsert(self, table: Table, office_id: str, values: dict[str, Any]) -> None:
         """Update the office's row, or insert it; a concurrent insert makes us update after all."""
