@@ -42,6 +42,9 @@ class AlarmTicks(Protocol):
     ) -> None:
         """The outbound notifier reported on an external alert."""
 
+    async def record_repeats(self, office_id: str, alarm_id: str) -> None:
+        """Held repeats are due to be recorded (app.core.repeats)."""
+
 
 class EffectRunner:
     """Built by the composition root and handed to the dispatcher, which registers itself as
@@ -80,6 +83,8 @@ class EffectRunner:
     def push(self, state: AlarmState, office: Office, decision: Decision) -> None:
         last = decision.events[-1] if decision.events else None
         n = self._notifier
+        if state.status is not AlarmStatus.OPEN:
+            self.disarm(state)  # first: a late press on a closed alarm may hold repeats
         for effect in decision.effects:
             match effect:
                 case fx.PushOffer(person_id=person, role_id=role):
@@ -104,8 +109,8 @@ class EffectRunner:
                     self._arm_deadline(state, role, no, due)
                 case fx.ArmReminder(role_id=role, due_at=due):
                     self._arm_reminder(state, role, due)
-        if state.status is not AlarmStatus.OPEN:
-            self.disarm(state)
+                case fx.HoldRepeats(due_at=due):
+                    self._arm_repeats(state, due)
 
     def after_commit(self, state: AlarmState, office: Office, decision: Decision) -> None:
         for effect in decision.effects:
@@ -161,6 +166,12 @@ class EffectRunner:
             due,
             lambda: self._back.expire(office_id, alarm_id, role_id, offer_no),
         )
+
+    def _arm_repeats(self, state: AlarmState, due: datetime) -> None:
+        office_id, alarm_id = state.office_id, state.alarm_id
+        key = ("repeats", alarm_id, "")
+        if key not in self._timers:  # one per held second: the row's time does not move
+            self._arm(key, due, lambda: self._back.record_repeats(office_id, alarm_id))
 
     def _arm_reminder(self, state: AlarmState, role_id: str, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -155,6 +156,7 @@ class Press:
     replay: bool = False
     sends: int = 1  # more than one: the button repeated it, having heard no feedback
     alarm_id: str = ""  # the alarm the service names this press by (its feedback says it)
+    ordinal: int = 0  # the device's nth press: answered once its device heard n feedbacks
 
 
 class Buttons:
@@ -179,6 +181,8 @@ class Buttons:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_feedback
         self.answered: set[str] = set()  # alarm ids some feedback has named
+        self.heard: Counter[str] = Counter()  # feedback messages per device
+        self._made: Counter[str] = Counter()  # presses per device
         self.client.reconnect_delay_set(1, 2)
         self.client.connect_async(host, port, keepalive=10)
         self.client.loop_start()
@@ -189,6 +193,8 @@ class Buttons:
         press = self._publish(device_id, office_id, seq, json.dumps(body).encode())
         stamp = datetime.fromisoformat(ts).isoformat()  # as the service keys it
         press.alarm_id = alarm_id_for(PressKey(device_id, seq, stamp))
+        self._made[device_id] += 1
+        press.ordinal = self._made[device_id]
         return press
 
     def replay(self, press: Press) -> Press:
@@ -235,7 +241,12 @@ class Buttons:
         return sum(self._waiting(p) for p in self.presses)
 
     def _waiting(self, press: Press) -> bool:
-        return not press.replay and press.sends <= MAX_SENDS and press.alarm_id not in self.answered
+        """Feedback carries no seq: a press of a flood counts as answered once its device heard
+        as many feedbacks as it made presses up to it (a repeat's feedback names the open alarm,
+        a late one's the closed alarm), or once some feedback named its own alarm."""
+        if press.replay or press.sends > MAX_SENDS or press.alarm_id in self.answered:
+            return False
+        return self.heard[press.device_id] < press.ordinal
 
     def _on_connect(self, client: Any, userdata: Any, *args: Any) -> None:
         client.subscribe("rollekort/v1/feedback/+", qos=1)
@@ -245,6 +256,7 @@ class Buttons:
         in which case the button repeats a few times more, harmlessly (the same key)."""
         with contextlib.suppress(ValueError, AttributeError):
             self.answered.add(str(json.loads(message.payload).get("alarm_id")))
+            self.heard[message.topic.rsplit("/", 1)[-1]] += 1
 
     def close(self) -> None:
         self.client.disconnect()
