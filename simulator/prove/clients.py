@@ -157,6 +157,7 @@ class Press:
     sends: int = 1  # more than one: the button repeated it, having heard no feedback
     alarm_id: str = ""  # the alarm the service names this press by (its feedback says it)
     ordinal: int = 0  # the device's nth press: answered once its device heard n feedbacks
+    flood: bool = False  # one of a flood: a hammered button does not repeat each press
 
 
 class Buttons:
@@ -187,14 +188,14 @@ class Buttons:
         self.client.connect_async(host, port, keepalive=10)
         self.client.loop_start()
 
-    def press(self, device_id: str, office_id: str, seq: int) -> Press:
+    def press(self, device_id: str, office_id: str, seq: int, flood: bool = False) -> Press:
         ts = datetime.now(UTC).isoformat(timespec="milliseconds")
         body = {"event": "press", "seq": seq, "gesture": "single", "ts": ts}
         press = self._publish(device_id, office_id, seq, json.dumps(body).encode())
         stamp = datetime.fromisoformat(ts).isoformat()  # as the service keys it
         press.alarm_id = alarm_id_for(PressKey(device_id, seq, stamp))
         self._made[device_id] += 1
-        press.ordinal = self._made[device_id]
+        press.ordinal, press.flood = self._made[device_id], flood
         return press
 
     def replay(self, press: Press) -> Press:
@@ -229,7 +230,7 @@ class Buttons:
         repeated = 0
         for press in list(self.presses):
             quiet = now - press.published_at > RETRY_S * press.sends
-            if not quiet or not self._waiting(press):
+            if not quiet or press.flood or not self._waiting(press):
                 continue
             press.sends += 1
             self.client.publish(f"rollekort/v1/trigger/{press.device_id}", press.payload, qos=1)
