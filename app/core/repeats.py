@@ -120,6 +120,7 @@ class DeviceTrail:
     newest_seq: int  # the highest seq of its current counter (boot)
     boot: str
     clock_lead: timedelta | None = None  # min(arrival − device ts): its clock plus the fastest hop
+    flooding: bool = False  # its latest press came within `BURST_GAP` of the one before
 
 
 def from_before_close(
@@ -138,8 +139,10 @@ def from_before_close(
     the estimate errs towards a new alarm, never against one; a clock far off is no match.
     Without one, only within `seq_window` of the close and for the same counter (a restarted
     counter is a new press): yes when the seq is below one already seen, but not `far_below`
-    it (pressed before it), or when it arrives within `BURST_GAP` of the device's previous press
-    (nobody reacts to an all-clear that fast: it is the queue of a flood draining).
+    it (pressed before it), or when the device is flooding (its last two presses came within
+    `BURST_GAP`) and this one follows within `BURST_GAP` too: nobody reacts to an all-clear that
+    fast, it is the queue of a flood draining. A single press answered at once and pressed again
+    at once is a new alarm.
     """
     seq, boot, device_ts = key
     closed_at = closed.closed_at
@@ -151,7 +154,7 @@ def from_before_close(
     if boot != trail.boot or now - closed_at >= seq_window:
         return False
     below = seq < trail.newest_seq and seq + far_below > trail.newest_seq
-    return below or now - trail.last_arrival < BURST_GAP
+    return below or (trail.flooding and now - trail.last_arrival < BURST_GAP)
 
 
 def follow(
@@ -163,4 +166,5 @@ def follow(
         return DeviceTrail(now, seq, boot, lead)
     if lead is None or (trail.clock_lead is not None and trail.clock_lead < lead):
         lead = trail.clock_lead
-    return DeviceTrail(now, max(seq, trail.newest_seq), boot, lead)
+    flooding = now - trail.last_arrival < BURST_GAP
+    return DeviceTrail(now, max(seq, trail.newest_seq), boot, lead, flooding)

@@ -21,6 +21,7 @@ class Coalescer:
     def __init__(self) -> None:
         self._held: dict[str, Tally] = {}  # alarm → repeats taken, not yet on its timeline
         self._closed: dict[str, AlarmState] = {}  # device → its newest closed alarm
+        self._closed_ids: dict[str, AlarmState] = {}  # those, and older ones still holding
         self._trails: dict[str, DeviceTrail] = {}  # device → what its presses said
 
     def held(self, alarm_id: str) -> Tally | None:
@@ -43,15 +44,30 @@ class Coalescer:
         )
 
     def remember(self, state: AlarmState) -> None:
-        """A closed alarm (or one closed again by a late press) is the device's newest."""
-        if state.status is not AlarmStatus.OPEN:
+        """A closed alarm is its device's newest, unless a newer one closed (its late presses
+        still recorded); an older one is kept only while it holds repeats."""
+        if state.status is AlarmStatus.OPEN or state.closed_at is None:
+            return
+        before = self._closed.get(state.device_id)
+        newest = before is None or before.closed_at is None or before.closed_at <= state.closed_at
+        if newest:
             self._closed[state.device_id] = state
+            if before is not None and before.alarm_id != state.alarm_id:
+                self._forget_unless_held(before.alarm_id)
+            self._closed_ids[state.alarm_id] = state
+        elif state.alarm_id in self._held:
+            self._closed_ids[state.alarm_id] = state
+        else:
+            self._closed_ids.pop(state.alarm_id, None)
+
+    def _forget_unless_held(self, alarm_id: str) -> None:
+        if alarm_id not in self._held:
+            self._closed_ids.pop(alarm_id, None)
 
     def closed_alarm(self, alarm_id: str) -> AlarmState | None:
-        for state in self._closed.values():
-            if state.alarm_id == alarm_id:
-                return state
-        return None
+        """A closed alarm with repeats to record: the newest of its device, or an older one
+        whose held repeats are not recorded yet (a new alarm of the device closed meanwhile)."""
+        return self._closed_ids.get(alarm_id)
 
     def late_for(
         self, key: PressKey, device_ts: datetime | None, now: datetime

@@ -320,8 +320,8 @@ class Dispatcher(AlarmTimers):
             await asyncio.shield(written)
 
     def _record_held(self, office: Office, alarm_id: str) -> asyncio.Future[None] | None:
-        tally = self._repeats.take(alarm_id)
         state = self._open.get(alarm_id) or self._repeats.closed_alarm(alarm_id)
+        tally = self._repeats.take(alarm_id)
         if tally is None or state is None:
             return None
         card = self._cards.of(alarm_id, office) if alarm_id in self._open else office

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import structlog
 
 from app.core import effects as fx
+from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, SlotStatus
 from app.core.draft import Decision
 from app.core.office import Contact, Office
@@ -22,6 +23,7 @@ from app.service.clock import Cancellable, Clock
 from app.service.external import alert_for
 from app.service.notify import DeliveryReport, ExternalNotifier
 from app.service.ports import FeedbackPort, HandsetNotifier
+from app.service.throttle import UpdateThrottle
 from devices.families.feedback import FeedbackCommand, feedback_commands
 
 log = structlog.get_logger(__name__)
@@ -65,6 +67,7 @@ class EffectRunner:
         self._ticks: AlarmTicks | None = None
         self._timers: dict[tuple[str, str, str], Cancellable] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._updates = UpdateThrottle(clock, notifier)
 
     def answer_to(self, ticks: AlarmTicks) -> None:
         """Where timers and delivery reports go back to (the dispatcher, when it is built)."""
@@ -85,6 +88,7 @@ class EffectRunner:
         n = self._notifier
         if state.status is not AlarmStatus.OPEN:
             self.disarm(state)  # first: a late press on a closed alarm may hold repeats
+            self._updates.forget(state.alarm_id)  # the closed frame says the last word
         for effect in decision.effects:
             match effect:
                 case fx.PushOffer(person_id=person, role_id=role):
@@ -98,7 +102,7 @@ class EffectRunner:
                 case fx.PushReminder(role_id=role, person_ids=persons, kind=kind):
                     n.reminder(state, office, role, persons, kind.value)
                 case fx.PushUpdate():
-                    n.update(state, office, last)
+                    self._update(state, office, last)
                 case fx.PushClosed():
                     n.closed(state, office)
                 case fx.PushLockdown(on=on):
@@ -166,6 +170,9 @@ class EffectRunner:
             due,
             lambda: self._back.expire(office_id, alarm_id, role_id, offer_no),
         )
+
+    def _update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
+        self._updates.update(state, office, last)
 
     def _arm_repeats(self, state: AlarmState, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id

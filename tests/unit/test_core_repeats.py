@@ -133,7 +133,7 @@ def test_a_press_with_a_device_time_is_placed_on_the_devices_own_clock() -> None
 def test_a_press_without_a_time_is_late_only_as_a_flood_draining_or_below_a_seen_seq() -> None:
     close_at = T0 + timedelta(seconds=10)
     closed = _closed_at(close_at)
-    trail = DeviceTrail(close_at - MS, 40, "")
+    trail = DeviceTrail(close_at - MS, 40, "", flooding=True)
 
     def late(seq: int, boot: str, now_after: timedelta) -> bool:
         return from_before_close(
@@ -143,6 +143,8 @@ def test_a_press_without_a_time_is_late_only_as_a_flood_draining_or_below_a_seen
     assert late(41, "", 5 * MS)  # the queue drains: 6 ms after the previous press
     assert not late(41, "", BURST_GAP + MS)  # a person pressing again
     assert late(39, "", timedelta(seconds=5))  # below a seq already seen: made before it
+    single = DeviceTrail(close_at - MS, 40, "")  # one press, answered at once, pressed again
+    assert not from_before_close(single, closed, (41, "", None), close_at + 5 * MS, WINDOW, 100)
     restarted = DeviceTrail(close_at - MS, 500, "")
     made = (1, "", None)  # far below the newest: a restarted counter, a new press
     assert not from_before_close(restarted, closed, made, close_at + MS * 300, WINDOW, 100)

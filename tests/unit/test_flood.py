@@ -148,3 +148,41 @@ async def test_a_restarted_counter_after_the_close_is_a_new_alarm() -> None:
     await w.clock.advance(1)
     second = await press(w, 1)  # far below: a restart, not a late press
     assert second not in (None, alarm_id)
+
+
+async def test_updates_within_a_second_are_folded_into_one_sent_when_it_is_over() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None and updates(w, alarm_id) == 1  # the raise's, at once
+    await w.clock.advance(0.1)
+    await w.dispatcher.handle(
+        w.office, alarm_id, cmd.AcceptRole(person_id="lise", role_id="leader")
+    )
+    await w.clock.advance(0.1)
+    await w.dispatcher.handle(w.office, alarm_id, cmd.AcceptRole(person_id="gro", role_id="guard"))
+    assert updates(w, alarm_id) == 1  # held: the second is not over
+    await w.clock.advance(1)
+    assert updates(w, alarm_id) == 2  # one update, with the newest state
+
+
+async def test_late_presses_held_on_a_closed_alarm_are_recorded_after_a_newer_one_closed() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    first = await press(w, 1)
+    assert first is not None
+    for seq in range(2, 10):
+        await w.clock.advance(0.005)
+        await press(w, seq)
+    await close(w, first)
+    for seq in range(10, 20):  # queued before the all-clear: held on the closed alarm
+        await w.clock.advance(0.005)
+        assert await press(w, seq) == first
+    await w.clock.advance(0.3)
+    second = await press(w, 20)  # made after the close: a new alarm, closed at once
+    assert second not in (None, first)
+    await close(w, second or "")
+    await w.clock.advance(2)
+    await settle()
+    counted = sum(e.count for e in await events_of(w, first) if isinstance(e, ev.PressRepeated))
+    assert counted == 18  # seqs 2..19: none lost when the newer alarm closed
