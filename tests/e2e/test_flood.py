@@ -144,7 +144,8 @@ async def test_a_flood_is_one_alarm_counted_with_few_updates_and_a_small_debrief
             assert detail["repeats"]["count"] == len(first) - 1  # every press after the first
             assert len(detail["timeline"]) < 200  # rows per second, not per press
             assert all(f["alarm_id"] == alarm_id for f in feedback.seen)
-            duration = done - started
+            duration = time.monotonic() - started  # the handsets were watched this long
+            assert done - started < duration
             for phone in phones:
                 updates = phone.of("alarm_update", alarm_id)
                 assert len(updates) <= duration + 2, (len(updates), duration)
@@ -175,8 +176,11 @@ async def test_a_flood_is_one_alarm_counted_with_few_updates_and_a_small_debrief
 
             await asyncio.sleep(1)  # then a person presses again: a new alarm, as ever
             await asyncio.to_thread(flood, broker, desk, range(5000, 5001))
-            await answered(feedback, total + 1)
-            assert feedback.seen[-1]["alarm_id"] != alarm_id
+            async with asyncio.timeout(DRAIN_S):
+                while len(alarms) < 2:
+                    await asyncio.sleep(0.1)
+                    alarms = (await http.get("/api/v1/alarms")).json()
+            assert {a["alarm_id"] for a in alarms} - {alarm_id}
     finally:
         feedback.close()
         mosquitto.stop()
