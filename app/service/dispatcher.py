@@ -22,11 +22,12 @@ from app.core import commands as cmd
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus
 from app.core.draft import Decision, InvalidTransition
-from app.core.facts import guest_id, split_guest
+from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
 from app.core.transitions import decide
 from app.service.cards import AlarmCards
 from app.service.clock import Clock
+from app.service.closing import AfterClose
 from app.service.coalescing import Coalescer
 from app.service.counters import PressCounters
 from app.service.effects import EffectRunner
@@ -35,7 +36,7 @@ from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, PressKey
 from app.service.presses import DuplicateAnswers, Press, Raised, alarm_id_for, raise_command
-from app.service.recovery import read_open_alarm
+from app.service.recovery import RECOUNT_WINDOW, read_open_alarm, uncounted_repeats
 from app.service.ticks import AlarmTimers
 from app.service.timelines import TimelineProblems
 from app.service.whereabouts import Places
@@ -50,7 +51,7 @@ class UnknownAlarm(InvalidTransition):
         super().__init__("unknown_alarm", f"no open alarm {alarm_id!r} in your office")
 
 
-class Dispatcher(AlarmTimers):
+class Dispatcher(AlarmTimers, AfterClose):
     """Built by the composition root (`app.compose.dispatch`), which hands it the journal it
     writes through, the cards its alarms run on and the runner of its effects."""
 
@@ -96,6 +97,7 @@ class Dispatcher(AlarmTimers):
             self._seen[key] = done
         for alarm_id in await self._store.open_alarm_ids():
             await self._recover_one(alarm_id)
+        await self._recount()
         self._metrics.open_alarms.set(len(self._open))
         log.info("recovered", open_alarms=len(self._open), press_keys=len(self._seen))
         return len(self._open)
@@ -106,6 +108,17 @@ class Dispatcher(AlarmTimers):
         if found is not None:
             self._remember(found[0])
             self._effects.arm_all(*found)
+
+    async def _recount(self) -> None:
+        """Repeats that were held when the process died are recorded now (app.core.repeats)."""
+        now = self._clock.now()
+        for state, tally in await uncounted_repeats(self._store, now - RECOUNT_WINDOW):
+            current = self._open.get(state.alarm_id, state)
+            office = self._offices.offices.get(state.office_id)
+            if office is not None:
+                card = self._cards.of(state.alarm_id, office)
+                after, decision = self._decide(card, current, cmd.RecordRepeats(tally=tally), now)
+                await self._write(after, decision, None)
 
     async def close(self) -> None:
         self._effects.close()
@@ -329,30 +342,6 @@ class Dispatcher(AlarmTimers):
         state, decision = self._decide(card, state, cmd.RecordRepeats(tally=tally), now)
         self._effects.push(state, card, decision)
         return self._write(state, decision, None)
-
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-    async def _freed(self, office_id: str, closed: AlarmState) -> None:
-        """The people a closed alarm kept busy are free: offer them what the office's other
-        alarms could not fill meanwhile (after a restart, the leader's role above all)."""
-        freed = {p for s in closed.slots for p in (s.holder_id, *s.responders) if p}
-        office = self._offices.office(office_id)
-        for person in sorted(p for p in freed if split_guest(p) is None):
-            try:
-                await self.person_arrived(office, person)
-            except Exception as err:  # an offer that fails must not touch the closed alarm
-                log.error("offer to a freed person failed", person_id=person, error=repr(err))
-
-    async def _closed(self, alarm_id: str) -> None:
-        """After an alarm closes (its debrief opens); never holds up a handset's answer."""
-        assert self._on_closed is not None
-        try:
-            await self._on_closed(alarm_id)
-        except Exception as err:  # a failing listener must not touch the alarm
-            log.error("after-close hook failed", alarm_id=alarm_id, error=repr(err))
 
     def _decide(
         self, office: Office, state: AlarmState | None, command: cmd.Command, now: datetime

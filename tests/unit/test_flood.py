@@ -11,6 +11,7 @@ from app.core import events as ev
 from app.core.office import Gesture
 from app.core.repeats import parse_seqs
 from app.service.ports import PressKey
+from tests.fakes import FakeAlarmStore
 from tests.fakes.clock import settle
 from tests.unit.test_dispatcher import World
 
@@ -186,3 +187,20 @@ async def test_late_presses_held_on_a_closed_alarm_are_recorded_after_a_newer_on
     await settle()
     counted = sum(e.count for e in await events_of(w, first) if isinstance(e, ev.PressRepeated))
     assert counted == 18  # seqs 2..19: none lost when the newer alarm closed
+
+
+async def test_repeats_held_when_the_process_died_are_recorded_at_the_restart() -> None:
+    crashed = World(FakeAlarmStore())
+    crashed.present("lise")
+    alarm_id = await press(crashed, 1)
+    assert alarm_id is not None
+    for seq in range(2, 7):  # acknowledged and answered, held for the second's row
+        await crashed.clock.advance(0.05)
+        assert await press(crashed, seq) == alarm_id
+    assert not any(isinstance(e, ev.PressRepeated) for e in await events_of(crashed, alarm_id))
+    restarted = World(crashed.store)  # SIGKILL: the held tally was only in memory
+    await restarted.dispatcher.recover(restarted.clock.now() - timedelta(hours=48))
+    rows = [e for e in await events_of(restarted, alarm_id) if isinstance(e, ev.PressRepeated)]
+    assert sorted(s for e in rows for s in parse_seqs(e.seqs)) == [2, 3, 4, 5, 6]
+    state = restarted.dispatcher.open_alarm(alarm_id)
+    assert state is not None and state.repeats == 5
