@@ -212,6 +212,7 @@ class EffectRunner:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self._updates.close()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)

@@ -53,3 +53,7 @@ class UpdateThrottle:
         timer = self._timers.pop(alarm_id, None)
         if timer is not None:
             timer.cancel()
+
+    def close(self) -> None:
+        for alarm_id in list(self._timers):
+            self.forget(alarm_id)
