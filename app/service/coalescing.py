@@ -24,6 +24,10 @@ class Coalescer:
         self._closed_ids: dict[str, AlarmState] = {}  # those, and older ones still holding
         self._trails: dict[str, DeviceTrail] = {}  # device → what its presses said
 
+    def holding(self) -> list[str]:
+        """The alarms with repeats taken and not yet recorded."""
+        return list(self._held)
+
     def held(self, alarm_id: str) -> Tally | None:
         return self._held.get(alarm_id)
 

@@ -121,6 +121,11 @@ class Dispatcher(AlarmTimers, AfterClose):
                 await self._write(after, decision, None)
 
     async def close(self) -> None:
+        """Held repeats are recorded first: a clean stop leaves nothing for the next start."""
+        for alarm_id in self._repeats.holding():
+            state = self._open.get(alarm_id) or self._repeats.closed_alarm(alarm_id)
+            if state is not None:
+                self._record_held(self._offices.office(state.office_id), alarm_id)
         self._effects.close()
         await self._journal.close()
 

@@ -22,6 +22,7 @@ from simulator.prove.proxy import Proxy
 
 CLOSE_WAIT_S = 6.0  # a press waits this long for its alarm to close before the next one
 QUIET_S = 60.0  # after the schedule, how long open alarms get to close
+HELD_S = 1.5  # a second's held repeats are recorded when it is over (app.core.repeats)
 DRAIN_CAP_S = 900.0  # a flood's feedback still arriving extends the quiet period up to this
 
 
@@ -168,6 +169,7 @@ class World:
             return seen <= closed and not self.buttons.unheard()
 
         await self.until(settled, QUIET_S, lambda: sum(self.buttons.heard.values()))
+        await asyncio.sleep(HELD_S)  # repeats held for their second reach the timeline
         self.stop.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 

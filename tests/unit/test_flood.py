@@ -204,3 +204,15 @@ async def test_repeats_held_when_the_process_died_are_recorded_at_the_restart() 
     assert sorted(s for e in rows for s in parse_seqs(e.seqs)) == [2, 3, 4, 5, 6]
     state = restarted.dispatcher.open_alarm(alarm_id)
     assert state is not None and state.repeats == 5
+
+
+async def test_a_clean_stop_records_the_held_repeats() -> None:
+    w = World()
+    w.present("lise")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    await w.clock.advance(0.1)
+    await press(w, 2)
+    await w.dispatcher.close()
+    rows = [e for e in await events_of(w, alarm_id) if isinstance(e, ev.PressRepeated)]
+    assert [e.count for e in rows] == [1]
