@@ -242,12 +242,14 @@ class Buttons:
         return sum(self._waiting(p) for p in self.presses)
 
     def _waiting(self, press: Press) -> bool:
-        """Feedback carries no seq: a press of a flood counts as answered once its device heard
-        as many feedbacks as it made presses up to it (a repeat's feedback names the open alarm,
-        a late one's the closed alarm), or once some feedback named its own alarm."""
+        """A press waits until some feedback named its own alarm. Feedback carries no seq, so a
+        press of a flood (never published again) counts as heard once its device heard as many
+        feedbacks as it made presses up to it: a repeat's feedback names the open alarm, a late
+        one's the closed alarm. Not for the others: a duplicate's feedback would count too,
+        and a press the broker lost would never be published again."""
         if press.replay or press.sends > MAX_SENDS or press.alarm_id in self.answered:
             return False
-        return self.heard[press.device_id] < press.ordinal
+        return not press.flood or self.heard[press.device_id] < press.ordinal
 
     def _on_connect(self, client: Any, userdata: Any, *args: Any) -> None:
         client.subscribe("rollekort/v1/feedback/+", qos=1)
