@@ -157,7 +157,7 @@ class Press:
     sends: int = 1  # more than one: the button repeated it, having heard no feedback
     alarm_id: str = ""  # the alarm the service names this press by (its feedback says it)
     ordinal: int = 0  # the device's nth press: answered once its device heard n feedbacks
-    flood: bool = False  # one of a flood: a hammered button does not repeat each press
+    flood: bool = False  # one of a flood: repeated only when its device hears nothing at all
 
 
 class Buttons:
@@ -183,6 +183,7 @@ class Buttons:
         self.client.on_message = self._on_feedback
         self.answered: set[str] = set()  # alarm ids some feedback has named
         self.heard: Counter[str] = Counter()  # feedback messages per device
+        self.last_heard: dict[str, float] = {}  # when a device last heard feedback
         self._made: Counter[str] = Counter()  # presses per device
         self.client.reconnect_delay_set(1, 2)
         self.client.connect_async(host, port, keepalive=10)
@@ -230,7 +231,8 @@ class Buttons:
         repeated = 0
         for press in list(self.presses):
             quiet = now - press.published_at > RETRY_S * press.sends
-            if not quiet or press.flood or not self._waiting(press):
+            silent = now - self.last_heard.get(press.device_id, 0.0) > RETRY_S
+            if not quiet or (press.flood and not silent) or not self._waiting(press):
                 continue
             press.sends += 1
             self.client.publish(f"rollekort/v1/trigger/{press.device_id}", press.payload, qos=1)
@@ -259,7 +261,9 @@ class Buttons:
         in which case the button repeats a few times more, harmlessly (the same key)."""
         with contextlib.suppress(ValueError, AttributeError):
             self.answered.add(str(json.loads(message.payload).get("alarm_id")))
-            self.heard[message.topic.rsplit("/", 1)[-1]] += 1
+            device = message.topic.rsplit("/", 1)[-1]
+            self.heard[device] += 1
+            self.last_heard[device] = time.time()
 
     def close(self) -> None:
         self.client.disconnect()
