@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from app.api.auth import PrincipalDep, ServicesDep, authorize
 from app.api.errors import ApiError, not_found
 from app.api.integrity import ChainOut
+from app.core import events as ev
 from app.core.alarm import AlarmState
+from app.core.debrief import repeat_counts
 from app.core.records import to_record
 from app.service.ports import AlarmSummary, StoredEvent
 from app.service.timelines import UnreadableTimeline, fold_checked
@@ -65,10 +67,20 @@ class RoleOut(BaseModel):
     steps_done: list[int]
 
 
+class RepeatsOut(BaseModel):
+    """Presses after the first, coalesced (a flood is a few timeline rows, each with a count)."""
+
+    count: int
+    late: int  # made before the alarm closed, arrived after it
+    first_at: datetime | None
+    last_at: datetime | None
+
+
 class AlarmDetail(AlarmOut):
     roles: list[RoleOut]
     timeline: list[TimelineEvent]
     chain: ChainOut
+    repeats: RepeatsOut
 
 
 @router.get("/alarms", response_model=list[AlarmOut])
@@ -107,6 +119,17 @@ async def get_alarm(alarm_id: str, services: ServicesDep, who: PrincipalDep) -> 
         roles=_roles(state),
         timeline=[TimelineEvent.of(s) for s in stored],
         chain=ChainOut.of(await services.store.integrity(alarm_id)),
+        repeats=_repeats([s.event for s in stored]),
+    )
+
+
+def _repeats(events: list[ev.Event]) -> RepeatsOut:
+    r = repeat_counts(events)
+    return RepeatsOut(
+        count=r["repeats"],
+        late=r["late_repeats"],
+        first_at=r["first_repeat_at"],
+        last_at=r["last_repeat_at"],
     )
 
 

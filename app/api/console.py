@@ -70,6 +70,7 @@ class LiveAlarm(BaseModel):
     presser_via: str | None = None  # checked_in, carried, roster, holder; None: unknown
     arrived: list[str] = []  # names of those who marked arrival, in order
     police_contacted_by: str | None = None  # None: Rollekort has NOT called the police
+    repeats: int = 0  # presses after the first (a flood is counted, app.core.repeats)
 
 
 @router.get("/whoami", response_model=WhoAmI)
@@ -158,6 +159,7 @@ def _presser_and_arrivals(state: AlarmState, names: Names) -> dict[str, Any]:
         "presser_via": state.presser_via,
         "arrived": [names.person(p) for p in state.arrived],
         "police_contacted_by": names.person(police) if police else None,
+        "repeats": state.repeats,
     }
 
 

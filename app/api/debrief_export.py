@@ -57,6 +57,7 @@ _TEXT = {
         "closed": "Avsluttet",
         "outcome": "Utfall",
         "duration": "Varighet",
+        "repeats": "Trykk igjen",
         "first_accept": "Trykk → første som tok en rolle",
         "card": "Rollekortversjon",
         "times": "Tider per rolle",
@@ -103,6 +104,7 @@ _TEXT = {
         "closed": "Closed",
         "outcome": "Outcome",
         "duration": "Duration",
+        "repeats": "Pressed again",
         "first_accept": "Press → first role taken",
         "card": "Role card version",
         "times": "Times per role",
@@ -159,6 +161,12 @@ def _fmt_time(value: datetime | None, tz: ZoneInfo | None) -> str:
     return (value.astimezone(tz) if tz else value).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _fmt_repeats(n: int, first: datetime | None, last: datetime | None, tz: ZoneInfo | None) -> str:
+    if not n or first is None or last is None:
+        return "0"
+    return f"{n} ({_fmt_time(first, tz)} – {_fmt_time(last, tz)})"
+
+
 def _fmt_s(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} s"
 
@@ -184,6 +192,7 @@ def to_html(debrief: Debrief, lang: str, timezone: str | None, now: datetime) ->
         (t["closed"], _fmt_time(s.closed_at, tz)),
         (t["outcome"], t.get(s.outcome, s.outcome)),
         (t["duration"], _fmt_s(s.duration_s)),
+        (t["repeats"], _fmt_repeats(s.repeats, s.first_repeat_at, s.last_repeat_at, tz)),
         (t["first_accept"], _fmt_s(s.press_to_first_accept_s)),
         (t["card"], a.rolecard_version),
     ]

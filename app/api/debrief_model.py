@@ -65,6 +65,10 @@ class SummaryOut(BaseModel):
     press_to_arrival_s: float | None = None  # time to location
     police_contacted_by: str | None = None
     police_contacted_at: datetime | None = None
+    repeats: int = 0  # presses after the first (a flood is counted, not listed)
+    late_repeats: int = 0  # of them, made before the close and arrived after it
+    first_repeat_at: datetime | None = None
+    last_repeat_at: datetime | None = None
 
 
 class RoleTimesOut(BaseModel):
@@ -216,6 +220,10 @@ def build(summary: AlarmSummary, office: Office | None, stored: Sequence[StoredE
             press_to_arrival_s=s.press_to_arrival_s,
             police_contacted_by=s.police_contacted_by,
             police_contacted_at=s.police_contacted_at,
+            repeats=s.repeats,
+            late_repeats=s.late_repeats,
+            first_repeat_at=s.first_repeat_at,
+            last_repeat_at=s.last_repeat_at,
         ),
         roles=roles,
         role_times=[_times(t, by_id[t.role_id], names) for t in db.role_times(events, required)],

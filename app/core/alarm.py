@@ -92,6 +92,10 @@ class AlarmState:
     presser_via: str | None = None
     arrived: tuple[str, ...] = ()  # people who marked arrival, in order
     police_contacted_by: str | None = None
+    repeats: int = 0  # presses after the first (app.core.repeats), late ones included
+    first_repeat_at: datetime | None = None
+    last_repeat_at: datetime | None = None
+    press_row_at: datetime | None = None  # the newest press row; None: the raise
 
     def slot(self, role_id: str) -> RoleSlot:
         for s in self.slots:
@@ -154,6 +158,17 @@ def fold(events: Iterable[ev.Event], state: AlarmState | None = None) -> AlarmSt
 @singledispatch
 def _apply(event: ev.Event, state: AlarmState) -> AlarmState:
     return state  # timeline-only events (press, repeat, help, refused cancel) change no state
+
+
+@_apply.register
+def _(event: ev.PressRepeated, state: AlarmState) -> AlarmState:
+    return replace(
+        state,
+        repeats=state.repeats + event.count,
+        first_repeat_at=state.first_repeat_at or event.first_at or event.at,
+        last_repeat_at=event.last_at or event.at,
+        press_row_at=event.at,
+    )
 
 
 @_apply.register

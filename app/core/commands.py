@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.core.office import AlarmMode, Gesture
+from app.core.repeats import Tally
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +26,14 @@ class RaiseAlarm(Command):
     device_ts: datetime | None = None
     battery: int | None = None
     presser_id: str | None = None  # known from elsewhere (an outreach session's worker)
+    held: Tally | None = None  # repeats of this alarm taken and not yet recorded
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordRepeats(Command):
+    """The held repeats' second is over (or the alarm closes): record them as one row."""
+
+    tally: Tally
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from app.core import events as ev
 
@@ -79,6 +80,10 @@ class Summary:
     press_to_arrival_s: float | None = None  # time to location (req. 10, 32)
     police_contacted_by: str | None = None  # a person ticked it; Rollekort never calls police
     police_contacted_at: datetime | None = None
+    repeats: int = 0  # presses after the first, coalesced rows counted for every press
+    late_repeats: int = 0  # of them, pressed before the close and arrived after it
+    first_repeat_at: datetime | None = None
+    last_repeat_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,19 @@ def summary(events: Sequence[ev.Event]) -> Summary:
         press_to_arrival_s=seconds(press, arrival.at if arrival else None),
         police_contacted_by=police.person_id if police else None,
         police_contacted_at=police.at if police else None,
+        **repeat_counts(events),
     )
+
+
+def repeat_counts(events: Sequence[ev.Event]) -> dict[str, Any]:
+    """The repeat count with the first and the last repeat's time (a flood is a few rows)."""
+    rows = [e for e in events if isinstance(e, ev.PressRepeated)]
+    return {
+        "repeats": sum(e.count for e in rows),
+        "late_repeats": sum(e.count for e in rows if e.late),
+        "first_repeat_at": min((e.first_at or e.at for e in rows), default=None),
+        "last_repeat_at": max((e.last_at or e.at for e in rows), default=None),
+    }
 
 
 def rows(events: Sequence[ev.Event]) -> list[Row]:
@@ -330,8 +347,11 @@ def detail(e: ev.Event) -> str:
             return f"step {n}"
         case ev.HelpRequested(text=t) | ev.AllClearGiven(note=t):
             return t or ""
-        case ev.PressRepeated(gesture=g, level=lv):
-            return f"gesture {g.value}, level {lv.value}"
+        case ev.PressRepeated(gesture=g, level=lv, count=n, seqs=seqs, late=late):
+            many = f", {n} presses (seq {seqs})" if n > 1 else ""
+            return f"gesture {g.value}, level {lv.value}{many}" + (
+                ", after the close" if late else ""
+            )
         case ev.LevelRaised(level=lv):
             return f"level {lv.value}"
         case ev.LockdownChanged(on=on):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.core.repeats import Tally
+
 
 class FeedbackState(StrEnum):
     RECEIVED = "received"
@@ -111,3 +113,12 @@ class PushPresser(Effect):
 
     person_id: str
     state: FeedbackState
+
+
+@dataclass(frozen=True)
+class HoldRepeats(Effect):
+    """Repeats taken but not recorded yet (app.core.repeats): keep `tally`, and record it at
+    `due_at` unless a row records it before."""
+
+    tally: Tally
+    due_at: datetime

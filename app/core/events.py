@@ -161,10 +161,19 @@ class HelpRequested(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PressRepeated(Event):
+    """One or more repeats of the alarm's press (app.core.repeats): `count` presses, the seqs
+    they carried (`seqs`, e.g. `1-4000,4002`; empty: just `seq`), the first and the last one's
+    arrival. `late`: pressed before the alarm closed, arrived after it (recorded, no new alarm)."""
+
     device_id: str
     seq: int
     gesture: Gesture
     level: Level
+    count: int = 1
+    seqs: str = ""
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    late: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

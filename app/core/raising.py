@@ -5,20 +5,30 @@ Split from `transitions` so the raise path reads on its own; `decide` still disp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from app.core import commands as cmd
 from app.core import effects as fx
 from app.core import events as ev
-from app.core.alarm import SlotStatus, Stage
+from app.core.alarm import AlarmStatus, SlotStatus, Stage
 from app.core.arrival import tell_presser
 from app.core.assignment import Candidates, first_candidates, group_key, is_assembly, is_eligible
 from app.core.draft import Draft, InvalidTransition
 from app.core.offering import assemble_idle, join_stage, offer, open_group
-from app.core.office import Contact, Trigger
+from app.core.office import Contact, Level, Trigger
+from app.core.repeats import ROW_EVERY, Tally, is_held, row_of
 from app.core.whereabouts import PresserFound, PresserSource, find_presser, placed
 
-__all__ = ["REPLAY_SKEW", "offer_to_guests", "raise_alarm", "repeat_press", "trigger_of"]
+__all__ = [
+    "REPLAY_SKEW",
+    "late_press",
+    "offer_to_guests",
+    "raise_alarm",
+    "record_repeats",
+    "repeat_press",
+    "trigger_of",
+]
 
 
 def trigger_of(d: Draft, device_id: str) -> Trigger:
@@ -151,23 +161,61 @@ def _notify_the_rest(d: Draft) -> None:
 
 
 def repeat_press(d: Draft, c: cmd.RaiseAlarm) -> None:
+    """Another press of the alarm's device: held into a count within a second of the last press
+    row, else recorded at once (with the held ones); a raised level is decided at once."""
+    alarm = d.alarm
     level = trigger_of(d, c.device_id).level_for(c.gesture)
-    d.emit(
-        ev.PressRepeated(
-            at=d.now,
-            actor=ev.device_actor(c.device_id),
-            device_id=c.device_id,
-            seq=c.seq,
-            gesture=c.gesture,
-            level=level,
-        )
-    )
+    feedback = fx.SendFeedback(alarm.alarm_id, c.device_id, fx.FeedbackState.RECEIVED)
+    if _hold(d, c, level):
+        d.effect(feedback)
+        return
+    held = c.held
+    if held is not None and level.rank > held.level.rank:
+        d.emit(row_of(held, d.now))  # the held ones first, at the level they had
+        held = None
+    d.emit(row_of(_tallied(replace(c, held=held), level, d.now), d.now))
     _flag_replay(d, c)
-    if level.rank > d.alarm.level.rank:
+    if level.rank > alarm.level.rank:
         d.emit(ev.LevelRaised(at=d.now, actor=ev.SYSTEM, level=level))
         _extend_card(d)
-    d.effect(fx.SendFeedback(d.alarm.alarm_id, c.device_id, fx.FeedbackState.RECEIVED))
-    d.effect(fx.PushUpdate(d.alarm.alarm_id))
+    d.effect(feedback)
+    d.effect(fx.PushUpdate(alarm.alarm_id))
+
+
+def late_press(d: Draft, c: cmd.RaiseAlarm) -> None:
+    """A press from before the alarm closed, arriving after it (the dispatcher decides that it
+    is one): recorded on the closed alarm, coalesced like any repeat; the button hears how it
+    closed. It never raises a new alarm, nor the closed one's level."""
+    alarm = d.alarm
+    if not _hold(d, c, alarm.level):
+        d.emit(row_of(_tallied(c, alarm.level, d.now), d.now, late=True))
+    state = fx.FeedbackState(alarm.status.value)
+    d.effect(fx.SendFeedback(alarm.alarm_id, c.device_id, state))
+
+
+def _tallied(c: cmd.RaiseAlarm, level: Level, now: datetime) -> Tally:
+    """The held repeats with this press added, or a tally of this press alone."""
+    if c.held is not None:
+        return c.held.add(c.seq, now)
+    return Tally.start(c.device_id, c.seq, c.gesture, level, now)
+
+
+def _hold(d: Draft, c: cmd.RaiseAlarm, level: Level) -> bool:
+    """Hold the press into the tally when the alarm's last press row is under a second old."""
+    alarm = d.alarm
+    if not is_held(alarm, level, d.now):
+        return False
+    due = (alarm.press_row_at or alarm.raised_at) + ROW_EVERY
+    d.effect(fx.HoldRepeats(alarm.alarm_id, _tallied(c, level, d.now), due))
+    return True
+
+
+def record_repeats(d: Draft, c: cmd.RecordRepeats) -> None:
+    """The held repeats, as one row; handsets get one update for all of them."""
+    late = d.alarm.status is not AlarmStatus.OPEN
+    d.emit(row_of(c.tally, d.now, late=late))
+    if not late:
+        d.effect(fx.PushUpdate(d.alarm.alarm_id))
 
 
 def _extend_card(d: Draft) -> None:

@@ -30,7 +30,13 @@ from app.core.draft import Decision, Draft, InvalidTransition
 from app.core.facts import split_guest
 from app.core.offering import assemble_idle, join_stage, leader_people, offer
 from app.core.office import Role
-from app.core.raising import offer_to_guests, raise_alarm, repeat_press
+from app.core.raising import (
+    late_press,
+    offer_to_guests,
+    raise_alarm,
+    record_repeats,
+    repeat_press,
+)
 
 __all__ = ["TABLE", "Decision", "InvalidTransition", "decide"]
 
@@ -198,6 +204,7 @@ _CLOSED = (AlarmStatus.RESOLVED, AlarmStatus.CANCELLED)
 TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (None, cmd.RaiseAlarm): raise_alarm,
     (_OPEN, cmd.RaiseAlarm): repeat_press,
+    (_OPEN, cmd.RecordRepeats): record_repeats,
     (_OPEN, cmd.CancelAlarm): _cancel,
     (_OPEN, cmd.AcceptRole): accept,
     (_OPEN, cmd.DeclineRole): decline,
@@ -213,6 +220,8 @@ TABLE: dict[tuple[AlarmStatus | None, type[cmd.Command]], Handler] = {
     (_OPEN, cmd.MarkPoliceContacted): police_contacted,
     (_OPEN, cmd.ConfirmOffer): delivery.confirm,
     (_OPEN, cmd.MissOffer): delivery.miss,
+    **{(closed, cmd.RaiseAlarm): late_press for closed in _CLOSED},
+    **{(closed, cmd.RecordRepeats): record_repeats for closed in _CLOSED},
     **{(closed, cmd.ConfirmOffer): delivery.stale for closed in _CLOSED},
     **{(closed, cmd.MissOffer): delivery.stale for closed in _CLOSED},
     **{(closed, cmd.ExpireOffer): _stale for closed in _CLOSED},

@@ -3,9 +3,8 @@
 For a press, the offers go to the handsets as soon as the decision is made, while the journal
 writes it; the caller (the MQTT intake) awaits the write before it acknowledges, so a crash
 before the commit makes the broker deliver the press again, and the same press always yields
-the same alarm id. Handset answers are written first and acted on after.
-
-Every press is decided once, on its own path, from what is true at the press.
+the same alarm id. Handset answers are written first and acted on after. Every press is
+decided once, from what is true at the press; a flood's repeats are coalesced (app.core.repeats).
 """
 
 from __future__ import annotations
@@ -23,20 +22,22 @@ from app.core import commands as cmd
 from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus
 from app.core.draft import Decision, InvalidTransition
-from app.core.facts import guest_id, split_guest
+from app.core.facts import guest_id
 from app.core.office import AlarmMode, Gesture, Office
 from app.core.transitions import decide
 from app.service.cards import AlarmCards
 from app.service.clock import Clock
+from app.service.closing import AfterClose
+from app.service.coalescing import Coalescer
 from app.service.counters import PressCounters
 from app.service.effects import EffectRunner
 from app.service.journal import Journal
 from app.service.metrics import Metrics
-from app.service.notify import DeliveryReport
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, PressKey
 from app.service.presses import DuplicateAnswers, Press, Raised, alarm_id_for, raise_command
-from app.service.recovery import read_open_alarm
+from app.service.recovery import RECOUNT_WINDOW, read_open_alarm, uncounted_repeats
+from app.service.ticks import AlarmTimers
 from app.service.timelines import TimelineProblems
 from app.service.whereabouts import Places
 
@@ -50,7 +51,7 @@ class UnknownAlarm(InvalidTransition):
         super().__init__("unknown_alarm", f"no open alarm {alarm_id!r} in your office")
 
 
-class Dispatcher:
+class Dispatcher(AlarmTimers, AfterClose):
     """Built by the composition root (`app.compose.dispatch`), which hands it the journal it
     writes through, the cards its alarms run on and the runner of its effects."""
 
@@ -80,11 +81,10 @@ class Dispatcher:
         self._seen: dict[PressKey, asyncio.Future[None]] = {}
         self._counters = PressCounters()  # which alarm a press key belongs to; restarts
         self._duplicates = DuplicateAnswers(store, self._counters, effects)
+        self._repeats = Coalescer()  # held repeats, late presses (app.core.repeats)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._on_closed = on_closed
         self._closing: set[asyncio.Task[None]] = set()
-
-    # -- start-up and shutdown ----------------------------------------------------------
 
     async def recover(self, dedupe_since: datetime) -> int:
         """Rebuild open alarms from their timelines and re-arm their deadlines and reminders."""
@@ -97,6 +97,7 @@ class Dispatcher:
             self._seen[key] = done
         for alarm_id in await self._store.open_alarm_ids():
             await self._recover_one(alarm_id)
+        await self._recount()
         self._metrics.open_alarms.set(len(self._open))
         log.info("recovered", open_alarms=len(self._open), press_keys=len(self._seen))
         return len(self._open)
@@ -108,7 +109,23 @@ class Dispatcher:
             self._remember(found[0])
             self._effects.arm_all(*found)
 
+    async def _recount(self) -> None:
+        """Repeats that were held when the process died are recorded now (app.core.repeats)."""
+        now = self._clock.now()
+        for state, tally in await uncounted_repeats(self._store, now - RECOUNT_WINDOW):
+            current = self._open.get(state.alarm_id, state)
+            office = self._offices.offices.get(state.office_id)
+            if office is not None:
+                card = self._cards.of(state.alarm_id, office)
+                after, decision = self._decide(card, current, cmd.RecordRepeats(tally=tally), now)
+                await self._write(after, decision, None)
+
     async def close(self) -> None:
+        """Held repeats are recorded first: a clean stop leaves nothing for the next start."""
+        for alarm_id in self._repeats.holding():
+            state = self._open.get(alarm_id) or self._repeats.closed_alarm(alarm_id)
+            if state is not None:
+                self._record_held(self._offices.office(state.office_id), alarm_id)
         self._effects.close()
         await self._journal.close()
 
@@ -155,13 +172,10 @@ class Dispatcher:
         presser_id: str | None = None,
     ) -> Coroutine[Any, Any, str | None]:
         """Raise (or repeat) an alarm; the coroutine returned completes once it is durable, with
-        its id (None for a duplicate). `mode` labels a new alarm as a drill or a test on every
-        screen and in the statistics.
+        its id (None for a duplicate). `mode`: a real alarm, a drill or a test.
 
-        When the office is free the decision is made and the offers handed to the handsets
-        before this returns, with no hop through the event loop between a press and its offers
-        (that hop, with whatever else is queued on the loop, is most of a press's latency);
-        otherwise the coroutine waits for the office's turn first."""
+        When the office is free the offers go to the handsets before this returns, with no hop
+        through the event loop (most of a press's latency); else it waits for the office."""
         if key in self._seen:
             fresh = self._counters.restart_key(key, self._clock.now(), self._open.__contains__)
             if fresh is None:
@@ -195,9 +209,16 @@ class Dispatcher:
         own = press.presser_id is not None  # a named worker's alarm is never another's repeat
         alarm_id = (None if own else self._open_by_device.get(key.device_id)) or alarm_id_for(key)
         current = self._open.get(alarm_id)
+        late = None if own or current else self._repeats.late_for(key, press.device_ts, now)
+        if late is not None:  # made before its alarm's all-clear, queued until after it
+            alarm_id, current = late.alarm_id, late
         office = self._card_for(press, alarm_id, current, now)
-        state, decision = self._decide(office, current, raise_command(press, alarm_id), now)
-        self._cards.remember(alarm_id, office)
+        command = raise_command(press, alarm_id, self._repeats.held(alarm_id))
+        state, decision = self._decide(office, current, command, now)
+        self._repeats.settle(alarm_id, decision)
+        self._repeats.arrived(key, press.device_ts, now)
+        if late is None:
+            self._cards.remember(alarm_id, office)
         self._effects.push(state, office, decision)
         self._metrics.dispatch_seconds.observe(time.perf_counter() - press.started)
         self._seen[key] = self._write(state, decision, key)
@@ -210,6 +231,8 @@ class Dispatcher:
         """A new alarm's card resolved for its situation; a repeat's, with what a raised level
         adds (a hold after "come by")."""
         device_id = press.key.device_id
+        if current is not None and current.status is not AlarmStatus.OPEN:
+            return press.office  # a late press on a closed alarm: nothing is offered
         if current is None:
             return self._cards.for_new_alarm(press.office, device_id, press.gesture, now)
         alarm_office = self._cards.of(alarm_id, press.office)
@@ -274,32 +297,6 @@ class Dispatcher:
             return self._offices.office(origin.id), guest_id(office_id, person_id)
         raise UnknownAlarm(alarm_id)
 
-    async def expire(self, office_id: str, alarm_id: str, role_id: str, offer_no: int) -> None:
-        await self._tick(office_id, alarm_id, cmd.ExpireOffer(role_id=role_id, offer_no=offer_no))
-
-    async def remind(self, office_id: str, alarm_id: str, role_id: str) -> None:
-        await self._tick(office_id, alarm_id, cmd.RemindLeader(role_id=role_id))
-
-    async def delivered(
-        self, office_id: str, alarm_id: str, role_id: str, report: DeliveryReport
-    ) -> None:
-        failed = tuple(contact for contact, _reason in report.failed)
-        command = cmd.RecordDelivery(role_id=role_id, delivered=report.delivered, failed=failed)
-        await self._tick(office_id, alarm_id, command)
-
-    async def offer_confirmed(
-        self, office_id: str, alarm_id: str, role_id: str, person_id: str, channel: str
-    ) -> None:
-        """A phone showed the offer (app.service.delivery): recorded on the timeline."""
-        command = cmd.ConfirmOffer(person_id=person_id, role_id=role_id, channel=channel)
-        await self._tick(office_id, alarm_id, command)
-
-    async def offer_missed(
-        self, office_id: str, alarm_id: str, role_id: str, person_id: str
-    ) -> None:
-        """No phone showed the offer in time: the role moves on without waiting for them."""
-        await self._tick(office_id, alarm_id, cmd.MissOffer(person_id=person_id, role_id=role_id))
-
     async def _tick(self, office_id: str, alarm_id: str, command: cmd.Command) -> None:
         if alarm_id not in self._open:
             return  # the alarm closed meanwhile: nothing to do
@@ -312,6 +309,8 @@ class Dispatcher:
         self, office: Office, alarm_id: str, command: cmd.Command, press: PressKey | None = None
     ) -> None:
         async with self._locks[office.id]:
+            if isinstance(command, cmd.GiveAllClear | cmd.CancelAlarm):
+                self._record_held(office, alarm_id)  # the held presses before the close
             current = self._open.get(alarm_id)
             if current is None or current.office_id != office.id:
                 raise UnknownAlarm(alarm_id)
@@ -330,31 +329,24 @@ class Dispatcher:
         if self._on_closed is not None and state.status is not AlarmStatus.OPEN:
             self._in_background(self._closed(state.alarm_id))
 
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-    async def _freed(self, office_id: str, closed: AlarmState) -> None:
-        """The people a closed alarm kept busy are free: offer them what the office's other
-        alarms could not fill meanwhile (after a restart, the leader's role above all)."""
-        freed = {p for s in closed.slots for p in (s.holder_id, *s.responders) if p}
+    async def record_repeats(self, office_id: str, alarm_id: str) -> None:
+        """The held repeats' second is over: one row records them, one update tells of them."""
         office = self._offices.office(office_id)
-        for person in sorted(p for p in freed if split_guest(p) is None):
-            try:
-                await self.person_arrived(office, person)
-            except Exception as err:  # an offer that fails must not touch the closed alarm
-                log.error("offer to a freed person failed", person_id=person, error=repr(err))
+        async with self._locks[office_id]:
+            written = self._record_held(office, alarm_id)
+        if written is not None:
+            await asyncio.shield(written)
 
-    async def _closed(self, alarm_id: str) -> None:
-        """After an alarm closes (its debrief opens); never holds up a handset's answer."""
-        assert self._on_closed is not None
-        try:
-            await self._on_closed(alarm_id)
-        except Exception as err:  # a failing listener must not touch the alarm
-            log.error("after-close hook failed", alarm_id=alarm_id, error=repr(err))
-
-    # -- the steps ---------------------------------------------------------------------
+    def _record_held(self, office: Office, alarm_id: str) -> asyncio.Future[None] | None:
+        state = self._open.get(alarm_id) or self._repeats.closed_alarm(alarm_id)
+        tally = self._repeats.take(alarm_id)
+        if tally is None or state is None:
+            return None
+        card = self._cards.of(alarm_id, office) if alarm_id in self._open else office
+        now = self._clock.now()
+        state, decision = self._decide(card, state, cmd.RecordRepeats(tally=tally), now)
+        self._effects.push(state, card, decision)
+        return self._write(state, decision, None)
 
     def _decide(
         self, office: Office, state: AlarmState | None, command: cmd.Command, now: datetime
@@ -384,6 +376,7 @@ class Dispatcher:
             self._open_by_device[state.device_id] = state.alarm_id
         else:
             self._open.pop(state.alarm_id, None)
+            self._repeats.remember(state)
             self._duplicates.closed(state.alarm_id, state.status.value)
             self._cards.forget(state.alarm_id)
             if self._open_by_device.get(state.device_id) == state.alarm_id:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import structlog
 
 from app.core import effects as fx
+from app.core import events as ev
 from app.core.alarm import AlarmState, AlarmStatus, SlotStatus
 from app.core.draft import Decision
 from app.core.office import Contact, Office
@@ -22,6 +23,7 @@ from app.service.clock import Cancellable, Clock
 from app.service.external import alert_for
 from app.service.notify import DeliveryReport, ExternalNotifier
 from app.service.ports import FeedbackPort, HandsetNotifier
+from app.service.throttle import UpdateThrottle
 from devices.families.feedback import FeedbackCommand, feedback_commands
 
 log = structlog.get_logger(__name__)
@@ -41,6 +43,9 @@ class AlarmTicks(Protocol):
         self, office_id: str, alarm_id: str, role_id: str, report: DeliveryReport
     ) -> None:
         """The outbound notifier reported on an external alert."""
+
+    async def record_repeats(self, office_id: str, alarm_id: str) -> None:
+        """Held repeats are due to be recorded (app.core.repeats)."""
 
 
 class EffectRunner:
@@ -62,6 +67,7 @@ class EffectRunner:
         self._ticks: AlarmTicks | None = None
         self._timers: dict[tuple[str, str, str], Cancellable] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._updates = UpdateThrottle(clock, notifier)
 
     def answer_to(self, ticks: AlarmTicks) -> None:
         """Where timers and delivery reports go back to (the dispatcher, when it is built)."""
@@ -80,6 +86,9 @@ class EffectRunner:
     def push(self, state: AlarmState, office: Office, decision: Decision) -> None:
         last = decision.events[-1] if decision.events else None
         n = self._notifier
+        if state.status is not AlarmStatus.OPEN:
+            self.disarm(state)  # first: a late press on a closed alarm may hold repeats
+            self._updates.forget(state.alarm_id)  # the closed frame says the last word
         for effect in decision.effects:
             match effect:
                 case fx.PushOffer(person_id=person, role_id=role):
@@ -93,7 +102,7 @@ class EffectRunner:
                 case fx.PushReminder(role_id=role, person_ids=persons, kind=kind):
                     n.reminder(state, office, role, persons, kind.value)
                 case fx.PushUpdate():
-                    n.update(state, office, last)
+                    self._update(state, office, last)
                 case fx.PushClosed():
                     n.closed(state, office)
                 case fx.PushLockdown(on=on):
@@ -104,8 +113,8 @@ class EffectRunner:
                     self._arm_deadline(state, role, no, due)
                 case fx.ArmReminder(role_id=role, due_at=due):
                     self._arm_reminder(state, role, due)
-        if state.status is not AlarmStatus.OPEN:
-            self.disarm(state)
+                case fx.HoldRepeats(due_at=due):
+                    self._arm_repeats(state, due)
 
     def after_commit(self, state: AlarmState, office: Office, decision: Decision) -> None:
         for effect in decision.effects:
@@ -162,6 +171,15 @@ class EffectRunner:
             lambda: self._back.expire(office_id, alarm_id, role_id, offer_no),
         )
 
+    def _update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
+        self._updates.update(state, office, last)
+
+    def _arm_repeats(self, state: AlarmState, due: datetime) -> None:
+        office_id, alarm_id = state.office_id, state.alarm_id
+        key = ("repeats", alarm_id, "")
+        if key not in self._timers:  # one per held second: the row's time does not move
+            self._arm(key, due, lambda: self._back.record_repeats(office_id, alarm_id))
+
     def _arm_reminder(self, state: AlarmState, role_id: str, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id
         self._arm(
@@ -194,6 +212,7 @@ class EffectRunner:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self._updates.close()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)

@@ -14,6 +14,7 @@ from app.core import commands as cmd
 from app.core.alarm import AlarmState
 from app.core.draft import Decision
 from app.core.office import AlarmMode, Gesture, Office
+from app.core.repeats import Tally
 from app.service.counters import PressCounters
 from app.service.effects import EffectRunner
 from app.service.ports import AlarmStore, PressKey
@@ -46,7 +47,7 @@ class Raised:
     decision: Decision
 
 
-def raise_command(press: Press, alarm_id: str) -> cmd.RaiseAlarm:
+def raise_command(press: Press, alarm_id: str, held: Tally | None = None) -> cmd.RaiseAlarm:
     return cmd.RaiseAlarm(
         alarm_id=alarm_id,
         device_id=press.key.device_id,
@@ -56,6 +57,7 @@ def raise_command(press: Press, alarm_id: str) -> cmd.RaiseAlarm:
         battery=press.battery,
         mode=press.mode,
         presser_id=press.presser_id,
+        held=held,
     )
 
 

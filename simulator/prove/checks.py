@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.repeats import parse_seqs
 from simulator.prove.clients import HandsetLog, Press
 
 PRESS_EVENTS = ("PressReceived", "PressRepeated")
@@ -43,16 +44,23 @@ class Verdict:
 
 def pressed_on_timelines(alarms: list[AlarmRecord]) -> Counter[tuple[str, int]]:
     """How often each (device, seq) is recorded as a press, over every timeline; a coalesced
-    repeat that carries the seqs it stands for (`seqs`) counts for each of them."""
+    repeat that carries the seqs it stands for (`seqs`, e.g. `1-4000,4002`) counts for each."""
     seen: Counter[tuple[str, int]] = Counter()
     for alarm in alarms:
         for event in alarm.events:
             if event["type"] not in PRESS_EVENTS:
                 continue
             data = event["data"]
-            for seq in data.get("seqs") or [data["seq"]]:
+            for seq in _seqs(data.get("seqs")) or [data["seq"]]:
                 seen[(data["device_id"], int(seq))] += 1
     return seen
+
+
+def _seqs(value: Any) -> list[int]:
+    """A row's `seqs`: the service's runs text (`1-4000,4002`), or a plain list."""
+    if isinstance(value, list):
+        return [int(v) for v in value]
+    return parse_seqs(value) if isinstance(value, str) else []
 
 
 def every_press_once(

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -155,6 +156,8 @@ class Press:
     replay: bool = False
     sends: int = 1  # more than one: the button repeated it, having heard no feedback
     alarm_id: str = ""  # the alarm the service names this press by (its feedback says it)
+    ordinal: int = 0  # the device's nth press: answered once its device heard n feedbacks
+    flood: bool = False  # one of a flood: repeated only when its device hears nothing at all
 
 
 class Buttons:
@@ -179,16 +182,21 @@ class Buttons:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_feedback
         self.answered: set[str] = set()  # alarm ids some feedback has named
+        self.heard: Counter[str] = Counter()  # feedback messages per device
+        self.last_heard: dict[str, float] = {}  # when a device last heard feedback
+        self._made: Counter[str] = Counter()  # presses per device
         self.client.reconnect_delay_set(1, 2)
         self.client.connect_async(host, port, keepalive=10)
         self.client.loop_start()
 
-    def press(self, device_id: str, office_id: str, seq: int) -> Press:
+    def press(self, device_id: str, office_id: str, seq: int, flood: bool = False) -> Press:
         ts = datetime.now(UTC).isoformat(timespec="milliseconds")
         body = {"event": "press", "seq": seq, "gesture": "single", "ts": ts}
         press = self._publish(device_id, office_id, seq, json.dumps(body).encode())
         stamp = datetime.fromisoformat(ts).isoformat()  # as the service keys it
         press.alarm_id = alarm_id_for(PressKey(device_id, seq, stamp))
+        self._made[device_id] += 1
+        press.ordinal, press.flood = self._made[device_id], flood
         return press
 
     def replay(self, press: Press) -> Press:
@@ -223,7 +231,8 @@ class Buttons:
         repeated = 0
         for press in list(self.presses):
             quiet = now - press.published_at > RETRY_S * press.sends
-            if not quiet or not self._waiting(press):
+            silent = now - self.last_heard.get(press.device_id, 0.0) > RETRY_S
+            if not quiet or (press.flood and not silent) or not self._waiting(press):
                 continue
             press.sends += 1
             self.client.publish(f"rollekort/v1/trigger/{press.device_id}", press.payload, qos=1)
@@ -235,7 +244,14 @@ class Buttons:
         return sum(self._waiting(p) for p in self.presses)
 
     def _waiting(self, press: Press) -> bool:
-        return not press.replay and press.sends <= MAX_SENDS and press.alarm_id not in self.answered
+        """A press waits until some feedback named its own alarm. Feedback carries no seq, so a
+        press of a flood (never published again) counts as heard once its device heard as many
+        feedbacks as it made presses up to it: a repeat's feedback names the open alarm, a late
+        one's the closed alarm. Not for the others: a duplicate's feedback would count too,
+        and a press the broker lost would never be published again."""
+        if press.replay or press.sends > MAX_SENDS or press.alarm_id in self.answered:
+            return False
+        return not press.flood or self.heard[press.device_id] < press.ordinal
 
     def _on_connect(self, client: Any, userdata: Any, *args: Any) -> None:
         client.subscribe("rollekort/v1/feedback/+", qos=1)
@@ -245,6 +261,9 @@ class Buttons:
         in which case the button repeats a few times more, harmlessly (the same key)."""
         with contextlib.suppress(ValueError, AttributeError):
             self.answered.add(str(json.loads(message.payload).get("alarm_id")))
+            device = message.topic.rsplit("/", 1)[-1]
+            self.heard[device] += 1
+            self.last_heard[device] = time.time()
 
     def close(self) -> None:
         self.client.disconnect()

@@ -108,7 +108,7 @@ async def slow_reader(world: World, rng: random.Random) -> str:
 async def burst(world: World, rng: random.Random) -> str:
     n = world.burst_size
     for i in range(n):
-        world.press(world.offices[i % len(world.offices)], device="worn")
+        world.press(world.offices[i % len(world.offices)], device="worn", flood=True)
         if i % 500 == 499:
             await asyncio.sleep(0)
     return f"{n} presses from the worn buttons at once"

@@ -22,6 +22,8 @@ from simulator.prove.proxy import Proxy
 
 CLOSE_WAIT_S = 6.0  # a press waits this long for its alarm to close before the next one
 QUIET_S = 60.0  # after the schedule, how long open alarms get to close
+HELD_S = 1.5  # a second's held repeats are recorded when it is over (app.core.repeats)
+DRAIN_CAP_S = 900.0  # a flood's feedback still arriving extends the quiet period up to this
 
 
 @dataclass
@@ -78,18 +80,30 @@ class World:
 
     # -- acting ------------------------------------------------------------------------------
 
-    def press(self, office: ProveOffice, device: str = "desk") -> Press:
+    def press(self, office: ProveOffice, device: str = "desk", flood: bool = False) -> Press:
         office.seq += 1
         device_id = office.desk if device == "desk" else office.worn
-        return self.buttons.press(device_id, office.office_id, office.seq)
+        return self.buttons.press(device_id, office.office_id, office.seq, flood)
 
     def frames_of(self, office: ProveOffice) -> int:
         return sum(len(h.received) for h in self.handsets if h.office_id == office.office_id)
 
-    async def until(self, condition: Callable[[], bool], timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
+    async def until(
+        self,
+        condition: Callable[[], bool],
+        timeout_s: float,
+        progress: Callable[[], int] | None = None,
+    ) -> bool:
+        """Wait for `condition`; while `progress` still moves (a flood draining), the wait goes
+        on past `timeout_s`, by `timeout_s` from the last move, up to `DRAIN_CAP_S`."""
+        start = time.monotonic()
+        deadline, last = start + timeout_s, progress() if progress else 0
         while not condition():
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if progress is not None and progress() != last:
+                last = progress()
+                deadline = min(max(deadline, now + timeout_s), start + DRAIN_CAP_S)
+            if now > deadline:
                 return False
             await asyncio.sleep(0.02)
         return True
@@ -154,7 +168,8 @@ class World:
             closed = {a for h in self.handsets for a in h.closed_seen}
             return seen <= closed and not self.buttons.unheard()
 
-        await self.until(settled, QUIET_S)
+        await self.until(settled, QUIET_S, lambda: sum(self.buttons.heard.values()))
+        await asyncio.sleep(HELD_S)  # repeats held for their second reach the timeline
         self.stop.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 

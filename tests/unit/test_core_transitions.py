@@ -306,6 +306,7 @@ def test_every_table_entry_is_exercised_by_a_known_state() -> None:
     assert statuses == {None, AlarmStatus.OPEN, AlarmStatus.RESOLVED, AlarmStatus.CANCELLED}
     assert {c for s, c in TABLE if s is AlarmStatus.OPEN} == {
         cmd.RaiseAlarm,
+        cmd.RecordRepeats,
         cmd.CancelAlarm,
         cmd.AcceptRole,
         cmd.DeclineRole,

@@ -105,6 +105,7 @@ def update_frame(state: AlarmState, office: Office, last: ev.Event | None) -> Fr
         "police_contacted_by": _name(office, state.police_contacted_by),
         "arrived": [_name(office, p) for p in state.arrived],
         "roles": roles,
+        "repeats": state.repeats,  # [ext] presses after the first, coalesced
         "last_event": _event_view(last),
     }
 

@@ -31,6 +31,7 @@ function situation(a) {
     h('p', { 'data-testid': 'presser', 'data-known': a.presser ? 'true' : 'false',
       text: a.presser ? t('c.presser', { name: a.presser, via }) : t('c.presserUnknown') }),
     a.arrived && a.arrived.length ? h('p', { 'data-testid': 'arrived', text: t('c.arrived', { names: a.arrived.join(', ') }) }) : null,
+    a.repeats ? h('p', { class: 'muted', 'data-testid': 'repeats', text: t('c.repeats', { n: a.repeats }) }) : null,
     h('p', { class: a.police_contacted_by ? '' : 'police-warning', 'data-testid': 'police-line',
       text: a.police_contacted_by ? t('c.policeBy', { name: a.police_contacted_by }) : t('c.policeNot') }));
 }

@@ -46,6 +46,7 @@ addStrings({
   'c.policeNot': ['Politiet er IKKE varslet av Rollekort: ring 112.', 'The police have NOT been alerted by Rollekort: call 112.'],
   'c.policeBy': ['Politiet er kontaktet ({name}).', 'Police contacted ({name}).'],
   'c.arrived': ['Fremme: {names}', 'Arrived: {names}'],
+  'c.repeats': ['Knappen trykket igjen {n} ganger', 'Button pressed again {n} times'],
   'c.lockdown': ['INNELÅSING', 'LOCKDOWN'],
   'c.back': ['← Alle alarmer', '← All alarms'],
   'c.loading': ['Henter …', 'Loading …'],

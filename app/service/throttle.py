@@ -1,0 +1,59 @@
+"""At most one `alarm_update` per alarm per second reaches the handsets; the last state wins.
+
+A flood of repeats, or a burst of answers, changes an alarm many times a second; each update
+frame carries the whole state, so a handset needs only the newest. The first update after a
+quiet second goes out at once; the ones within the second after it are folded into one, sent
+when the second is over. Offers, notices and the closed frame are never held.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.core import events as ev
+from app.core.alarm import AlarmState
+from app.core.office import Office
+from app.service.clock import Cancellable, Clock
+from app.service.ports import HandsetNotifier
+
+UPDATE_EVERY = timedelta(seconds=1)
+
+
+class UpdateThrottle:
+    def __init__(self, clock: Clock, notifier: HandsetNotifier) -> None:
+        self._clock = clock
+        self._notifier = notifier
+        self._sent: dict[str, datetime] = {}  # alarm → when its last update went out
+        self._held: dict[str, tuple[AlarmState, Office, ev.Event | None]] = {}
+        self._timers: dict[str, Cancellable] = {}
+
+    def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
+        alarm_id, now = state.alarm_id, self._clock.now()
+        sent = self._sent.get(alarm_id)
+        if sent is None or now - sent >= UPDATE_EVERY:
+            self._sent[alarm_id] = now
+            self._notifier.update(state, office, last)
+            return
+        if alarm_id not in self._held:
+            due = sent + UPDATE_EVERY
+            self._timers[alarm_id] = self._clock.call_at(due, lambda: self._release(alarm_id))
+        self._held[alarm_id] = (state, office, last)
+
+    def _release(self, alarm_id: str) -> None:
+        self._timers.pop(alarm_id, None)
+        held = self._held.pop(alarm_id, None)
+        if held is not None:
+            self._sent[alarm_id] = self._clock.now()
+            self._notifier.update(*held)
+
+    def forget(self, alarm_id: str) -> None:
+        """The alarm closed: a held update would only repeat what the closed frame says."""
+        self._sent.pop(alarm_id, None)
+        self._held.pop(alarm_id, None)
+        timer = self._timers.pop(alarm_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def close(self) -> None:
+        for alarm_id in list(self._timers):
+            self.forget(alarm_id)

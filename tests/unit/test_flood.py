@@ -1,0 +1,218 @@
+"""A flood of presses through the dispatcher over fakes: one alarm, every press counted,
+acknowledged and answered, but about one timeline row and one handset update per second; a
+raised level decided at once; presses from before the all-clear that arrive after it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.core import commands as cmd
+from app.core import events as ev
+from app.core.office import Gesture
+from app.core.repeats import parse_seqs
+from app.service.ports import PressKey
+from tests.fakes import FakeAlarmStore
+from tests.fakes.clock import settle
+from tests.unit.test_dispatcher import World
+
+
+async def events_of(w: World, alarm_id: str) -> list[ev.Event]:
+    return [s.event for s in await w.store.events(alarm_id)]
+
+
+def updates(w: World, alarm_id: str) -> int:
+    return sum(1 for kind, what in w.notifier.sent if kind == "update" and what == alarm_id)
+
+
+async def press(
+    w: World, seq: int, gesture: Gesture = Gesture.SINGLE, ts: datetime | None = None
+) -> str | None:
+    key = PressKey("desk-1", seq, ts.isoformat() if ts else "")
+    return await w.dispatcher.press(w.office, key, gesture, device_ts=ts)
+
+
+async def test_a_flood_is_one_alarm_with_every_press_counted_and_about_one_row_a_second() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    n, seconds = 3000, 3.0
+    ids = set()
+    for seq in range(1, n + 1):
+        ids.add(await press(w, seq))
+        await w.clock.advance(seconds / n)
+    await w.clock.advance(2)
+    await settle()
+    assert len(ids) == 1
+    alarm_id = ids.pop()
+    assert alarm_id is not None
+    events = await events_of(w, alarm_id)
+    repeats = [e for e in events if isinstance(e, ev.PressRepeated)]
+    assert sum(e.count for e in repeats) == n - 1
+    assert sorted(s for e in repeats for s in parse_seqs(e.seqs)) == list(range(2, n + 1))
+    assert len(repeats) <= seconds + 2
+    assert updates(w, alarm_id) <= seconds + 2
+    answered = [p for d, p in w.feedback.sent if d == "desk-1" and p["alarm_id"] == alarm_id]
+    assert len(answered) == n  # every press heard its feedback
+    state = w.dispatcher.open_alarm(alarm_id)
+    assert state is not None and state.repeats == n - 1
+    assert state.first_repeat_at is not None and state.last_repeat_at is not None
+
+
+async def test_a_hold_after_a_click_raises_the_level_at_once_after_the_held_presses() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    await w.clock.advance(0.1)
+    await press(w, 2)  # held: within the second of the raise
+    assert not any(isinstance(e, ev.PressRepeated) for e in await events_of(w, alarm_id))
+    await w.clock.advance(0.1)
+    await press(w, 3, Gesture.HOLD)
+    events = await events_of(w, alarm_id)
+    kinds = [type(e).__name__ for e in events if e.at == w.clock.now()]
+    assert kinds[:3] == ["PressRepeated", "PressRepeated", "LevelRaised"]
+    state = w.dispatcher.open_alarm(alarm_id)
+    assert state is not None and state.level.value == "acute" and state.repeats == 2
+
+
+async def test_the_all_clear_records_the_held_presses_before_it() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    await w.dispatcher.handle(
+        w.office, alarm_id, cmd.AcceptRole(person_id="lise", role_id="leader")
+    )
+    for seq in range(2, 6):
+        await w.clock.advance(0.05)
+        await press(w, seq)
+    await w.dispatcher.handle(w.office, alarm_id, cmd.GiveAllClear(person_id="lise"))
+    names = [type(e).__name__ for e in await events_of(w, alarm_id)]
+    assert names.index("PressRepeated") < names.index("AllClearGiven")
+    repeats = [e for e in await events_of(w, alarm_id) if isinstance(e, ev.PressRepeated)]
+    assert sum(e.count for e in repeats) == 4
+
+
+async def close(w: World, alarm_id: str) -> None:
+    await w.dispatcher.handle(
+        w.office, alarm_id, cmd.AcceptRole(person_id="lise", role_id="leader")
+    )
+    await w.dispatcher.handle(w.office, alarm_id, cmd.GiveAllClear(person_id="lise"))
+
+
+async def test_a_flood_still_queued_after_the_all_clear_raises_no_second_alarm() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    for seq in range(2, 50):
+        await w.clock.advance(0.005)
+        await press(w, seq)
+    await close(w, alarm_id)
+    for seq in range(50, 400):  # the broker's queue drains, 5 ms apart
+        await w.clock.advance(0.005)
+        assert await press(w, seq) == alarm_id
+    await w.clock.advance(2)
+    await settle()
+    assert await w.store.open_alarm_ids() == []
+    late = [e for e in await events_of(w, alarm_id) if isinstance(e, ev.PressRepeated) and e.late]
+    assert sum(e.count for e in late) == 350 and len(late) <= 5
+    assert ("desk-1", {"alarm_id": alarm_id, "state": "resolved"}) in w.feedback.sent
+    await w.clock.advance(3)  # a person presses again, later
+    assert await press(w, 400) not in (None, alarm_id)
+
+
+async def test_a_press_with_its_own_time_is_late_only_when_made_before_the_close() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    t = w.clock.now()
+    alarm_id = await press(w, 1, ts=t - timedelta(milliseconds=20))
+    assert alarm_id is not None
+    await w.clock.advance(1)
+    await close(w, alarm_id)
+    closed_at = w.clock.now()
+    await w.clock.advance(5)
+    made_before = closed_at - timedelta(milliseconds=500)
+    assert await press(w, 2, ts=made_before - timedelta(milliseconds=20)) == alarm_id
+    assert await w.store.open_alarm_ids() == []
+    made_after = w.clock.now() - timedelta(milliseconds=20)
+    second = await press(w, 3, ts=made_after)
+    assert second not in (None, alarm_id)
+    assert await w.store.open_alarm_ids() == [second]
+
+
+async def test_a_restarted_counter_after_the_close_is_a_new_alarm() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 500)
+    assert alarm_id is not None
+    await close(w, alarm_id)
+    await w.clock.advance(1)
+    second = await press(w, 1)  # far below: a restart, not a late press
+    assert second not in (None, alarm_id)
+
+
+async def test_updates_within_a_second_are_folded_into_one_sent_when_it_is_over() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None and updates(w, alarm_id) == 1  # the raise's, at once
+    await w.clock.advance(0.1)
+    await w.dispatcher.handle(
+        w.office, alarm_id, cmd.AcceptRole(person_id="lise", role_id="leader")
+    )
+    await w.clock.advance(0.1)
+    await w.dispatcher.handle(w.office, alarm_id, cmd.AcceptRole(person_id="gro", role_id="guard"))
+    assert updates(w, alarm_id) == 1  # held: the second is not over
+    await w.clock.advance(1)
+    assert updates(w, alarm_id) == 2  # one update, with the newest state
+
+
+async def test_late_presses_held_on_a_closed_alarm_are_recorded_after_a_newer_one_closed() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    first = await press(w, 1)
+    assert first is not None
+    for seq in range(2, 10):
+        await w.clock.advance(0.005)
+        await press(w, seq)
+    await close(w, first)
+    for seq in range(10, 20):  # queued before the all-clear: held on the closed alarm
+        await w.clock.advance(0.005)
+        assert await press(w, seq) == first
+    await w.clock.advance(0.3)
+    second = await press(w, 20)  # made after the close: a new alarm, closed at once
+    assert second not in (None, first)
+    await close(w, second or "")
+    await w.clock.advance(2)
+    await settle()
+    counted = sum(e.count for e in await events_of(w, first) if isinstance(e, ev.PressRepeated))
+    assert counted == 18  # seqs 2..19: none lost when the newer alarm closed
+
+
+async def test_repeats_held_when_the_process_died_are_recorded_at_the_restart() -> None:
+    crashed = World(FakeAlarmStore())
+    crashed.present("lise")
+    alarm_id = await press(crashed, 1)
+    assert alarm_id is not None
+    for seq in range(2, 7):  # acknowledged and answered, held for the second's row
+        await crashed.clock.advance(0.05)
+        assert await press(crashed, seq) == alarm_id
+    assert not any(isinstance(e, ev.PressRepeated) for e in await events_of(crashed, alarm_id))
+    restarted = World(crashed.store)  # SIGKILL: the held tally was only in memory
+    await restarted.dispatcher.recover(restarted.clock.now() - timedelta(hours=48))
+    rows = [e for e in await events_of(restarted, alarm_id) if isinstance(e, ev.PressRepeated)]
+    assert sorted(s for e in rows for s in parse_seqs(e.seqs)) == [2, 3, 4, 5, 6]
+    state = restarted.dispatcher.open_alarm(alarm_id)
+    assert state is not None and state.repeats == 5
+
+
+async def test_a_clean_stop_records_the_held_repeats() -> None:
+    w = World()
+    w.present("lise")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    await w.clock.advance(0.1)
+    await press(w, 2)
+    await w.dispatcher.close()
+    rows = [e for e in await events_of(w, alarm_id) if isinstance(e, ev.PressRepeated)]
+    assert [e.count for e in rows] == [1]
