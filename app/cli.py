@@ -356,6 +356,9 @@ def prove(
     ] = False,
     burst: Annotated[int, typer.Option(help="presses in the burst fault")] = 200,
     keep: Annotated[Path | None, typer.Option(help="keep logs and data in this folder")] = None,
+    replicas: Annotated[
+        int, typer.Option(min=0, max=9, help="N replicas behind HAProxy on PostgreSQL (0: one)")
+    ] = 0,
 ) -> None:
     """Load plus faults on loopback (own Mosquitto, own database, the service as a process),
     then check: every press on one timeline once, every connected target got its offer, every
@@ -363,12 +366,17 @@ def prove(
     from rich.console import Console
 
     from simulator.prove.faults import FAULTS
+    from simulator.prove.replica_faults import default_faults
+    from simulator.prove.replica_world import ReplicaOptions
     from simulator.prove.run import Plan, report
     from simulator.prove.run import prove as run_prove
     from simulator.prove.world import Options
 
-    chosen = list(FAULTS) if faults == "all" else [f.strip() for f in faults.split(",") if f]
+    every = default_faults(list(FAULTS), replicas)
+    chosen = every if faults == "all" else [f.strip() for f in faults.split(",") if f]
     options = Options(offices, handsets, postgres, not broker_defaults, burst)
+    if replicas:
+        options = ReplicaOptions(offices, handsets, True, not broker_defaults, burst, replicas)
     console = Console()
     try:
         outcome = run_prove(Plan(chosen, minutes, seed), options, console, keep)

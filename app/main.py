@@ -178,7 +178,7 @@ async def _running(
             clock,
             closed,
             stack,
-            before_recovery=lambda d: reaching.connect(d, storage.offices),
+            before_recovery=lambda d: reaching.connect(d, storage.offices, metrics),
         )
         learning = await start_learning(storage, dispatcher, debriefs, clock, stack)
         tell_handsets(learning, handsets.hub, storage.offices)  # drills next door, visits

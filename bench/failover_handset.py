@@ -1,39 +1,25 @@
 """A handset of `rollekort bench failover`, connected through HAProxy, that does what the handset
-page does when its replica dies: reconnect with the page's backoff (hs-conn.js: 0.5-1 s, then
-doubling; or every 50 ms for the floor) while no replica leads (HAProxy answers 502/503, a standby
-closes with 1013), say hello, and take the offers the new leader sends on every (re)connect."""
+page does when its replica dies: reconnect with the page's backoff (`simulator.handset_backoff`,
+read from hs-state.js: the first try after 50-250 ms, then 0.25-0.5 s, 0.5-1 s, ... doubling; a
+standby's 1013 "not leading" quickly again; or every 50 ms for the floor) while no replica leads
+(HAProxy answers 503), say hello, and take the offers the new leader sends on every
+(re)connect."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-import random
-import re
 import time
-from pathlib import Path
 from typing import Any
 
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-ROOT = Path(__file__).resolve().parent.parent
+from simulator.handset_backoff import page_backoff
+
 FAST_RETRY_S = 0.05
 """Between reconnect attempts of a `fast` handset: what the service and HAProxy allow."""
-PAGE = ROOT / "app" / "web" / "static" / "hs-state.js"
-
-
-def page_backoff() -> tuple[float, float]:
-    """The handset page's reconnect backoff (hs-state.js), in seconds: first and longest."""
-    text = PAGE.read_text(encoding="utf-8")
-    found = dict(re.findall(r"export const (BACKOFF_M(?:IN|AX)_MS) = (\d+);", text))
-    return int(found["BACKOFF_MIN_MS"]) / 1000, int(found["BACKOFF_MAX_MS"]) / 1000
-
-
-def page_delay(attempt: int, first_s: float, longest_s: float) -> float:
-    """hs-conn.js's `scheduleReconnect`: doubling from `first_s` to `longest_s`, equal jitter."""
-    base = min(longest_s, first_s * 2.0**attempt)
-    return base / 2 + random.random() * base / 2
 
 
 class Handset:
@@ -48,18 +34,24 @@ class Handset:
 
     async def connect(self, timeout_s: float) -> float:
         """Connected and welcomed, retrying until `timeout_s`; the monotonic time of welcome."""
-        attempt = 0
+        attempt, quick = 0, False
+        quick_left = self.backoff.quick_retries if self.backoff else 0
         async with asyncio.timeout(timeout_s):
             while True:
                 if self.backoff is not None:  # the page waits before its first attempt too
-                    await asyncio.sleep(page_delay(attempt, *self.backoff))
-                    attempt += 1
+                    await asyncio.sleep(self.backoff.delay(attempt, quick))
+                    attempt += 0 if quick else 1
                 try:
                     return await self._hello()
-                except (TimeoutError, OSError, ConnectionClosed, InvalidHandshake):
+                except ConnectionClosed as gone:  # a standby's 1013 "not leading": quick again
                     await self.close()
-                    if self.backoff is None:
-                        await asyncio.sleep(FAST_RETRY_S)
+                    quick = _not_leading(gone) and quick_left > 0
+                    quick_left -= quick
+                except (TimeoutError, OSError, InvalidHandshake):
+                    await self.close()
+                    quick = False
+                if self.backoff is None:
+                    await asyncio.sleep(FAST_RETRY_S)
 
     async def _hello(self) -> float:
         self.ws = await websockets.connect(self.url, open_timeout=2, close_timeout=0.5)
@@ -121,3 +113,8 @@ class Handset:
             with contextlib.suppress(OSError, ConnectionClosed):
                 await self.ws.close()
             self.ws = None
+
+
+def _not_leading(gone: ConnectionClosed) -> bool:
+    close = gone.rcvd
+    return close is not None and close.code == 1013 and close.reason.startswith("not leading")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import resource
 import secrets
 import shutil
 import signal
@@ -26,10 +24,10 @@ from pathlib import Path
 
 import psutil
 
+from simulator.prove.cluster import haproxy_config as shipped_haproxy
 from simulator.prove.procs import Mosquitto, free_port, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_HAPROXY = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 HAPROXY_BIN = shutil.which("haproxy") or "/usr/sbin/haproxy"
 START_TIMEOUT_S = 120.0  # a cold start on a loaded two-core machine, migrations included
 
@@ -129,23 +127,7 @@ def _says_standby(body: str) -> bool:
 def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
     """The shipped configuration with its listener on loopback `port` and its servers replaced
     by `servers` (name, loopback port); every other line as shipped (it logs to stdout)."""
-    text = SHIPPED_HAPROXY.read_text(encoding="utf-8")
-    kept = [line for line in text.splitlines() if not re.match(r"\s*server\s", line)]
-    text = "\n".join(kept) + "\n"
-    text = re.sub(r"^(\s*)bind\s+\S+", rf"\g<1>bind 127.0.0.1:{port}", text, flags=re.M)
-    # Each connection costs HAProxy two files; this machine's limit may be below the shipped
-    # maxconn's need (a container's is set for it), and HAProxy refuses to start then.
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    fits = max(100, (hard - 100) // 2) if hard != resource.RLIM_INFINITY else None
-    text = re.sub(
-        r"^(\s*)maxconn\s+(\d+)",
-        lambda m: f"{m[1]}maxconn {min(int(m[2]), fits or int(m[2]))}",
-        text,
-        flags=re.M,
-    )
-    for name, server_port in servers:
-        text += f"    server {name} 127.0.0.1:{server_port}\n"
-    return text
+    return shipped_haproxy(port, servers)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from datetime import timedelta
 from app.adapters.db.places import SqlAlchemyPlaceStore
 from app.adapters.notify import build_notifier
 from app.compose.storage import Storage
+from app.core.alarm import SlotStatus
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
 from app.service.dispatcher import Dispatcher
@@ -48,16 +49,33 @@ def dispatcher_for(
     effects = EffectRunner(
         notifier=notifier, feedback=feedback, external=external or NoNotifier(), clock=clock
     )
-    return Dispatcher(
+    journal = Journal(store)
+    dispatcher = Dispatcher(
         offices=offices,
         store=store,
         clock=clock,
         metrics=metrics,
-        journal=Journal(store),
+        journal=journal,
         cards=AlarmCards(presence, acknowledged, offices.offices.get, places),
         effects=effects,
         on_closed=on_closed,
     )
+    metrics.journal_failures = lambda: journal.failures
+    metrics.roles_unfilled = lambda: unfilled_roles(dispatcher, offices)
+    return dispatcher
+
+
+def unfilled_roles(dispatcher: Dispatcher, offices: OfficeDirectory) -> dict[str, int]:
+    """Per office, the roles of its open alarms that ran out of people to ask (RoleUnfilled),
+    0 for an office without any: what `rollekort_roles_unfilled` reports at each scrape."""
+    return {
+        office_id: sum(
+            slot.status is SlotStatus.UNFILLED
+            for state in dispatcher.open_alarms(office_id)
+            for slot in state.slots
+        )
+        for office_id in offices.offices
+    }
 
 
 async def start_dispatch(

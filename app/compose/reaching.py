@@ -18,6 +18,7 @@ from app.adapters.ws.hub import HandsetHub
 from app.service.clock import Clock
 from app.service.delivery import OfferTracker, ReachingNotifier
 from app.service.dispatcher import Dispatcher
+from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.presence import Presence
 from app.service.push import PushService
@@ -35,11 +36,20 @@ class Reaching:
     public_key: str
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def connect(self, dispatcher: Dispatcher, offices: OfficeDirectory) -> None:
-        """Confirmations and misses go to the dispatcher's timeline; a phone that becomes
-        reachable by push is offered the open roles it could take, like an arriving socket."""
+    def connect(
+        self, dispatcher: Dispatcher, offices: OfficeDirectory, metrics: Metrics | None = None
+    ) -> None:
+        """Confirmations and misses go to the dispatcher's timeline (a miss is counted in
+        `rollekort_offers_unconfirmed_total` too); a phone that becomes reachable by push is
+        offered the open roles it could take, like an arriving socket."""
         self.tracker.on_reached = dispatcher.offer_confirmed
-        self.tracker.on_missed = dispatcher.offer_missed
+
+        async def missed(office_id: str, alarm_id: str, role_id: str, person_id: str) -> None:
+            if metrics is not None:
+                metrics.offers_unconfirmed.labels(office_id).inc()
+            await dispatcher.offer_missed(office_id, alarm_id, role_id, person_id)
+
+        self.tracker.on_missed = missed
 
         def arrived(office_id: str, person_id: str) -> None:
             coro = dispatcher.person_arrived(offices.office(office_id), person_id)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 _FAST = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -15,6 +19,7 @@ class Metrics:
         self._handset_metrics(r)
         self._dispatch_metrics(r)
         self._outcome_metrics(r)
+        self._alerting_metrics(r)
 
     def _intake_metrics(self, r: CollectorRegistry) -> None:
         """Presses taken in over MQTT: counted, rejected, repaired, duplicated, tested."""
@@ -99,3 +104,38 @@ class Metrics:
             ["component"],
             registry=r,
         )
+
+    def _alerting_metrics(self, r: CollectorRegistry) -> None:
+        """What the alert rules watch beyond the above (deploy/prometheus/rollekort-rules.yml).
+        Two are read at each scrape from whoever owns the number (wired by
+        app.compose.dispatch): the journal's own failure count, and the unfilled roles of the
+        open alarms, so neither needs a hook in the code that changes them."""
+        self.offers_unconfirmed = Counter(
+            "rollekort_offers_unconfirmed_total",
+            "Offers no phone confirmed in time (OfferNotDelivered): the role moved on",
+            ["office_id"],
+            registry=r,
+        )
+        self.journal_failures: Callable[[], int] = lambda: 0
+        self.roles_unfilled: Callable[[], Mapping[str, int]] = dict
+        r.register(_ReadAtScrape(self))
+
+
+class _ReadAtScrape(Collector):
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "rollekort_journal_write_failures",
+            "Journal writes that failed and are being retried (the database is down or busy)",
+            value=self._metrics.journal_failures(),
+        )
+        unfilled = GaugeMetricFamily(
+            "rollekort_roles_unfilled",
+            "Roles of open alarms that nobody is left to be offered (RoleUnfilled)",
+            labels=["office_id"],
+        )
+        for office_id, count in sorted(self._metrics.roles_unfilled().items()):
+            unfilled.add_metric([office_id], count)
+        yield unfilled

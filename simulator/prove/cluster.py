@@ -1,10 +1,9 @@
 """Several `rollekort serve` replicas behind a real HAProxy, on one PostgreSQL and one broker
 (issue 14), as processes: for the replica test, a failover benchmark and anyone's own checks.
 
-- `haproxy_config(...)`: HAProxy in HTTP mode in front of the replicas, health-checked on
-  `GET /readyz` every 200 ms (`fall 1 rise 1`), so only the leader gets traffic; a check may take
-  2 s (`timeout check`: a loaded leader is slow, not dead; a killed one refuses at once);
-  websocket-friendly timeouts (`timeout tunnel`); sessions of a server marked down are shut.
+- `haproxy_config(...)`: the shipped deploy/haproxy/haproxy.cfg (checks on the `/readyz` body so
+  only the leader gets traffic, also while its broker is down; fast fall and rise; a refused
+  connection retried after 250 ms; websocket-friendly timeouts) with loopback listener and servers.
 - `Haproxy`: that configuration as a process on a free port.
 - `Cluster`: N replicas (`simulator.prove.procs.Service`, same environment, each its own
   `ROLLEKORT_REPLICA_ID`) and their balancer; find the leader, SIGKILL it, start one again.
@@ -16,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -31,44 +31,35 @@ from simulator.prove.procs import Service, free_port, wait_port
 from simulator.prove.world import chain_verdict
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-CHECK_INTER_MS = 200
+SHIPPED_HAPROXY = Path(__file__).resolve().parents[2] / "deploy" / "haproxy" / "haproxy.cfg"
 
 
 def haproxy_config(
     port: int,
-    backends: Sequence[int | str],
-    inter_ms: int = CHECK_INTER_MS,
+    backends: Sequence[int | str] | Sequence[tuple[str, int | str]],
     bind: str = "127.0.0.1",
 ) -> str:
-    """HAProxy on `bind`:`port` in front of replicas: loopback ports, or "host:port" strings
-    (a compose file's service names)."""
-    servers = [
-        f"    server r{n} {_address(backend)} check inter {inter_ms}ms fall 1 rise 1"
-        for n, backend in enumerate(backends)
-    ]
-    return "\n".join(
-        [
-            "global",
-            "    maxconn 8000",  # two descriptors per connection, within a 20,000 descriptor limit
-            "defaults",
-            "    mode http",
-            "    timeout connect 1s",
-            "    timeout client 1h",
-            "    timeout server 1h",
-            "    timeout tunnel 1h",  # an upgraded websocket lives as long as the handset
-            "    timeout http-request 10s",
-            "    timeout check 2s",  # a busy leader's /readyz may take longer than `inter`
-            "    retries 2",
-            "    option redispatch",
-            f"frontend rollekort\n    bind {bind}:{port}\n    default_backend replicas",
-            "backend replicas",
-            "    option httpchk GET /readyz",
-            "    http-check expect status 200",
-            "    default-server on-marked-down shutdown-sessions",
-            *servers,
-            "",
-        ]
+    """The shipped deploy/haproxy/haproxy.cfg with its listener on `bind`:`port` and its servers
+    replaced by `backends` (loopback ports or "host:port" strings, named r0, r1, ...; or (name,
+    backend) pairs); every other line as shipped (checks, retries, timeouts), so what the
+    harness and the bench measure is what ships. `maxconn` is lowered to this machine's
+    file limit if it is below the shipped one's need (HAProxy refuses to start then)."""
+    text = SHIPPED_HAPROXY.read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines() if not re.match(r"\s*server\s", line)]
+    text = "\n".join(kept) + "\n"
+    text = re.sub(r"^(\s*)bind\s+\S+", rf"\g<1>bind {bind}:{port}", text, flags=re.M)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # two files per connection
+    fits = max(100, (hard - 100) // 2) if hard != resource.RLIM_INFINITY else None
+    text = re.sub(
+        r"^(\s*)maxconn\s+(\d+)",
+        lambda m: f"{m[1]}maxconn {min(int(m[2]), fits or int(m[2]))}",
+        text,
+        flags=re.M,
     )
+    for n, backend in enumerate(backends):
+        name, where = backend if isinstance(backend, tuple) else (f"r{n}", backend)
+        text += f"    server {name} {_address(where)}\n"
+    return text
 
 
 def _address(backend: int | str) -> str:

@@ -154,6 +154,12 @@ def _hold_sqlite(path: Path, seconds: float) -> None:
         db.close()
 
 
+def _replica_faults() -> dict[str, Fault]:
+    from simulator.prove.replica_faults import REPLICA_FAULTS
+
+    return dict(REPLICA_FAULTS)
+
+
 FAULTS: dict[str, Fault] = {
     "service-kill-before-commit": service_kill_before_commit,
     "service-kill-mid-fanout": service_kill_mid_fanout,
@@ -168,3 +174,4 @@ FAULTS: dict[str, Fault] = {
     "database": database_locked,
     "clock-skew": clock_skew,
 }
+FAULTS.update(_replica_faults())  # replica runs (simulator.prove.replica_faults)

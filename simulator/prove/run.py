@@ -21,7 +21,8 @@ from rich.table import Table
 
 from simulator.prove.checks import Verdict, all_verdicts
 from simulator.prove.faults import FAULTS, Window
-from simulator.prove.world import Options, World, world
+from simulator.prove.replica_world import world_for
+from simulator.prove.world import Options, World
 
 PAUSE_S = 2.0  # healthy time between two faults
 
@@ -68,7 +69,7 @@ def prove(plan: Plan, options: Options, console: Console, keep: Path | None = No
 async def _prove(plan: Plan, options: Options, console: Console, folder: Path) -> Outcome:
     outcome = Outcome()
     rng = random.Random(plan.seed)
-    async with world(folder, options) as w:
+    async with world_for(folder, options) as w:  # one process, or replicas
         w.start_people()
         if not await w.all_welcomed():
             console.print("[yellow]not every handset was welcomed within 60 s[/yellow]")

@@ -35,13 +35,19 @@ SUFFIXES = {
 def exported() -> dict[str, set[str]]:
     """Every series name the service can export, with the labels it may carry."""
     series: dict[str, set[str]] = {}
-    for metric in vars(Metrics()).values():
+    metrics = Metrics()
+    for metric in vars(metrics).values():
         kind = getattr(metric, "_type", None)
         if kind not in SUFFIXES:
             continue
         for suffix in SUFFIXES[kind]:
             extra = {"le"} if suffix == "_bucket" else set()
             series[metric._name + suffix] = set(metric._labelnames) | extra
+    # The series read at each scrape from their owners (journal failures, unfilled roles).
+    metrics.roles_unfilled = lambda: {"an-office": 0}
+    for family in metrics.registry.collect():
+        for sample in family.samples:
+            series.setdefault(sample.name, set()).update(sample.labels)
     return series
 
 

@@ -80,3 +80,16 @@ def test_idle_handset_websockets_outlive_the_http_timeouts() -> None:
     ping_interval_ms = 10_000  # the service pings every handset (ROLLEKORT_PING_INTERVAL_S)
     assert tunnel > 3 * ping_interval_ms
     assert tunnel > ms(directive("timeout client")[0])
+
+
+def test_a_connection_the_dead_leader_refused_is_retried_within_a_quarter_second() -> None:
+    """HAProxy waits min(timeout connect, 1 s) before it retries a refused connection (with one
+    server up at most, as here); the refusal marks the dead leader down at once, so the retry
+    finds the new leader or answers 503 and the handset page retries itself."""
+    assert ms(directive("timeout connect")[0]) <= 250
+    assert int(directive("retries")[0]) >= 1 and "conn-failure" in directive("retry-on")[0]
+    assert "redispatch 1" in directive("option")
+    words = directive("default-server")[0].split()
+    assert "observe" in words and words[words.index("observe") + 1] == "layer4"
+    assert words[words.index("on-error") + 1] == "mark-down"
+    assert ms(words[words.index("downinter") + 1]) <= 250, "a new leader waits for its check"

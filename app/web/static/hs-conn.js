@@ -3,8 +3,9 @@
 // after the next welcome. Frames go to hs-frames.js; the connection state is drawn by hs-view.js.
 
 import {
-  BACKOFF_MAX_MS, BACKOFF_MIN_MS, CLOSE_REPLACED, CLOSE_UNAUTHORISED, CONNECT_TIMEOUT_MS,
-  STABLE_MS, TOKEN_KEY, WATCHDOG_MIN_MS, state,
+  BACKOFF_MAX_MS, BACKOFF_MIN_MS, CLOSE_NOT_LEADING, CLOSE_REPLACED, CLOSE_UNAUTHORISED,
+  CONNECT_TIMEOUT_MS, QUICK_MAX_MS, QUICK_MIN_MS, QUICK_RETRIES, STABLE_MS, TOKEN_KEY,
+  WATCHDOG_MIN_MS, state,
 } from './hs-state.js';
 import { handleFrame } from './hs-frames.js';
 import { renderConn, setPhase } from './hs-view.js';
@@ -89,12 +90,12 @@ export function connect() {
   });
   ws.addEventListener('close', (ev) => {
     if (connNo !== state.connNo) return;
-    onSocketGone(ev.code);
+    onSocketGone(ev.code, ev.reason);
   });
   // 'error' is always followed by 'close'; nothing to do here.
 }
 
-function onSocketGone(code) {
+function onSocketGone(code, reason) {
   const lived = state.welcomedAt ? Date.now() - state.welcomedAt : 0;
   state.ws = null;
   if (code === CLOSE_REPLACED) {
@@ -107,7 +108,10 @@ function onSocketGone(code) {
   }
   if (code === CLOSE_UNAUTHORISED) state.authRejected = !state.welcomedAt;
   if (lived >= STABLE_MS) state.attempt = 0;
-  scheduleReconnect();
+  // A standby answered (its leader just died or is being replaced): the new leader is moments
+  // away. The same code for "too many connections waiting for hello" keeps the backoff.
+  const notLeading = code === CLOSE_NOT_LEADING && String(reason || '').startsWith('not leading');
+  scheduleReconnect(notLeading && state.quickLeft-- > 0);
 }
 
 /** Forget a socket that may be half-open, without waiting for its close handshake. */
@@ -124,16 +128,25 @@ export function dropSocket() {
   }
 }
 
-export function scheduleReconnect() {
+/** How long to wait before reconnect attempt `attempt` (0: the first after a good connection). */
+export function reconnectDelay(attempt, quick = false) {
+  // The first try goes almost at once (a replica died: another leads within a second), spread
+  // over 200 ms so that a whole county's handsets do not arrive in the same millisecond. Then
+  // exponential backoff, 0.5 s doubling to 30 s, with "equal jitter" (half fixed, half random).
+  if (attempt === 0 || quick) {
+    return Math.round(QUICK_MIN_MS + Math.random() * (QUICK_MAX_MS - QUICK_MIN_MS));
+  }
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempt - 1));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+export function scheduleReconnect(quick = false) {
   if (!state.token) {
     setPhase('no-token');
     return;
   }
-  // Exponential backoff, 1 s doubling to 30 s, with "equal jitter" (half fixed, half random)
-  // so that a whole office of handsets does not reconnect in the same instant.
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.attempt);
-  const delay = Math.round(base / 2 + Math.random() * (base / 2));
-  state.attempt = Math.min(state.attempt + 1, 10);
+  const delay = reconnectDelay(state.attempt, quick);
+  if (!quick) state.attempt = Math.min(state.attempt + 1, 10);
   state.retryAt = Date.now() + delay;
   clearTimeout(state.retryTimer);
   state.retryTimer = setTimeout(connect, delay);

@@ -9,7 +9,7 @@
 
 import { idOf, nameOf, str } from './dom.js';
 import { codedText } from './hs-text.js';
-import { MAX_NOTICES, state } from './hs-state.js';
+import { MAX_NOTICES, QUICK_RETRIES, state } from './hs-state.js';
 import { acknowledge, flushOutbox, sendNow } from './hs-conn.js';
 import { afterWelcome } from './hs-push.js';
 import {
@@ -55,6 +55,7 @@ function handleOffer(f) {
 function handleWelcome(f) {
   afterWelcome();
   state.welcomedAt = Date.now();
+  state.quickLeft = QUICK_RETRIES;
   state.authRejected = false;
   state.me = {
     personId: str(f.person_id) || idOf(f.person) || null,

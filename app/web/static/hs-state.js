@@ -3,7 +3,15 @@
 
 export const TOKEN_KEY = 'rollekort.handset.token';
 export const SOUND_KEY = 'rollekort.handset.sound';
-export const BACKOFF_MIN_MS = 1000;
+// Reconnecting (hs-conn.js scheduleReconnect; bench/failover_handset.py reads these numbers):
+// the first retry after a connection that had been up for STABLE_MS, and a retry after a
+// standby's 1013 "not leading", go after QUICK_MIN_MS..QUICK_MAX_MS (spread, so that 20,000
+// phones do not arrive in the same millisecond); each later one backs off: BACKOFF_MIN_MS
+// doubling to BACKOFF_MAX_MS, with equal jitter.
+export const QUICK_MIN_MS = 50;
+export const QUICK_MAX_MS = 250;
+export const QUICK_RETRIES = 3;          // quick retries after a 1013 "not leading", per welcome
+export const BACKOFF_MIN_MS = 500;
 export const BACKOFF_MAX_MS = 30000;
 export const STABLE_MS = 10000;          // a connection that lived this long resets the backoff
 export const WATCHDOG_MIN_MS = 35000;    // no frame at all for this long: the socket is dead
@@ -15,6 +23,7 @@ export const MAX_NOTICES = 20;
 export const LOW_BATTERY = 20;
 export const CLOSE_UNAUTHORISED = 4401;
 export const CLOSE_REPLACED = 4409;
+export const CLOSE_NOT_LEADING = 1013;  // a standby, or an overloaded leader (the reason tells)
 
 export const state = {
   token: null,
@@ -23,6 +32,7 @@ export const state = {
   phase: 'idle',        // idle | connecting | connected | reconnecting | replaced | no-token
   authRejected: false,
   attempt: 0,
+  quickLeft: 0,         // quick retries left for 1013 "not leading" closes
   retryAt: 0,
   retryTimer: null,
   openedAt: 0,
