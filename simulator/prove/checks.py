@@ -186,14 +186,23 @@ DEADLINE_EVENTS = {  # a deadline's event and what names the one deadline it clo
 
 def deadlines_once(alarms: list[AlarmRecord]) -> Verdict:
     """Every escalation deadline fired at most once: no alarm records the same offer timing out
-    (or the same role going unfilled) twice, as two replicas or a replayed timer would."""
+    (or the same role going unfilled after the same offer) twice, as two replicas or a replayed
+    timer would. A role unfilled, offered again to someone who arrived, and unfilled again is
+    two deadlines, not one fired twice."""
     verdict = Verdict("every deadline fired once")
     for alarm in alarms:
         seen: Counter[tuple[Any, ...]] = Counter()
+        offered: dict[Any, Any] = {}  # role → its latest offer number
         for event in alarm.events:
+            data = event["data"]
+            if event["type"] == "RoleOffered":
+                offered[data.get("role_id")] = data.get("offer_no")
             names = DEADLINE_EVENTS.get(event["type"])
             if names is not None:
-                seen[(event["type"], *(event["data"].get(n) for n in names))] += 1
+                key = (event["type"], *(data.get(n) for n in names))
+                if event["type"] == "RoleUnfilled":  # again after a later offer ran out: another
+                    key += (offered.get(data.get("role_id")),)
+                seen[key] += 1
         verdict.checked += sum(seen.values())
         verdict.violations += [
             f"{alarm.alarm_id}: {key} {n} times" for key, n in seen.items() if n > 1

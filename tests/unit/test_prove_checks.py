@@ -8,6 +8,7 @@ from simulator.prove.checks import (
     AlarmRecord,
     alarms_closed,
     chains_verify,
+    deadlines_once,
     every_press_once,
     offers_reached,
     offices_kept_apart,
@@ -102,3 +103,31 @@ def test_broken_chains_and_open_alarms_are_named() -> None:
     good.chain, bad.chain = "ok", "event 3: hash does not match"
     assert chains_verify([good, bad]).violations == ["a2: event 3: hash does not match"]
     assert alarms_closed([good, bad]).violations == ["a2: still open"]
+
+
+def test_a_deadline_fired_twice_is_caught_but_unfilled_again_after_a_new_offer_is_not() -> None:
+    again = AlarmRecord(
+        "a1",
+        "demo",
+        "resolved",
+        [
+            event("RoleOffered", role_id="leader", offer_no=1),
+            event("RoleUnfilled", role_id="leader"),
+            event("RoleOffered", role_id="leader", offer_no=2),  # someone arrived
+            event("RoleUnfilled", role_id="leader"),  # and let it run out too
+        ],
+    )
+    assert deadlines_once([again]).violations == []
+    twice = AlarmRecord(
+        "a2",
+        "demo",
+        "resolved",
+        [
+            event("RoleOffered", role_id="leader", offer_no=1),
+            event("OfferTimedOut", role_id="leader", offer_no=1),
+            event("OfferTimedOut", role_id="leader", offer_no=1),
+            event("RoleUnfilled", role_id="leader"),
+            event("RoleUnfilled", role_id="leader"),
+        ],
+    )
+    assert len(deadlines_once([twice]).violations) == 2
