@@ -25,6 +25,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,7 @@ async def fresh_database(postgres: str) -> AsyncIterator[str]:
 
 def _press(button: Any, seen: Run) -> None:
     seen.pressed += 1
-    body = {"event": "press", "seq": time.time_ns() // 1000, "gesture": "single"}
+    body = {"event": "press", "seq": time.time_ns() // 1000, "gesture": "single", "ts": _now_iso()}
     button.publish(f"rollekort/v1/trigger/{BUTTON}", json.dumps(body).encode(), qos=1)
 
 
@@ -256,3 +257,9 @@ def _keep(tmp: Path, keep: Path) -> None:
     for log in tmp.glob("*.log"):
         shutil.copy(log, keep / log.name)
     console.print(f"logs kept in {keep}")
+
+
+def _now_iso() -> str:
+    """The press's time, as a button with a clock sends it (`ts`): a press made right after an
+    all-clear is told by it from one queued before the all-clear (docs/devices.md)."""
+    return datetime.now(UTC).isoformat()

@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,9 @@ async def _press_to_offer(
                 await asyncio.sleep(SETTLE_S)
                 await floor.sample(keep=i >= WARMUP)
                 seq += 1
-                payload = json.dumps({"event": "press", "seq": seq, "gesture": "single"})
+                payload = json.dumps(
+                    {"event": "press", "seq": seq, "gesture": "single", "ts": _now_iso()}
+                )
                 sent = time.monotonic_ns()
                 pub.publish(f"rollekort/v1/trigger/{BUTTON}", payload.encode(), qos=1)
                 offer, arrived = await _until(ws, "alarm")
@@ -269,3 +272,9 @@ def _report(
         f"lost {lost}"
     )
     return {"floor": floor, "press": press, "ratios": ratios, "lost": lost}
+
+
+def _now_iso() -> str:
+    """The press's time, as a button with a clock sends it (`ts`): a press made right after an
+    all-clear is told by it from one queued before the all-clear (docs/devices.md)."""
+    return datetime.now(UTC).isoformat()

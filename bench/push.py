@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -119,7 +120,9 @@ async def _presses(
             seq = time.time_ns() // 1000
             for i in range(count + WARMUP):
                 seq += 1
-                payload = json.dumps({"event": "press", "seq": seq, "gesture": "single"})
+                payload = json.dumps(
+                    {"event": "press", "seq": seq, "gesture": "single", "ts": _now_iso()}
+                )
                 sent = time.monotonic_ns()
                 pub.publish(f"rollekort/v1/trigger/{BUTTON}", payload.encode(), qos=1)
                 offer, arrived = await _until(ws, "alarm")
@@ -174,3 +177,9 @@ def _report(
         "and the local push service, which decrypts every message)"
     )
     return {"ws": ws_offer, "push": push_offer, "ratios": ratios, "lost": lost}
+
+
+def _now_iso() -> str:
+    """The press's time, as a button with a clock sends it (`ts`): a press made right after an
+    all-clear is told by it from one queued before the all-clear (docs/devices.md)."""
+    return datetime.now(UTC).isoformat()

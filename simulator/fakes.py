@@ -95,6 +95,7 @@ class RecordingNotifier:
     def __init__(self, listener: OfferListener | None = None) -> None:
         self.listener = listener
         self.sent: list[tuple[str, Any]] = []
+        self.updated: list[AlarmState] = []  # the state each update carried, in order
 
     def offer(self, state: AlarmState, office: Office, person_id: str, role_id: str) -> None:
         self.sent.append(("offer", (state.alarm_id, person_id, role_id)))
@@ -109,6 +110,7 @@ class RecordingNotifier:
 
     def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
         self.sent.append(("update", state.alarm_id))
+        self.updated.append(state)
 
     def closed(self, state: AlarmState, office: Office) -> None:
         self.sent.append(("closed", state.alarm_id))

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -137,7 +138,7 @@ class _Load:
         loop = asyncio.get_running_loop()
         p, sent_ns = _Pending(loop.create_future(), loop.create_future()), time.monotonic_ns()
         self.pending[office.office_id] = p
-        payload = json.dumps({"event": "press", "seq": seq, "gesture": "single"})
+        payload = json.dumps({"event": "press", "seq": seq, "gesture": "single", "ts": _now_iso()})
         pub.publish(f"rollekort/v1/trigger/{office.device_id}", payload.encode(), qos=1)
         self.result.sent += 1
         try:
@@ -267,3 +268,9 @@ def summary(result: LoadResult, presses: int) -> Table:
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _now_iso() -> str:
+    """The press's time, as a button with a clock sends it (`ts`): a press made right after an
+    all-clear is told by it from one queued before the all-clear (docs/devices.md)."""
+    return datetime.now(UTC).isoformat()

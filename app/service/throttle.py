@@ -1,9 +1,14 @@
-"""At most one `alarm_update` per alarm per second reaches the handsets; the last state wins.
+"""Repeats reach the handsets as at most one `alarm_update` per alarm per second; the last
+state wins.
 
-A flood of repeats, or a burst of answers, changes an alarm many times a second; each update
-frame carries the whole state, so a handset needs only the newest. The first update after a
-quiet second goes out at once; the ones within the second after it are folded into one, sent
-when the second is over. Offers, notices and the closed frame are never held.
+A flood of repeats changes an alarm many times a second; each update frame carries the whole
+state, so a handset needs only the newest. The first repeat's update after a quiet second goes
+out at once; the ones within the second after it are folded into one, sent when the second is
+over. An update for anything a person did or the alarm's course (an accept, a step, a deadline,
+the all-clear) goes out at once and replaces a held one, whose state it supersedes: nobody
+waits a second to see that the guard took the role. Offers, notices and the closed frame are
+never held. (The metrics of the notifier below, such as the time to the first accept, see
+every such update.)
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ class UpdateThrottle:
     def update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
         alarm_id, now = state.alarm_id, self._clock.now()
         sent = self._sent.get(alarm_id)
+        if last is not None and not isinstance(last, ev.PressRepeated):
+            self._drop_held(alarm_id)  # this state is newer than the held one
+            self._sent[alarm_id] = now
+            self._notifier.update(state, office, last)
+            return
         if sent is None or now - sent >= UPDATE_EVERY:
             self._sent[alarm_id] = now
             self._notifier.update(state, office, last)
@@ -49,6 +59,9 @@ class UpdateThrottle:
     def forget(self, alarm_id: str) -> None:
         """The alarm closed: a held update would only repeat what the closed frame says."""
         self._sent.pop(alarm_id, None)
+        self._drop_held(alarm_id)
+
+    def _drop_held(self, alarm_id: str) -> None:
         self._held.pop(alarm_id, None)
         timer = self._timers.pop(alarm_id, None)
         if timer is not None:
