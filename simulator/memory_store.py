@@ -32,6 +32,7 @@ from app.service.ports import (
     ChainCheck,
     DuplicatePress,
     PressKey,
+    PressRow,
     StoredEvent,
 )
 
@@ -114,6 +115,22 @@ class FakeAlarmStore:
             key: rec.alarm_id
             for key, rec in self.presses.items()
             if rec.alarm_id is not None and rec.received_at >= since
+        }
+
+    async def presses_since(self, since: datetime) -> list[PressRow]:
+        since = as_utc(since)
+        return [
+            PressRow(key, rec.alarm_id, rec.received_at)
+            for key, rec in self.presses.items()
+            if rec.alarm_id is not None and rec.received_at >= since
+        ]
+
+    async def closed_timelines_since(self, since: datetime) -> dict[str, list[StoredEvent]]:
+        since = as_utc(since)
+        return {
+            a.alarm_id: await self.events(a.alarm_id)
+            for a in self.summaries.values()
+            if a.closed_at is not None and as_utc(a.closed_at) >= since
         }
 
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:

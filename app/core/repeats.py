@@ -8,11 +8,14 @@ the first and the last press time) when the second is over, or before the alarm 
 that raises the level is never held: it is decided at once, after the held ones.
 
 A press from before the alarm closed that arrives after it (queued in the broker behind a
-flood) is a late repeat of the closed alarm (`from_before_close`), never a new alarm.
+flood) is a late repeat of the closed alarm (`from_before_close`), never a new alarm. After a
+restart (or a standby's promotion) the device's trail is rebuilt from its stored press keys
+(`trail_of`), so such a press, queued in the broker while the service was down, is one too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +33,7 @@ __all__ = [
     "is_held",
     "parse_seqs",
     "row_of",
+    "trail_of",
 ]
 
 ROW_EVERY = timedelta(seconds=1)  # at most one repeat row (and one update) per alarm this often
@@ -168,3 +172,17 @@ def follow(
         lead = trail.clock_lead
     flooding = now - trail.last_arrival < BURST_GAP
     return DeviceTrail(now, max(seq, trail.newest_seq), boot, lead, flooding)
+
+
+StoredPress = tuple[int, str, datetime | None, datetime]
+"""A stored press key as the trail needs it: seq, boot, device time (if sent), received at."""
+
+
+def trail_of(presses: Iterable[StoredPress]) -> DeviceTrail | None:
+    """A device's trail rebuilt from its stored press keys after a restart: the same `follow`,
+    over its presses in the order they arrived (seq breaks a tie: a flood's keys share a time).
+    None without a press. The newest boot's counter wins, as it did when they arrived."""
+    trail = None
+    for seq, boot, device_ts, received in sorted(presses, key=lambda p: (p[3], p[0])):
+        trail = follow(trail, seq, boot, device_ts, received)
+    return trail

@@ -68,6 +68,12 @@ class Coalescer:
         if alarm_id not in self._held:
             self._closed_ids.pop(alarm_id, None)
 
+    def restore(self, state: AlarmState, trail: DeviceTrail) -> None:
+        """After a restart: a device's recently closed alarm and the trail its stored presses
+        give (app.service.recovery.recently_closed), so its late presses are still late. The
+        dispatcher then remembers the alarm as closed (`remember`, with its other memories)."""
+        self._trails[state.device_id] = trail
+
     def closed_alarm(self, alarm_id: str) -> AlarmState | None:
         """A closed alarm with repeats to record: the newest of its device, or an older one
         whose held repeats are not recorded yet (a new alarm of the device closed meanwhile)."""

@@ -36,7 +36,7 @@ from app.service.metrics import Metrics
 from app.service.offices import OfficeDirectory
 from app.service.ports import AlarmStore, AlarmSummary, PressKey
 from app.service.presses import DuplicateAnswers, Press, Raised, alarm_id_for, raise_command
-from app.service.recovery import RECOUNT_WINDOW, read_open_alarm, uncounted_repeats
+from app.service.recovery import RECOUNT_WINDOW, read_open_alarm, recently_closed, uncounted_repeats
 from app.service.ticks import AlarmTimers
 from app.service.timelines import TimelineProblems
 from app.service.whereabouts import Places
@@ -87,14 +87,19 @@ class Dispatcher(AlarmTimers, AfterClose):
         self._closing: set[asyncio.Task[None]] = set()
 
     async def recover(self, dedupe_since: datetime) -> int:
-        """Rebuild open alarms from their timelines and re-arm their deadlines and reminders."""
+        """Rebuild open alarms from their timelines and re-arm their deadlines and reminders, and
+        the recently closed ones with their devices' trails (their late presses stay late)."""
         loop = asyncio.get_running_loop()
-        keys = await self._store.press_keys_since(dedupe_since)
+        presses = await self._store.presses_since(dedupe_since)
+        keys = {row.key: row.alarm_id for row in presses}
         self._counters.load(keys)
         for key in keys:
             done: asyncio.Future[None] = loop.create_future()
             done.set_result(None)
             self._seen[key] = done
+        for state, trail in await recently_closed(self._store, presses, self._clock.now()):
+            self._repeats.restore(state, trail)  # before `_remember`: a late press's trail
+            self._remember(state)
         for alarm_id in await self._store.open_alarm_ids():
             await self._recover_one(alarm_id)
         await self._recount()

@@ -33,6 +33,16 @@ class PressKey:
 
 
 @dataclass(frozen=True)
+class PressRow:
+    """A stored press key with its alarm and when it arrived (the service clock), to rebuild
+    a device's trail of presses after a restart (app.core.repeats.trail_of)."""
+
+    key: PressKey
+    alarm_id: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class StoredEvent:
     alarm_id: str
     seq: int
@@ -139,6 +149,15 @@ class AlarmStore(Protocol):
 
     async def press_keys_since(self, since: datetime) -> dict[PressKey, str]:
         """Recent press keys and their alarm ids, to de-duplicate in memory after a restart."""
+        ...
+
+    async def presses_since(self, since: datetime) -> list[PressRow]:
+        """`press_keys_since` with each key's arrival time: one read at start-up."""
+        ...
+
+    async def closed_timelines_since(self, since: datetime) -> dict[str, list[StoredEvent]]:
+        """The timelines of the alarms closed at or after `since`, in one read (start-up: their
+        late presses are recorded on them, never raised as new alarms)."""
         ...
 
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None: ...

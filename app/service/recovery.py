@@ -1,11 +1,14 @@
 """Recovery of one open alarm after a restart: its timeline folded, its card rebuilt.
 
-Split from the dispatcher, which remembers what this returns and re-arms its deadlines.
+Split from the dispatcher, which remembers what this returns and re-arms its deadlines. Also the
+devices' recently closed alarms with the trail of their presses, so that a press made before an
+all-clear and delivered after a restart is still a late repeat (app.core.repeats).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -13,10 +16,10 @@ import structlog
 from app.core import events as ev
 from app.core.alarm import AlarmState
 from app.core.office import Gesture, Office
-from app.core.repeats import Tally, parse_seqs
+from app.core.repeats import DeviceTrail, StoredPress, Tally, parse_seqs, trail_of
 from app.service.cards import AlarmCards
 from app.service.offices import OfficeDirectory
-from app.service.ports import AlarmStore, PressKey
+from app.service.ports import AlarmStore, PressKey, PressRow
 from app.service.timelines import TimelineProblems, UnreadableTimeline, fold_checked
 
 log = structlog.get_logger(__name__)
@@ -84,3 +87,50 @@ def _pressed(event: ev.Event) -> list[tuple[str, int]]:
 
 def _order(key: PressKey) -> tuple[str, int]:
     return key.device_id, key.seq
+
+
+LATE_WINDOW = timedelta(minutes=10)
+"""How long after its all-clear a closed alarm is rebuilt at start-up for late presses. A press
+with a device time has no window in the rule; a broker queues a flood for seconds to a minute,
+so ten minutes (the held repeats' `RECOUNT_WINDOW` too) covers a restart or a standby's takeover
+with room, and keeps the read small. A press without one only matches for `REDELIVERY_WINDOW`."""
+
+
+async def recently_closed(
+    store: AlarmStore, presses: Sequence[PressRow], now: datetime
+) -> list[tuple[AlarmState, DeviceTrail]]:
+    """Each device's newest alarm closed within `LATE_WINDOW`, with the trail its stored press
+    keys give (one read for the timelines; `presses` were read already for de-duplication)."""
+    newest: dict[str, AlarmState] = {}
+    for stored in (await store.closed_timelines_since(now - LATE_WINDOW)).values():
+        try:
+            state = fold_checked([s.event for s in stored])
+        except UnreadableTimeline:
+            continue  # reported if it is ever read as an open alarm; no late presses for it
+        if state is None or state.closed_at is None:
+            continue
+        before = newest.get(state.device_id)
+        if before is None or before.closed_at is None or before.closed_at <= state.closed_at:
+            newest[state.device_id] = state
+    by_device: defaultdict[str, list[StoredPress]] = defaultdict(list)
+    for row in presses:
+        key = row.key
+        if key.device_id in newest:
+            made = (key.seq, key.boot, device_time(key.device_ts), row.received_at)
+            by_device[key.device_id].append(made)
+    found = []
+    for device_id, state in sorted(newest.items()):
+        trail = trail_of(by_device[device_id])
+        if trail is not None:
+            found.append((state, trail))
+    return found
+
+
+def device_time(stored: str) -> datetime | None:
+    """The device time a press key holds: a native button's `ts` (ISO 8601, with its offset);
+    another family's key, or none, is no time (the rule then goes by seq)."""
+    try:
+        at = datetime.fromisoformat(stored)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None

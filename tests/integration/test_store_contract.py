@@ -379,6 +379,26 @@ async def test_open_alarm_ids(backend: Backend) -> None:
     assert await backend.store.open_alarm_ids() == ["a-1", "a-3"]
 
 
+async def test_presses_since_carry_their_arrival_and_closed_timelines_come_in_one_read(
+    backend: Backend,
+) -> None:
+    keys = [PressKey("btn-front-1", n, boot="b1") for n in range(3)]
+    for n, key in enumerate(keys):
+        at = T0 + timedelta(hours=n)
+        await backend.store.append(summary(f"a-{n}"), [press(at, seq=n)], press=key)
+    since = T0 + timedelta(hours=1)
+    found = {
+        (row.key, row.alarm_id, row.received_at) for row in await backend.store.presses_since(since)
+    }
+    assert found == {(keys[n], f"a-{n}", T0 + timedelta(hours=n)) for n in (1, 2)}
+    closed = T0 + timedelta(hours=3)
+    await backend.store.append(summary("a-1", status="resolved", closed_at=closed), [])
+    await backend.store.append(summary("a-2", status="resolved", closed_at=T0), [])
+    timelines = await backend.store.closed_timelines_since(closed - timedelta(minutes=10))
+    assert list(timelines) == ["a-1"]
+    assert [s.event for s in timelines["a-1"]] == [press(T0 + timedelta(hours=1), seq=1)]
+
+
 async def test_press_keys_since(backend: Backend) -> None:
     keys = [PressKey("btn-front-1", n) for n in range(3)]
     for n, key in enumerate(keys):

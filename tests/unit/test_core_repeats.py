@@ -20,6 +20,7 @@ from app.core.repeats import (
     from_before_close,
     parse_seqs,
     row_of,
+    trail_of,
 )
 from tests.unit.office_fixtures import T0
 from tests.unit.test_core_transitions import Run, ctx, press
@@ -158,6 +159,41 @@ def test_the_trail_keeps_the_fastest_hop_and_restarts_with_a_new_boot() -> None:
     assert t.clock_lead == 10 * MS and t.newest_seq == 2
     t = follow(t, 1, "b2", None, T0 + 20 * MS)
     assert t.boot == "b2" and t.newest_seq == 1 and t.clock_lead is None
+
+
+def test_a_trail_rebuilt_from_stored_keys_is_the_one_the_presses_left_as_they_arrived() -> None:
+    presses = [  # seq, boot, device time, received: stored in no particular order
+        (3, "", T0 + 5 * MS, T0 + 40 * MS),
+        (1, "", T0 - 50 * MS, T0),
+        (2, "", T0 + 2 * MS, T0 + 12 * MS),
+    ]
+    rebuilt = trail_of(presses)
+    live = None
+    for seq, boot, ts, at in sorted(presses, key=lambda p: p[3]):
+        live = follow(live, seq, boot, ts, at)
+    assert rebuilt == live
+    assert rebuilt is not None and rebuilt.newest_seq == 3 and rebuilt.clock_lead == 10 * MS
+    assert rebuilt.last_arrival == T0 + 40 * MS
+    assert trail_of([]) is None
+
+
+def test_a_rebuilt_trail_follows_the_newest_boot_and_places_a_late_press() -> None:
+    close_at = T0 + timedelta(seconds=10)
+    closed = _closed_at(close_at)
+    old_boot = [(n, "b1", None, T0 + n * MS) for n in range(1, 60)]
+    trail = trail_of([*old_boot, (5, "b2", None, T0 + 100 * MS), (6, "b2", None, T0 + 200 * MS)])
+    assert trail is not None and trail.boot == "b2" and trail.newest_seq == 6
+    after_restart = close_at + timedelta(seconds=8)  # the service was down for a few seconds
+    assert from_before_close(trail, closed, (4, "b2", None), after_restart, WINDOW, 100)
+    assert not from_before_close(trail, closed, (7, "b2", None), after_restart, WINDOW, 100)
+    assert not from_before_close(trail, closed, (4, "b1", None), after_restart, WINDOW, 100)
+    timed = trail_of([(1, "", T0 - 30 * MS, T0)])  # a 30 ms lead: clock and hop
+    assert timed is not None
+    late_ts = close_at - timedelta(seconds=1) - 30 * MS
+    an_hour_on = close_at + timedelta(hours=1)  # with a device time, however late
+    assert from_before_close(timed, closed, (2, "", late_ts), an_hour_on, WINDOW, 100)
+    new_ts = close_at + timedelta(seconds=1)
+    assert not from_before_close(timed, closed, (2, "", new_ts), an_hour_on, WINDOW, 100)
 
 
 def _closed_at(at: datetime) -> AlarmState:

@@ -43,6 +43,7 @@ from app.service.ports import (
     ChainCheck,
     DuplicatePress,
     PressKey,
+    PressRow,
     StoredEvent,
 )
 
@@ -211,6 +212,37 @@ class SqlAlchemyAlarmStore:
         async with self._engine.connect() as conn:
             rows = await conn.execute(query)
             return {PressKey(r.device_id, r.seq, r.device_ts, r.boot): r.alarm_id for r in rows}
+
+    async def presses_since(self, since: datetime) -> list[PressRow]:
+        p = t.press.c
+        query = select(p.device_id, p.seq, p.device_ts, p.boot, p.alarm_id, p.received_at).where(
+            p.received_at >= since, p.alarm_id.is_not(None)
+        )
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query)
+            return [
+                PressRow(
+                    PressKey(r.device_id, r.seq, r.device_ts, r.boot), r.alarm_id, r.received_at
+                )
+                for r in rows
+            ]
+
+    async def closed_timelines_since(self, since: datetime) -> dict[str, list[StoredEvent]]:
+        """One query: the alarm table has no index on `closed_at` (no migration for it), so this
+        scans the alarm rows once at start-up; their events come by the primary key."""
+        e, a = t.alarm_event.c, t.alarm.c
+        query = (
+            select(t.alarm_event)
+            .join(t.alarm, a.alarm_id == e.alarm_id)
+            .where(a.closed_at.is_not(None), a.closed_at >= since)
+            .order_by(e.alarm_id, e.seq)
+        )
+        found: dict[str, list[StoredEvent]] = {}
+        async with self._engine.connect() as conn:
+            for row in await conn.execute(query):
+                stored = EventRow(**row._asdict()).stored()
+                found.setdefault(stored.alarm_id, []).append(stored)
+        return found
 
     async def record_button_test(self, device_id: str, seq: int, at: datetime) -> None:
         """Idempotent: a redelivered test (same device and seq) keeps the first record."""
