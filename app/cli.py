@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from app.core.office import Gesture
+from app.serve_refusals import refuse_a_foreign_chain_key, refuse_a_second_writer
 from app.settings import Settings
 
 
@@ -85,9 +86,9 @@ def serve(
     redact = configure_logging(settings.log_level, settings.log_json, settings.secrets())
     if not _check_offices(settings):
         raise typer.Exit(2)
-    _refuse_a_second_writer(settings.db)
+    refuse_a_second_writer(settings.db)
     upgrade(settings.db)
-    _refuse_a_foreign_chain_key(settings)
+    refuse_a_foreign_chain_key(settings)
     typer.echo(redact(_banner(settings)))
     uvicorn.run(
         create_app(settings),
@@ -125,36 +126,6 @@ def _check_offices(settings: Settings) -> bool:
         return False
     cache.save(p.read_text(encoding="utf-8-sig") for p in paths)
     return True
-
-
-def _refuse_a_second_writer(url: str) -> None:
-    """SQLite only: on PostgreSQL a second serve is a standby replica (docs/architecture.md)."""
-    import asyncio
-
-    if url.startswith("postgresql"):
-        return
-    from app.adapters.db.single_writer import DatabaseInUse, check_free
-
-    try:
-        asyncio.run(check_free(url))
-    except DatabaseInUse as err:
-        typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
-        raise typer.Exit(1) from None
-
-
-def _refuse_a_foreign_chain_key(settings: Settings) -> None:
-    """A replica with a key of its own would chain its appends under it: refuse before serving
-    (app.adapters.db.chain_key_check), with the reason, rather than fail inside the lifespan."""
-    import asyncio
-
-    from app.adapters.db.chain_key import ChainKeyError
-    from app.adapters.db.chain_key_check import check_settings_key
-
-    try:
-        asyncio.run(check_settings_key(settings))
-    except ChainKeyError as err:
-        typer.echo(f"rollekort serve: refusing to start: {err}", err=True)
-        raise typer.Exit(1) from None
 
 
 SHUTDOWN_GRACE_S = 5

@@ -109,11 +109,13 @@ def row_of(tally: Tally, now: datetime, late: bool = False) -> ev.PressRepeated:
 
 
 def is_held(alarm: AlarmState, level: Level, now: datetime) -> bool:
-    """A repeat is held when a press row is less than `ROW_EVERY` old and the level stays."""
+    """A repeat is held when a press row is less than `ROW_EVERY` old and the level stays. A row
+    from the future (the service's clock went back, e.g. after a restart) holds nothing: its
+    second would end when that clock catches up, long after anyone reads the timeline."""
     if level.rank > alarm.level.rank:
         return False
     last = alarm.press_row_at or alarm.raised_at
-    return now - last < ROW_EVERY
+    return timedelta(0) <= now - last < ROW_EVERY
 
 
 @dataclass(frozen=True)

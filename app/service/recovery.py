@@ -107,8 +107,8 @@ async def recently_closed(
             state = fold_checked([s.event for s in stored])
         except UnreadableTimeline:
             continue  # reported if it is ever read as an open alarm; no late presses for it
-        if state is None or state.closed_at is None:
-            continue
+        if state is None or state.closed_at is None or state.closed_at > now:
+            continue  # closed "in the future": another clock wrote it, its presses' times too
         before = newest.get(state.device_id)
         if before is None or before.closed_at is None or before.closed_at <= state.closed_at:
             newest[state.device_id] = state

@@ -203,3 +203,14 @@ def _closed_at(at: datetime) -> AlarmState:
     run.do(cmd.GiveAllClear(person_id="lise"), at)
     assert run.alarm.closed_at == at
     return run.alarm
+
+
+def test_a_repeat_after_the_clock_went_back_is_recorded_at_once_not_held_for_ever() -> None:
+    """The alarm was raised under a clock 90 s ahead (a restart fixed it): a repeat must not wait
+    until that clock's second ends, long after the timeline is read."""
+    run = Run(ctx("lise"))
+    run.do(press(seq=1), T0 + timedelta(seconds=90))
+    d = run.do(press(seq=2), T0)
+    assert held_of(d.effects) is None
+    (row,) = d.events
+    assert isinstance(row, ev.PressRepeated) and row.count == 1
