@@ -7,28 +7,23 @@
 - `Haproxy`: that configuration as a process on a free port.
 - `Cluster`: N replicas (`simulator.prove.procs.Service`, same environment, each its own
   `ROLLEKORT_REPLICA_ID`) and their balancer; find the leader, SIGKILL it, start one again.
-- `read_alarms(http, offices)`: every alarm with its timeline through the balancer, for the
-  invariants of `simulator.prove.checks` (and `deadlines_once`).
+- reading every alarm back through the balancer is `simulator.prove.readback.read_alarms`,
+  for the invariants of `simulator.prove.checks` (and `deadlines_once`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import resource
 import shutil
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from simulator.prove.checks import AlarmRecord
 from simulator.prove.procs import Service, free_port, wait_port
-from simulator.prove.world import chain_verdict
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 SHIPPED_HAPROXY = Path(__file__).resolve().parents[2] / "deploy" / "haproxy" / "haproxy.cfg"
@@ -204,29 +199,3 @@ class Cluster:
             self.haproxy.stop()
         for replica in self.replicas:
             replica.stop()
-
-
-def read_alarms(http: str, offices: list[tuple[str, str]]) -> list[AlarmRecord]:
-    """Every alarm of these (office id, API token) with its timeline and chain verdict, as the
-    API behind `http` (the balancer) tells them."""
-    out: list[AlarmRecord] = []
-    for office_id, token in offices:
-        listing = _get(http, f"/api/v1/alarms?office_id={office_id}&limit=500", token)
-        for summary in listing:
-            detail = _get(http, f"/api/v1/alarms/{summary['alarm_id']}", token)
-            out.append(
-                AlarmRecord(
-                    detail["alarm_id"],
-                    detail["office_id"],
-                    detail["status"],
-                    detail["timeline"],
-                    chain_verdict(detail),
-                )
-            )
-    return out
-
-
-def _get(http: str, path: str, token: str) -> Any:
-    request = urllib.request.Request(http + path, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from simulator.load import LoadOffice, generate
 from simulator.prove.checks import AlarmRecord
 from simulator.prove.clients import Buttons, Handset, HandsetLog, Press
 from simulator.prove.procs import Mosquitto, Postgres, Service
 from simulator.prove.proxy import Proxy
+from simulator.prove.readback import read_alarms
 
 CLOSE_WAIT_S = 6.0  # a press waits this long for its alarm to close before the next one
 QUIET_S = 60.0  # after the schedule, how long open alarms get to close
@@ -176,43 +174,13 @@ class World:
     # -- reading back ------------------------------------------------------------------------
 
     def read_alarms(self) -> list[AlarmRecord]:
-        out: list[AlarmRecord] = []
-        for office in self.offices:
-            listing = self._get(f"/api/v1/alarms?office_id={office.office_id}&limit=500", office)
-            for summary in listing:
-                detail = self._get(f"/api/v1/alarms/{summary['alarm_id']}", office)
-                out.append(
-                    AlarmRecord(
-                        detail["alarm_id"],
-                        detail["office_id"],
-                        detail["status"],
-                        detail["timeline"],
-                        chain_verdict(detail),
-                    )
-                )
-        return out
-
-    def _get(self, path: str, office: ProveOffice) -> Any:
-        request = urllib.request.Request(
-            self.service.http + path, headers={"Authorization": f"Bearer {office.api_token}"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
+        offices = [(o.office_id, o.api_token) for o in self.offices]
+        return read_alarms(self.service.http, offices)
 
 
 def _closes_one_more(handset: HandsetLog) -> Callable[[], bool]:
     before = len(handset.closed_seen)
     return lambda: len(handset.closed_seen) > before
-
-
-def chain_verdict(detail: dict[str, Any]) -> str | None:
-    chain = detail.get("chain")
-    if chain is None:
-        return None
-    if isinstance(chain, dict):
-        state = chain.get("state", chain.get("status"))
-        return "ok" if state == "ok" else f"{state}: {chain.get('reason')}"
-    return "ok" if chain in (True, "ok") else str(chain)
 
 
 @contextlib.asynccontextmanager

@@ -32,8 +32,9 @@ from simulator.prove.checks import (
     pressed_on_timelines,
 )
 from simulator.prove.clients import Buttons, Handset, HandsetLog, Press
-from simulator.prove.cluster import Cluster, Haproxy, read_alarms
+from simulator.prove.cluster import Cluster, Haproxy
 from simulator.prove.procs import ROOT, Mosquitto
+from simulator.prove.readback import read_alarms
 from simulator.prove.world import ProveOffice
 from tests.conftest import fresh_postgres
 
