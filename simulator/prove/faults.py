@@ -96,13 +96,13 @@ async def cut_handsets(world: World, rng: random.Random) -> str:
 
 async def slow_reader(world: World, rng: random.Random) -> str:
     office = rng.choice(world.offices)
-    hold = asyncio.create_task(slow_handset(world.ws_url, office.slow_token, 8.0))
+    hold = asyncio.create_task(slow_handset(world.ws_url, office.slow_token, 5.0))
     await asyncio.sleep(1.0)
     for _ in range(3):
         world.press(office)
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(1.2)
     await hold
-    return f"a handset of {office.office_id} read nothing for 8 s while its office pressed"
+    return f"a handset of {office.office_id} read nothing for 5 s while its office pressed"
 
 
 async def burst(world: World, rng: random.Random) -> str:

@@ -24,8 +24,6 @@ from simulator.prove.faults import FAULTS, Window
 from simulator.prove.replica_world import world_for
 from simulator.prove.world import Options, World
 
-PAUSE_S = 2.0  # healthy time between two faults
-
 
 @dataclass
 class Plan:
@@ -77,7 +75,7 @@ async def _prove(plan: Plan, options: Options, console: Console, folder: Path) -
             asyncio.create_task(w.keep_pressing(o, lambda: rng.uniform(0.2, 1.0)))
             for o in w.offices
         ]
-        await asyncio.sleep(PAUSE_S)
+        await asyncio.sleep(options.pause_s)
         await _apply(plan, w, rng, outcome, console)
         await w.quiet()
         await asyncio.gather(*pressing, return_exceptions=True)
@@ -109,7 +107,7 @@ async def _apply(plan: Plan, w: World, rng: random.Random, out: Outcome, console
         detail = await FAULTS[name](w, rng)
         out.windows.append(Window(name, start, time.time(), detail))
         console.print(f"  {name}: {detail} ({time.time() - start:.1f} s)")
-        await asyncio.sleep(PAUSE_S)
+        await asyncio.sleep(w.options.pause_s)
 
 
 def _namer(windows: list[Window]) -> Callable[[float], str]:

@@ -49,6 +49,7 @@ class Options:
     postgres: bool = False
     shipped_broker_config: bool = True
     burst_size: int = 200
+    pause_s: float = 2.0  # healthy time between two faults (CI's short runs take less)
 
 
 @dataclass

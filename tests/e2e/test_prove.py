@@ -30,7 +30,7 @@ POSTGRES_FAULTS = ["service-kill-before-commit", "service-kill-after-commit", "d
 
 def run(faults: list[str], postgres: bool) -> None:
     console = Console(width=120)
-    outcome = prove(Plan(faults), Options(2, 4, postgres, True, 100), console)
+    outcome = prove(Plan(faults), Options(2, 4, postgres, True, 100, pause_s=1.0), console)
     assert len(outcome.windows) == len(faults)
     assert outcome.alarms > 0 and outcome.acknowledged > 0
     broken = {v.name: v.violations[:5] for v in outcome.verdicts if not v.held}

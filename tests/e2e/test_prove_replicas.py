@@ -26,7 +26,9 @@ FAULTS = ["replica-kill", "service-kill-mid-fanout"]
 @pytest.mark.timeout(300)
 def test_every_invariant_holds_when_the_leading_replica_is_killed() -> None:
     console = Console(width=120)
-    options = ReplicaOptions(offices=2, handsets=3, postgres=True, burst_size=50, replicas=3)
+    options = ReplicaOptions(
+        offices=2, handsets=3, postgres=True, burst_size=50, pause_s=1.0, replicas=3
+    )
     outcome = prove(Plan(FAULTS), options, console)
     assert [w.name for w in outcome.windows] == FAULTS
     assert "served through HAProxy" in outcome.windows[0].detail
