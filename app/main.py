@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from app.adapters.db.leadership import PgLeadership
 from app.adapters.mqtt.ingest import MqttIngest
 from app.adapters.ws import endpoint as handset_ws
+from app.adapters.ws.pinger import PingRound
 from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import pairing as pairing_api
 from app.api import push as push_api  # Web Push (issue 17)
@@ -190,6 +191,8 @@ async def _running(
             settings, storage.offices, dispatcher, metrics, clock, mode_for, supervision
         )
         ingest = await start_ingest(settings, broker, intake, catalogue.subscriptions(), stack)
+        pings = PingRound(settings.ping_interval_s)
+        stack.push_async_callback(pings.close)
         services = Services(
             settings=settings,
             offices=storage.offices,
@@ -199,6 +202,7 @@ async def _running(
             hub=handsets.hub,
             dispatcher=dispatcher,
             metrics=metrics,
+            pings=pings,
             versions=storage.versions,
             learning=learning,
             pairing=handsets.pairing,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from app.adapters.ws.hello_gate import HelloGate
 from app.adapters.ws.hub import HandsetHub
+from app.adapters.ws.pinger import PingRound
 from app.service.clock import Clock
 from app.service.delivery import OfferTracker
 from app.service.dispatcher import Dispatcher
@@ -33,6 +34,7 @@ class Services:
     hub: HandsetHub
     dispatcher: Dispatcher
     metrics: Metrics
+    pings: PingRound  # one timer pings every handset (app.adapters.ws.pinger)
     readiness: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
     versions: RoleCardVersions | None = None  # role-card versions (app.service.rolecards.versions)
     learning: Learning | None = None  # drills, debriefs, incidents, outreach, statistics

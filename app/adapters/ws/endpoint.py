@@ -152,13 +152,11 @@ class _Session:
         if arriving:
             await self.services.dispatcher.person_arrived(self.office, self.handset.person_id)
         self._presence_changed()
-        pinger = asyncio.create_task(self._ping_loop())
+        self.services.pings.join(self)
         try:
             await self._read_loop()
         finally:
-            pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinger
+            self.services.pings.leave(self)
             await hub.detach(self.conn)
             if hub.connection(self._office_id, self.handset.id) is None:
                 self._reach(lambda r: r.socket_down(self._office_id, self.handset.id))
@@ -366,23 +364,23 @@ class _Session:
     def _error(self, code: str, message: str, ref: str | None = None) -> None:
         self.services.hub.send(self.conn, outbound.error_frame(code, message, ref))
 
-    async def _ping_loop(self) -> None:
-        """A handset that misses two pings in a row is counted as absent and dropped."""
-        interval = self.services.settings.ping_interval_s
-        while True:
-            await asyncio.sleep(interval)
-            if self.ping.nonce is not None:
-                self.ping.missed += 1
-                # one missed ping: the page may be frozen with its socket open; its offers
-                # now count on the push (app.service.reach), before the socket is dropped
-                self._reach(lambda r: r.socket_stale(self._office_id, self.handset.id, True))
-                if self.ping.missed >= 2:
-                    log.warning("handset missed two pings", handset_id=self.handset.id)
-                    self.services.hub.mark_absent(self.conn)
-                    await self._close(ABSENT)
-                    return
-            self.ping.nonce = secrets.token_hex(8)
-            self.services.hub.send(self.conn, {"type": "ping", "nonce": self.ping.nonce})
+    def ping_due(self) -> bool:
+        """Called by the ping round once per interval: a handset that misses two pings in a row
+        is counted as absent and dropped (False: it leaves the round)."""
+        hub = self.services.hub
+        if self.ping.nonce is not None:
+            self.ping.missed += 1
+            # one missed ping: the page may be frozen with its socket open; its offers
+            # now count on the push (app.service.reach), before the socket is dropped
+            self._reach(lambda r: r.socket_stale(self._office_id, self.handset.id, True))
+            if self.ping.missed >= 2:
+                log.warning("handset missed two pings", handset_id=self.handset.id)
+                hub.mark_absent(self.conn)
+                hub.close_soon(self.conn, ABSENT)
+                return False
+        self.ping.nonce = secrets.token_hex(8)
+        hub.send(self.conn, {"type": "ping", "nonce": self.ping.nonce})
+        return True
 
 
 def _policy_text(office: Office) -> str | None:

@@ -144,9 +144,13 @@ class HandsetHub:
         except asyncio.QueueFull:
             self._metrics.ws_queue_overflow.inc()
             log.warning("handset queue full, dropping connection", handset_id=conn.handset_id)
-            task = asyncio.get_running_loop().create_task(conn.close(1013))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            self.close_soon(conn, 1013)
+
+    def close_soon(self, conn: Connection, code: int) -> None:
+        """Close a connection from code that cannot wait for the close handshake."""
+        task = asyncio.get_running_loop().create_task(conn.close(code))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def connection(self, office_id: str, handset_id: str) -> Connection | None:
         """The handset's live connection, if it has one."""
