@@ -16,7 +16,6 @@ from fastapi.staticfiles import StaticFiles
 from app.adapters.db.leadership import PgLeadership
 from app.adapters.mqtt.ingest import MqttIngest
 from app.adapters.ws import endpoint as handset_ws
-from app.adapters.ws.pinger import PingRound
 from app.api import alarms, console, coverage, errors, health, pages, rolecards
 from app.api import pairing as pairing_api
 from app.api import push as push_api  # Web Push (issue 17)
@@ -160,7 +159,7 @@ async def _running(
     standby waits in `open_storage` until it leads."""
     async with contextlib.AsyncExitStack() as stack:
         storage = await open_storage(settings, clock, stack, replica, fatal)
-        handsets = await build_handsets(storage, clock, metrics)
+        handsets = await build_handsets(settings, storage, clock, metrics, stack)
         # The second channel: offers by socket and by Web Push, each confirmed by the phone.
         reaching = await build_reaching(
             settings, storage.engine, handsets.presence, handsets.hub, clock
@@ -191,8 +190,6 @@ async def _running(
             settings, storage.offices, dispatcher, metrics, clock, mode_for, supervision
         )
         ingest = await start_ingest(settings, broker, intake, catalogue.subscriptions(), stack)
-        pings = PingRound(settings.ping_interval_s)
-        stack.push_async_callback(pings.close)
         services = Services(
             settings=settings,
             offices=storage.offices,
@@ -202,7 +199,7 @@ async def _running(
             hub=handsets.hub,
             dispatcher=dispatcher,
             metrics=metrics,
-            pings=pings,
+            pings=handsets.pings,
             versions=storage.versions,
             learning=learning,
             pairing=handsets.pairing,
@@ -212,7 +209,6 @@ async def _running(
             tracker=reaching.tracker,
             vapid_public_key=reaching.public_key,
         )
-        services.readiness.append(broker_check(ingest))
         _ready(services, replica, storage.leadership, ingest)
         yield services
 
@@ -221,6 +217,7 @@ def _ready(
     services: Services, replica: Replica, leadership: PgLeadership | None, ingest: MqttIngest
 ) -> None:
     """Taking presses now, its intake guarded by the leadership (app.compose.replica)."""
+    services.readiness.append(broker_check(ingest))
     if leadership is not None:
         guard_intake(leadership, ingest)
     offices = sorted(services.offices.offices)
