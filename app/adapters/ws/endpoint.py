@@ -1,8 +1,7 @@
-"""`GET /ws/handset`: hello within 5 s or close 4401, then answers in and frames out."""
+"""`GET /ws/handset`: let in by app.adapters.ws.hello, then answers in and frames out."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
 from collections.abc import Callable
@@ -10,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import structlog
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketState
 
 from app.adapters.ws import inbound, outbound
+from app.adapters.ws.hello import TRY_AGAIN_LATER, admit
 from app.adapters.ws.hub import Connection
 from app.api.handset_places import PlaceError, handle_place, places_view, stored
 from app.core import commands as cmd
@@ -28,10 +28,8 @@ from app.services import Services
 log = structlog.get_logger(__name__)
 router = APIRouter()
 
-UNAUTHORISED = 4401
 REPLACED = 4409
 ABSENT = 4408
-TRY_AGAIN_LATER = 1013
 
 
 @router.websocket("/ws/handset")
@@ -41,69 +39,13 @@ async def handset_socket(ws: WebSocket) -> None:
         await ws.accept()
         await ws.close(TRY_AGAIN_LATER, "not leading: reconnect")
         return
-    gate = services.hello_gate
-    if not gate.enter(services.settings.max_pre_hello):
-        await ws.accept()
-        await ws.close(TRY_AGAIN_LATER, "too many connections waiting for hello")
-        return
-    try:
-        await ws.accept()
-        found = await _hello(ws, services)
-    finally:
-        gate.leave()
+    found = await admit(ws, services)
     if found is None:
         return
     office, handset, receipts = found
     session = _Session(ws, services, office, handset)
     session.conn.receipts = receipts
     await session.run()
-
-
-async def _hello(ws: WebSocket, services: Services) -> tuple[Office, Handset, bool] | None:
-    try:
-        message = await _receive_hello(ws, services.settings.hello_timeout_s)
-        frame = inbound.parse_frame(message)
-    except TimeoutError:
-        log.info("handset hello timed out", code=UNAUTHORISED)
-        await _refuse(ws, "hello expected within 5 s")
-        return None
-    except (inbound.BadFrame, KeyError, RuntimeError):
-        await _refuse(ws, "hello expected")
-        return None
-    except WebSocketDisconnect:
-        return None
-    if not isinstance(frame, inbound.Hello):
-        await _refuse(ws, "hello expected")
-        return None
-    found = services.offices.handset_for_token(frame.token)
-    if found is None:
-        log.warning("handset refused: unknown token")
-        await _refuse(ws, "unknown token")
-        return None
-    return (*found, frame.receipts)
-
-
-HELLO_TICK_S = 0.5
-
-
-async def _receive_hello(ws: WebSocket, timeout_s: float) -> str:
-    """The hello, within `timeout_s` of the server's own time: the wait is counted in ticks of
-    `HELLO_TICK_S`, each from when the loop got to it, so a server busy with a reconnect storm
-    (the loop seconds behind) does not refuse handsets whose hello is already waiting for it.
-    TimeoutError when a handset stays silent that long."""
-    for _ in range(max(1, round(timeout_s / HELLO_TICK_S))):
-        try:
-            async with asyncio.timeout(HELLO_TICK_S):
-                return await ws.receive_text()
-        except TimeoutError:
-            continue
-    raise TimeoutError
-
-
-async def _refuse(ws: WebSocket, reason: str) -> None:
-    """Close with 4401; a client already gone (a storm's timed-out hello) is no error."""
-    with contextlib.suppress(Exception):
-        await ws.close(UNAUTHORISED, reason)
 
 
 @dataclass
