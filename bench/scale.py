@@ -7,6 +7,7 @@ uvicorn + FastAPI stack: hello → one frame) in the same run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import re
@@ -23,6 +24,7 @@ from rich.console import Console
 from bench.scale_drive import Presser, burst, count_recorded, pct, single_presses, soak
 from bench.scale_offices import ScaleOffice, write_offices
 from bench.scale_procs import Generators, Served, start_floor, start_service
+from bench.scale_report import tried_again
 
 console = Console(highlight=False)
 FD_RESERVE = 300
@@ -112,6 +114,7 @@ async def _storm(
         "welcomed": len(welcomed),
         "failed": sum(int(a["failed"]) for a in answers),
         "retried": sum(int(a.get("retried", 0)) for a in answers),
+        "retries": _merged([a.get("retries", {}) for a in answers]),
         "errors": [e for a in answers for e in a["errors"]][:3],
         "all_s": (welcomed[-1] - go) if welcomed else float("nan"),
         "p50_s": pct([t - go for t in welcomed], 50),
@@ -119,6 +122,15 @@ async def _storm(
         "tokens": {t for a in answers for t in a["tokens"]},
     }
     return gens, figures
+
+
+def _merged(counts: list[dict[str, int]]) -> dict[str, int]:
+    """The generators' retries by kind, summed, the most frequent first."""
+    total: dict[str, int] = {}
+    for count in counts:
+        for kind, n in count.items():
+            total[kind] = total.get(kind, 0) + int(n)
+    return dict(sorted(total.items(), key=lambda kv: -kv[1]))
 
 
 async def _floor_storm(tmp: Path, handsets: list[tuple[str, str, bool]], n: int) -> dict[str, Any]:
@@ -137,7 +149,8 @@ async def _floor_storm(tmp: Path, handsets: list[tuple[str, str, bool]], n: int)
         served.stop()
     console.print(
         f"floor: started in {figures['start_s']:.1f} s ({figures['start_cpu_s']:.1f} s CPU); "
-        f"storm: {figures['welcomed']} welcomed, {figures['failed']} failed, all in "
+        f"storm: {figures['welcomed']} welcomed, {figures['failed']} failed "
+        f"({tried_again(figures)}), all in "
         f"{figures['all_s']:.1f} s (server CPU {figures['server_cpu_s']:.1f} s, generators "
         f"{figures['gen_cpu_s']:.1f} s); RSS {figures['kb_per_handset']:.1f} kB per handset"
     )
@@ -201,8 +214,10 @@ async def _sigterm_in_storm(
     storming = asyncio.create_task(gens.ask("storm"))
     await asyncio.sleep(2.0)
     took = await asyncio.to_thread(service.stop, 30.0)
-    await storming
-    await gens.quit()
+    storming.cancel()  # its handsets would try again for as long as a page does
+    with contextlib.suppress(asyncio.CancelledError):
+        await storming
+    await gens.kill()
     return took
 
 

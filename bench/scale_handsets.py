@@ -2,8 +2,9 @@
 
 Reads one JSON line on stdin: `{"url": ..., "handsets": [[office_id, token, leader], ...]}`,
 then commands, one a line, and answers each with one JSON line on stdout:
-- `storm`: every handset connects and says hello at once; answers when all are welcomed or
-  failed: how many, the time of each welcome (CLOCK_MONOTONIC, the same in every process here).
+- `storm`: every handset connects and says hello at once, and tries again as the handset page
+  does (`simulator.handset_backoff`); answers when all are welcomed or failed: how many, the time
+  of each welcome (CLOCK_MONOTONIC, the same in every process here), the retries by kind.
 - `offers`: the offers received since the last `offers` (device id, time); a leader accepts its
   offer and gives the all-clear, so the alarm closes and the office can press again.
 - `quit`: closes every connection and exits.
@@ -15,17 +16,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
 import resource
 import sys
 import time
 from typing import Any
 
 import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-HELLO_TIMEOUT_S = 120.0
-TRY_AGAIN_LATER = 1013
-RETRIES_1013 = 40  # about 20 minutes at 30 s: a handset app never gives up
+from simulator.handset_backoff import page_backoff
+
+GIVE_UP_S = 20 * 60.0
+"""How long a handset tries to be welcomed. The page never gives up; a broken run must end."""
+MAX_ATTEMPT = 10
+"""hs-conn.js `scheduleReconnect` caps its attempt count here: the backoff stays at its longest."""
+REPLACED = 4409
+"""The one close after which the page stops reconnecting (another tab took its token over)."""
+DROP = 4000
+"""The code the page's `dropSocket` closes a socket with that it has given up on."""
 
 
 def _cpu_s() -> float:
@@ -33,27 +42,49 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _kind(err: Exception) -> str:
+    """What a retry is counted under: the close code, the HTTP status, or what went wrong."""
+    if isinstance(err, ConnectionClosed):
+        return str(err.rcvd.code) if err.rcvd is not None else "dropped"
+    if isinstance(err, InvalidStatus):
+        return f"http {err.response.status_code}"
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    if isinstance(err, ConnectionRefusedError):
+        return "refused"
+    return type(err).__name__
+
+
+def _not_leading(err: Exception) -> bool:
+    """A standby's (or a starting replica's) 1013: the page tries again within the quick window."""
+    close = err.rcvd if isinstance(err, ConnectionClosed) else None
+    return close is not None and close.code == 1013 and close.reason.startswith("not leading")
+
+
 class Generator:
     def __init__(self, url: str, handsets: list[tuple[str, str, bool]]) -> None:
         self.url, self.handsets = url, handsets
+        self.backoff = page_backoff()
         self.welcomed: list[float] = []
         self.welcomed_tokens: list[str] = []
         self.failed: list[str] = []
         self.offers: list[tuple[str, float]] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.dropping: set[asyncio.Task[None]] = set()
         self.done = 0
-        self.retried = 0  # hellos refused with 1013 and tried again
+        self.retries: dict[str, int] = {}  # tries that failed before the welcome, by kind
         self.all_done = asyncio.Event()
 
     async def storm(self) -> dict[str, Any]:
         self.all_done.clear()
-        self.tasks = [asyncio.create_task(self._handset(*h)) for h in self.handsets]
+        self.tasks = [asyncio.create_task(self._handset(t, lead)) for _, t, lead in self.handsets]
         await self.all_done.wait()
         return {
             "welcomed": self.welcomed,
             "tokens": self.welcomed_tokens,
             "failed": len(self.failed),
-            "retried": self.retried,
+            "retried": sum(self.retries.values()),
+            "retries": self.retries,
             "errors": self.failed[:5],
         }
 
@@ -62,47 +93,58 @@ class Generator:
         if self.done == len(self.handsets):
             self.all_done.set()
 
-    async def _handset(self, office_id: str, token: str, leader: bool) -> None:
-        """Connect and say hello; on 1013 (the service's cap on sockets waiting for hello), try
-        again after the handset app's backoff: 1 s doubling to 30 s, half of it random."""
-        for attempt in range(RETRIES_1013 + 1):
+    async def _handset(self, token: str, leader: bool) -> None:
+        """Connect as the page does after a restart: any failure before the welcome (a close,
+        a refusal, an HTTP error, no welcome within `connect_s`) is tried again after the page's
+        backoff, so the storm's time is what phones would see. Failed only after GIVE_UP_S."""
+        attempt, quick_left, started = 0, self.backoff.quick_retries, time.monotonic()
+        while True:
             try:
-                await self._connect(token, leader)
-                return
-            except websockets.ConnectionClosed as err:  # refused with 1013 (see _connect)
-                if attempt == RETRIES_1013:
-                    self._failed(err, welcomed=False)
+                ws, raw, at = await self._try(token)
+                break
+            except Exception as err:  # the page tries again whatever went wrong
+                kind = _kind(err)
+                if kind == str(REPLACED) or time.monotonic() - started >= GIVE_UP_S:
+                    self.failed.append(f"{type(err).__name__}: {err}"[:200])
+                    self._settled()
                     return
-            self.retried += 1
-            base = min(30.0, 2.0**attempt)
-            await asyncio.sleep(base / 2 + random.random() * base / 2)
-
-    async def _connect(self, token: str, leader: bool) -> None:
-        welcomed = False
-        try:
-            async with websockets.connect(
-                self.url, open_timeout=HELLO_TIMEOUT_S, ping_interval=None, max_queue=None
-            ) as ws:
-                await ws.send(json.dumps({"type": "hello", "token": token}))
+                quick = _not_leading(err) and quick_left > 0
+            self.retries[kind] = self.retries.get(kind, 0) + 1
+            quick_left -= quick
+            await asyncio.sleep(self.backoff.delay(attempt, quick))
+            attempt = attempt if quick else min(attempt + 1, MAX_ATTEMPT)
+        self.welcomed.append(at)
+        self.welcomed_tokens.append(token)
+        self._settled()
+        # after the welcome the storm has its count: a later drop is not retried
+        with contextlib.suppress(Exception):
+            async with ws:
+                await self._on_frame(ws, raw, at, leader)
                 async for raw in ws:
-                    at = time.monotonic()
-                    if not welcomed:
-                        welcomed = True
-                        self.welcomed.append(at)
-                        self.welcomed_tokens.append(token)
-                        self._settled()
-                    await self._on_frame(ws, raw, at, leader)
-        except websockets.ConnectionClosed as err:
-            if not welcomed and err.rcvd is not None and err.rcvd.code == TRY_AGAIN_LATER:
-                raise  # tried again by _handset
-            self._failed(err, welcomed)
-        except Exception as err:  # counted, not raised: a storm reports what failed
-            self._failed(err, welcomed)
+                    await self._on_frame(ws, raw, time.monotonic(), leader)
 
-    def _failed(self, err: Exception, welcomed: bool) -> None:
-        if not welcomed:
-            self.failed.append(f"{type(err).__name__}: {err}"[:200])
-            self._settled()
+    async def _try(self, token: str) -> tuple[ClientConnection, str | bytes, float]:
+        """One try: open, hello and the first frame back (the welcome) within the page's
+        `connect_s`; a socket that failed or ran out of time is dropped without waiting."""
+        ws: ClientConnection | None = None
+        try:
+            async with asyncio.timeout(self.backoff.connect_s):
+                ws = await websockets.connect(
+                    self.url, open_timeout=None, ping_interval=None, max_queue=None
+                )
+                await ws.send(json.dumps({"type": "hello", "token": token}))
+                raw = await ws.recv()
+                return ws, raw, time.monotonic()
+        except BaseException:
+            if ws is not None:
+                self._drop(ws)
+            raise
+
+    def _drop(self, ws: ClientConnection) -> None:
+        """Close in the background, as the browser does once the page has let a socket go."""
+        task = asyncio.create_task(ws.close(DROP, "client closing"))
+        self.dropping.add(task)
+        task.add_done_callback(self.dropping.discard)
 
     async def _on_frame(self, ws: Any, raw: str | bytes, at: float, leader: bool) -> None:
         frame: dict[str, Any] = json.loads(raw)

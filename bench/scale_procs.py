@@ -4,6 +4,7 @@ load generators (`bench.scale_handsets`), each its own process, driven over pipe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -142,6 +143,15 @@ class Generators:
             assert proc.stdout is not None
             answers.append(json.loads(await proc.stdout.readline()))
         return answers
+
+    async def kill(self) -> None:
+        """Stop the generators at once, whatever they are doing (a storm against a stopped
+        service would go on trying for as long as a page does)."""
+        for proc in self.procs:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+        for proc in self.procs:
+            await proc.wait()
 
     async def quit(self) -> float:
         """Close every handset; the generators' CPU seconds, summed."""

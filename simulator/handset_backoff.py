@@ -1,6 +1,7 @@
-"""The handset page's reconnect backoff (app/web/static/hs-state.js and hs-conn.js
-`reconnectDelay`) for Python clients that must behave as the page does: `rollekort bench
-failover`'s handset. The numbers are read from the shipped page, so there is one place for them."""
+"""The handset page's reconnect backoff and connect timeout (app/web/static/hs-state.js and
+hs-conn.js `reconnectDelay`) for Python clients that must behave as the page does: `rollekort bench
+failover`'s handset and `rollekort bench scale`'s storm. The numbers are read from the shipped
+page, so there is one place for them."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class Backoff:
     quick_retries: int
     first: float
     longest: float
+    connect_s: float
+    """Opening plus hello/welcome must take less than this, or the page drops the socket."""
 
     def delay(self, attempt: int, quick: bool = False) -> float:
         """hs-conn.js's `reconnectDelay`: attempt 0 (or a 1013 "not leading") within the quick
@@ -42,4 +45,5 @@ def page_backoff() -> Backoff:
         found["QUICK_RETRIES"],
         found["BACKOFF_MIN_MS"] / 1000,
         found["BACKOFF_MAX_MS"] / 1000,
+        found["CONNECT_TIMEOUT_MS"] / 1000,
     )
