@@ -44,14 +44,10 @@ class Settings(BaseSettings):
     ws_max_bytes: int = Field(
         64 * 1024, description="larger websocket frames are refused (close 1009), before hello too"
     )
-    max_pre_hello: int = Field(
-        1000, description="handset websockets waiting for hello; more wait in the hello line"
-    )
-    hello_line: int = Field(
-        2000, description="connections waiting, not yet accepted, for a place below max_pre_hello"
-    )
-    hello_line_s: float = Field(
-        5.0, description="longest wait in the hello line; then (or when full) refused with 1013"
+    max_pre_hello: int | None = Field(
+        None,
+        description="handset websockets waiting for hello; more are refused (close 1013). "
+        "Default: as many as the configuration has handsets, at least 1000",
     )
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
     dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")

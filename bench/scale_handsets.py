@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
+import random
 import resource
 import sys
 import time
@@ -35,6 +37,9 @@ REPLACED = 4409
 """The one close after which the page stops reconnecting (another tab took its token over)."""
 DROP = 4000
 """The code the page's `dropSocket` closes a socket with that it has given up on."""
+WATCHDOG_EVERY_S = 5.0
+"""handset.js runs the watchdog every 5 s: a silent socket is dropped at its first run after
+`connect_s` of silence, so 15 to 20 s after the attempt (or its opening) began."""
 
 
 def _cpu_s() -> float:
@@ -98,9 +103,10 @@ class Generator:
         a refusal, an HTTP error, no welcome within `connect_s`) is tried again after the page's
         backoff, so the storm's time is what phones would see. Failed only after GIVE_UP_S."""
         attempt, quick_left, started = 0, self.backoff.quick_retries, time.monotonic()
+        watchdog = random.random() * WATCHDOG_EVERY_S  # when this page's watchdog runs
         while True:
             try:
-                ws, raw, at = await self._try(token)
+                ws, raw, at = await self._try(token, watchdog)
                 break
             except Exception as err:  # the page tries again whatever went wrong
                 kind = _kind(err)
@@ -123,15 +129,20 @@ class Generator:
                 async for raw in ws:
                     await self._on_frame(ws, raw, time.monotonic(), leader)
 
-    async def _try(self, token: str) -> tuple[ClientConnection, str | bytes, float]:
-        """One try: open, hello and the first frame back (the welcome) within the page's
-        `connect_s`; a socket that failed or ran out of time is dropped without waiting."""
+    async def _try(
+        self, token: str, watchdog: float
+    ) -> tuple[ClientConnection, str | bytes, float]:
+        """One try, as the page's watchdog judges it: opened within `connect_s` (to its next
+        run), then the first frame back (the welcome) within `connect_s` of the opening; a
+        socket that failed or ran out of time is dropped without waiting."""
         ws: ClientConnection | None = None
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(self.backoff.connect_s):
+            async with asyncio.timeout_at(self._dropped_at(loop.time(), watchdog)) as limit:
                 ws = await websockets.connect(
                     self.url, open_timeout=None, ping_interval=None, max_queue=None
                 )
+                limit.reschedule(self._dropped_at(loop.time(), watchdog))  # 'open' is a sign
                 await ws.send(json.dumps({"type": "hello", "token": token}))
                 raw = await ws.recv()
                 return ws, raw, time.monotonic()
@@ -139,6 +150,11 @@ class Generator:
             if ws is not None:
                 self._drop(ws)
             raise
+
+    def _dropped_at(self, since: float, watchdog: float) -> float:
+        """The watchdog's first run after `connect_s` of silence from `since`."""
+        due = since + self.backoff.connect_s
+        return watchdog + (math.floor((due - watchdog) / WATCHDOG_EVERY_S) + 1) * WATCHDOG_EVERY_S
 
     def _drop(self, ws: ClientConnection) -> None:
         """Close in the background, as the browser does once the page has let a socket go."""

@@ -237,6 +237,11 @@ class OfficeDirectory:
     def office_of_device(self, device_id: str) -> Office | None:
         return self._by_device.get(device_id)
 
+    @property
+    def handsets(self) -> int:
+        """How many handsets can sign in (every office's file and paired handsets)."""
+        return len(self._handsets)
+
     def handset_for_token(self, token: str) -> tuple[Office, Handset] | None:
         return _lookup(self._handsets, token)
 

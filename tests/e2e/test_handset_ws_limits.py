@@ -1,8 +1,7 @@
 """An anonymous attacker on the handset websocket (issue 12, hole 2): a frame larger than
 `ws_max_bytes` is refused by the server before `hello` (close 1009, the frame is never read
-whole), connections waiting for `hello` are capped (over the cap a connection waits a short while in
-line for a place, then close 1013, one log line), and a press is still offered to a handset
-while both attacks run."""
+whole), connections waiting for `hello` are capped (close 1013 over the cap, one log line), and
+a press is still offered to a handset while both attacks run."""
 
 from __future__ import annotations
 
@@ -46,10 +45,7 @@ async def test_an_oversized_frame_before_hello_is_refused(sqlite_url: str) -> No
 
 
 async def test_connections_waiting_for_hello_are_capped(sqlite_url: str) -> None:
-    # no line: over the cap is refused at once (the line is tested below)
-    settings = settings_for(
-        "embedded", sqlite_url, max_pre_hello=5, hello_line=0, hello_timeout_s=30
-    )
+    settings = settings_for("embedded", sqlite_url, max_pre_hello=5, hello_timeout_s=30)
     async with service(settings) as running, contextlib.AsyncExitStack() as stack:
         silent = [
             await stack.enter_async_context(websockets.connect(running.ws_url)) for _ in range(5)
@@ -71,9 +67,7 @@ async def test_connections_waiting_for_hello_are_capped(sqlite_url: str) -> None
 
 
 async def test_a_press_is_offered_while_the_socket_is_attacked(sqlite_url: str) -> None:
-    settings = settings_for(
-        "embedded", sqlite_url, max_pre_hello=20, hello_line=0, hello_timeout_s=30
-    )
+    settings = settings_for("embedded", sqlite_url, max_pre_hello=20, hello_timeout_s=30)
     async with service(settings) as running, Handset.connect(running, "demo-leader") as leader:
         await leader.expect("welcome")
         stop = asyncio.Event()
@@ -101,45 +95,3 @@ async def test_a_press_is_offered_while_the_socket_is_attacked(sqlite_url: str) 
         finally:
             stop.set()
             await asyncio.gather(*attackers, return_exceptions=True)
-
-
-async def test_over_the_cap_a_handset_waits_in_line_and_is_welcomed(sqlite_url: str) -> None:
-    settings = settings_for(
-        "embedded", sqlite_url, max_pre_hello=2, hello_line=10, hello_line_s=20, hello_timeout_s=30
-    )
-    async with service(settings) as running, contextlib.AsyncExitStack() as stack:
-        silent = [
-            await stack.enter_async_context(websockets.connect(running.ws_url)) for _ in range(2)
-        ]
-
-        async def welcomed() -> dict[str, object]:
-            async with Handset.connect(running, "demo-leader") as leader:
-                return await leader.expect("welcome")
-
-        waiting = asyncio.create_task(welcomed())
-        await asyncio.sleep(1.0)
-        assert not waiting.done()  # in line: not accepted, not refused
-        await silent[0].close()  # a place frees: it goes to the handset in line
-        welcome = await asyncio.wait_for(waiting, 10)
-        assert welcome["handset_id"] == "hs-lise"
-
-
-async def test_a_full_line_or_a_wait_that_runs_out_is_refused_with_1013(sqlite_url: str) -> None:
-    settings = settings_for(
-        "embedded", sqlite_url, max_pre_hello=1, hello_line=1, hello_line_s=2, hello_timeout_s=30
-    )
-    async with service(settings) as running, websockets.connect(running.ws_url):
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-
-        async def connected() -> websockets.ClientConnection:
-            return await websockets.connect(running.ws_url)
-
-        in_line = asyncio.create_task(connected())
-        await asyncio.sleep(0.3)
-        async with websockets.connect(running.ws_url) as over:  # the line is full: at once
-            assert await close_code(over) == TRY_AGAIN_LATER
-            assert loop.time() - started < 1.5
-        async with await in_line as waited:  # its wait ran out
-            assert await close_code(waited) == TRY_AGAIN_LATER
-            assert loop.time() - started >= 2.0

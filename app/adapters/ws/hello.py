@@ -1,6 +1,6 @@
-"""The way in to `GET /ws/handset`: a place below the cap on sockets not yet said hello (after a
-short line, app.adapters.ws.hello_gate), accept, then `hello` with a known token within 5 s, or
-close 4401 (1013 when no place came)."""
+"""The way in to `GET /ws/handset`: a place below the cap on sockets not yet said hello
+(app.adapters.ws.hello_gate, else 1013), accept, then `hello` with a known token within 5 s, or
+close 4401."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import structlog
 from fastapi import WebSocket, WebSocketDisconnect
 
 from app.adapters.ws import inbound
+from app.adapters.ws.hello_gate import pre_hello_cap
 from app.core.office import Handset, Office
 from app.services import Services
 
@@ -22,8 +23,8 @@ TRY_AGAIN_LATER = 1013
 
 async def admit(ws: WebSocket, services: Services) -> tuple[Office, Handset, bool] | None:
     """The handset's office, its handset and whether it confirms offers; None once refused."""
-    gate, limits = services.hello_gate, services.settings
-    if not await gate.enter(limits.max_pre_hello, limits.hello_line, limits.hello_line_s):
+    gate = services.hello_gate
+    if not gate.enter(pre_hello_cap(services.settings.max_pre_hello, services.offices.handsets)):
         with contextlib.suppress(Exception):  # the client may have given up meanwhile
             await ws.accept()
             await ws.close(TRY_AGAIN_LATER, "too many connections waiting for hello")
@@ -37,7 +38,7 @@ async def admit(ws: WebSocket, services: Services) -> tuple[Office, Handset, boo
 
 
 async def _accepted(ws: WebSocket) -> bool:
-    """Accept; False when the client gave up while it waited in the hello line."""
+    """Accept; False when the client is already gone (a storm's handset that gave up)."""
     try:
         await ws.accept()
     except (OSError, RuntimeError, WebSocketDisconnect):
