@@ -55,3 +55,12 @@ async def test_a_member_that_leaves_or_fails_is_not_pinged_again() -> None:
     assert gone.pings == 0
     assert kept.pings >= 4
     assert len(pings) == 1
+
+
+async def test_a_handset_joining_after_shutdown_starts_no_new_round() -> None:
+    pings = PingRound(interval_s=0.1, slots=2)
+    await pings.close()
+    late = Member()
+    pings.join(late)
+    await asyncio.sleep(0.25)
+    assert late.pings == 0

@@ -35,6 +35,7 @@ class PingRound:
         self._slot_of: dict[Pinged, int] = {}
         self._next = 0  # the slot the next joiner goes to: round-robin keeps the slots even
         self._task: asyncio.Task[None] | None = None
+        self._closed = False  # shutting down: a late joiner starts no new task
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -46,7 +47,7 @@ class PingRound:
         self._next = (self._next + 1) % len(self._slots)
         self._slots[slot].add(member)
         self._slot_of[member] = slot
-        if self._task is None:
+        if self._task is None and not self._closed:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     def leave(self, member: Pinged) -> None:
@@ -55,6 +56,7 @@ class PingRound:
             self._slots[slot].discard(member)
 
     async def close(self) -> None:
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
