@@ -32,4 +32,7 @@ async def test_a_killed_leader_costs_no_press_and_the_next_press_is_offered() ->
     gap = outcome["gaps"]["failover gap (kill → offer)"]
     assert gap.count == 2 and gap.max_ms < 60_000
     assert outcome["one"].count == outcome["many"].count == 3
-    assert all(spent > 0 for spent in outcome["cpu"].values())
+    cpu = outcome["cpu"]
+    assert "replicas, 3 replicas: standbys" in cpu  # measured, and printed
+    # an idle standby may spend less than one clock tick (10 ms) during three presses
+    assert all(spent > 0 for who, spent in cpu.items() if not who.endswith("standbys")), cpu
