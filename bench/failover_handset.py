@@ -16,7 +16,7 @@ from typing import Any
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from simulator.handset_backoff import page_backoff
+from simulator.handset_backoff import not_leading, page_backoff
 
 FAST_RETRY_S = 0.05
 """Between reconnect attempts of a `fast` handset: what the service and HAProxy allow."""
@@ -45,7 +45,7 @@ class Handset:
                     return await self._hello()
                 except ConnectionClosed as gone:  # a standby's 1013 "not leading": quick again
                     await self.close()
-                    quick = _not_leading(gone) and quick_left > 0
+                    quick = not_leading(gone) and quick_left > 0
                     quick_left -= quick
                 except (TimeoutError, OSError, InvalidHandshake):
                     await self.close()
@@ -113,8 +113,3 @@ class Handset:
             with contextlib.suppress(OSError, ConnectionClosed):
                 await self.ws.close()
             self.ws = None
-
-
-def _not_leading(gone: ConnectionClosed) -> bool:
-    close = gone.rcvd
-    return close is not None and close.code == 1013 and close.reason.startswith("not leading")

@@ -27,7 +27,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from simulator.handset_backoff import page_backoff
+from simulator.handset_backoff import not_leading, page_backoff
 
 GIVE_UP_S = 20 * 60.0
 """How long a handset tries to be welcomed. The page never gives up; a broken run must end."""
@@ -58,12 +58,6 @@ def _kind(err: Exception) -> str:
     if isinstance(err, ConnectionRefusedError):
         return "refused"
     return type(err).__name__
-
-
-def _not_leading(err: Exception) -> bool:
-    """A standby's (or a starting replica's) 1013: the page tries again within the quick window."""
-    close = err.rcvd if isinstance(err, ConnectionClosed) else None
-    return close is not None and close.code == 1013 and close.reason.startswith("not leading")
 
 
 class Generator:
@@ -114,7 +108,7 @@ class Generator:
                     self.failed.append(f"{type(err).__name__}: {err}"[:200])
                     self._settled()
                     return
-                quick = _not_leading(err) and quick_left > 0
+                quick = not_leading(err) and quick_left > 0
             self.retries[kind] = self.retries.get(kind, 0) + 1
             quick_left -= quick
             await asyncio.sleep(self.backoff.delay(attempt, quick))

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from websockets.exceptions import ConnectionClosed
+
 PAGE = Path(__file__).resolve().parent.parent / "app" / "web" / "static" / "hs-state.js"
 
 
@@ -47,3 +49,10 @@ def page_backoff() -> Backoff:
         found["BACKOFF_MAX_MS"] / 1000,
         found["CONNECT_TIMEOUT_MS"] / 1000,
     )
+
+
+def not_leading(err: BaseException) -> bool:
+    """A standby's (or a starting replica's) 1013 "not leading": the page tries again within the
+    quick window (hs-conn.js `onSocketGone`); any other 1013 keeps the backoff."""
+    close = err.rcvd if isinstance(err, ConnectionClosed) else None
+    return close is not None and close.code == 1013 and close.reason.startswith("not leading")
