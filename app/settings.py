@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,19 @@ class Settings(BaseSettings):
     )
     mqtt_keepalive_s: int = Field(
         30, ge=1, description="MQTT keepalive of the intake and feedback connections"
+    )
+    mqtt_protocol: Literal["3.1.1", "5"] | None = Field(
+        None,
+        description="MQTT version of the intake connection. Default: 5 with an external broker "
+        "(the service then says how many presses it takes unacknowledged at once), 3.1.1 with "
+        "the embedded one (it speaks only 3.1.1)",
+    )
+    mqtt_receive_maximum: int = Field(
+        1000,
+        ge=1,
+        le=65535,
+        description="MQTT 5: presses the broker may send before the first is acknowledged. "
+        "Under 3.1.1 the broker decides (Mosquitto: max_inflight_messages, default 20)",
     )
     mqtt_service_password: str | None = Field(
         None,
@@ -161,6 +175,12 @@ class Settings(BaseSettings):
     @property
     def oidc(self) -> bool:
         return bool(self.oidc_issuer)
+
+    @property
+    def intake_protocol(self) -> Literal["3.1.1", "5"]:
+        if self.mqtt_protocol is not None:
+            return self.mqtt_protocol
+        return "3.1.1" if self.embedded else "5"
 
     @property
     def broker_url(self) -> str:

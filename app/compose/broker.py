@@ -56,7 +56,9 @@ async def start_ingest(
         broker.url,
         intake.on_message,
         client_id=settings.mqtt_client_id,
+        protocol=settings.intake_protocol,
         session_expiry_s=settings.mqtt_session_expiry_s,
+        receive_maximum=settings.mqtt_receive_maximum,
         filters=filters,
         keepalive_s=settings.mqtt_keepalive_s,
     )

@@ -380,6 +380,32 @@ async def test_one_device_in_order_others_not_held_up(h: Harness) -> None:
     assert decode_trigger(rec.seen[2].payload).seq == 2
 
 
+async def test_mqtt5_burst_is_not_held_to_the_brokers_window() -> None:
+    """A burst of presses reaches the handler as wide as the service's own window, none durable.
+
+    The intake acknowledges a press only once it is written, so the window of unacknowledged
+    messages paces a burst. Under 3.1.1 Mosquitto chooses it (max_inflight_messages, 20 by
+    default); under MQTT 5 the service does (Receive Maximum): here 40 of 60 at once."""
+    if not reachable(*MOSQUITTO):
+        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883")
+    h = Harness(Target("mosquitto-v5", "mqtt://127.0.0.1:1883", "5"))
+    try:
+        devices = [h.device(f"b{i}") for i in range(60)]
+        rec = Recorder(set(devices), block_first=len(devices))
+        await h.started(rec, h.client_id(), receive_maximum=40)
+        for device_id in devices:
+            await h.press(device_id, seq=1)
+        await until(lambda: len(rec.seen) == 40, what="40 presses before any ack")
+        await asyncio.sleep(QUIET_S)
+        assert len(rec.seen) == 40, "no more than the window while none is acknowledged"
+        rec.release.set()
+        await until(lambda: len(rec.seen) == len(devices), what="the rest once acknowledged")
+        await asyncio.sleep(QUIET_S)
+        assert len(rec.seen) == len(devices), "each acknowledged once: nothing came back"
+    finally:
+        await h.close()
+
+
 # -- status, retained -----------------------------------------------------------------------------
 
 
@@ -812,12 +838,19 @@ def test_broker_address_parsing() -> None:
             BrokerAddress.parse(bad)
 
 
-def test_ingest_from_settings() -> None:
+def test_intake_protocol_follows_the_broker() -> None:
+    """MQTT 5 (a window of our own) with an external broker; amqtt speaks only 3.1.1."""
+    assert Settings(broker="mqtt://h:1883").intake_protocol == "5"
+    assert Settings().intake_protocol == "3.1.1"
+    assert Settings(broker="mqtt://h:1883", mqtt_protocol="3.1.1").intake_protocol == "3.1.1"
+
+
+def test_ingest_address_from_settings() -> None:
     settings = Settings(broker="mqtt://u:p@h:1884", mqtt_client_id="svc-a")
-    ingest = MqttIngest.from_settings(settings, Recorder(set()))
+    ingest = MqttIngest(settings.broker_url, Recorder(set()), client_id=settings.mqtt_client_id)
     assert ingest.address == BrokerAddress("h", 1884, "u", "p")
     embedded_settings = Settings(embedded_broker_port=18999)
-    assert MqttIngest.from_settings(embedded_settings, Recorder(set())).address.port == 18999
+    assert BrokerAddress.parse(embedded_settings.broker_url).port == 18999
 
 
 def test_simulated_seq_always_increases() -> None:

@@ -47,7 +47,6 @@ from app.adapters.mqtt.session import (
     shutdown,
 )
 from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
-from app.settings import Settings
 from devices.topics import INGEST_FILTERS
 
 __all__ = ["DEFAULT_PORT", "BrokerAddress", "MessageHandler", "MqttIngest", "MqttProtocol"]
@@ -89,6 +88,7 @@ class MqttIngest:
         client_id: str,
         protocol: MqttProtocol = "3.1.1",
         session_expiry_s: int = 7 * 24 * 3600,
+        receive_maximum: int = 1000,
         filters: Sequence[str] = INGEST_FILTERS,
         keepalive_s: int = 30,
         reconnect_min_s: int = 1,
@@ -101,6 +101,7 @@ class MqttIngest:
         self._handler = handler
         self._protocol: MqttProtocol = protocol
         self._session_expiry_s = session_expiry_s
+        self._receive_maximum = receive_maximum
         self._filters = tuple(filters)
         self._keepalive_s = keepalive_s
         self._backoff = Backoff(reconnect_min_s, reconnect_max_s)
@@ -123,18 +124,6 @@ class MqttIngest:
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._client = self._make_client(client_id)
         self.halt_on_drop: Callable[[], None] | None = None  # set while leadership is in doubt
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, handler: MessageHandler, protocol: MqttProtocol = "3.1.1"
-    ) -> MqttIngest:
-        return cls(
-            settings.broker_url,
-            handler,
-            client_id=settings.mqtt_client_id,
-            protocol=protocol,
-            session_expiry_s=settings.mqtt_session_expiry_s,
-        )
 
     @property
     def connected(self) -> bool:
@@ -193,7 +182,12 @@ class MqttIngest:
     def _connect_async(self) -> None:
         """Set where and how to connect; paho's thread does it (and every reconnect)."""
         connect_resuming(
-            self._client, self._protocol, self._address, self._keepalive_s, self._session_expiry_s
+            self._client,
+            self._protocol,
+            self._address,
+            self._keepalive_s,
+            self._session_expiry_s,
+            self._receive_maximum,
         )
 
     async def _disconnect(self) -> None:
