@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="handset websockets waiting for hello; more are refused (close 1013). "
         "Default: as many as the configuration has handsets, at least 1000",
     )
+    gc_freeze: bool = Field(
+        True,
+        description="freeze what survives each full garbage collection, so the next one scans "
+        "only what is new (with 20,000 handsets a full one stopped the service 1–1.7 s)",
+    )
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
     dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")
     notify_webhook_url: str | None = Field(

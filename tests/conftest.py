@@ -4,6 +4,7 @@ absent, and free loopback ports for extra instances."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +18,12 @@ from hypothesis import HealthCheck, settings
 # default health check allows, which says nothing about the code under test.
 settings.register_profile("rollekort", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("rollekort")
+
+# The apps tests build in this process do not freeze the garbage collector (app.gc_freeze): that
+# is for a service's one long process; here a thousand apps come and go, and their cyclic garbage
+# would wait for a re-scan that never comes. Services started as processes (tests/e2e/process.py
+# clears ROLLEKORT_ variables) keep the default, and tests/unit/test_gc_freeze.py covers it.
+os.environ.setdefault("ROLLEKORT_GC_FREEZE", "false")
 
 MOSQUITTO = ("127.0.0.1", 1883)
 POSTGRES = ("127.0.0.1", 5432)

@@ -11,6 +11,7 @@ from app.adapters.db.places import SqlAlchemyPlaceStore
 from app.adapters.notify import build_notifier
 from app.compose.storage import Storage
 from app.core.alarm import SlotStatus
+from app.gc_freeze import frozen_collections
 from app.service.cards import Acknowledged, AlarmCards
 from app.service.clock import Clock
 from app.service.dispatcher import Dispatcher
@@ -113,7 +114,17 @@ async def start_dispatch(
     if before_recovery is not None:
         before_recovery(dispatcher)
     await dispatcher.recover(clock.now() - timedelta(hours=settings.dedupe_horizon_h))
+    await _keep_collections_short(settings, metrics, dispatcher, stack)
     return dispatcher
+
+
+async def _keep_collections_short(
+    settings: Settings, metrics: Metrics, dispatcher: Dispatcher, stack: contextlib.AsyncExitStack
+) -> None:
+    """Garbage collections kept short (app.gc_freeze); a full re-scan waits until no alarm is
+    open, so its one long pause does not fall on an alarm."""
+    quiet = lambda: dispatcher.open_count == 0  # noqa: E731
+    await stack.enter_async_context(frozen_collections(settings.gc_freeze, metrics.registry, quiet))
 
 
 def build_intake(
