@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.core.office import Gesture
 from app.serve_refusals import refuse_a_foreign_chain_key, refuse_a_second_writer
 from app.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: the other commands start without them
+    from app.config.cache import OfficeCache
+    from app.config.parallel import Preload
 
 
 class TriggerEventName(StrEnum):
@@ -76,15 +81,17 @@ def serve(
     port: Annotated[int | None, typer.Option("--port", help="[ROLLEKORT_PORT]")] = None,
 ) -> None:
     """Run the service: migrate the database, then serve HTTP, websockets and MQTT intake."""
-    import uvicorn
-
-    from app.adapters.db.engine import upgrade
     from app.logs import configure_logging
-    from app.main import ACCEPT_BACKLOG, WS_PER_MESSAGE_DEFLATE, create_app
 
     settings = _settings(config=config, broker=broker, db=db_url, host=host, port=port)
     redact = configure_logging(settings.log_level, settings.log_json, settings.secrets())
-    if not _check_offices(settings):
+    offices = _start_loading(settings)  # parsed in forked workers while the rest is imported
+    import uvicorn
+
+    from app.adapters.db.engine import upgrade
+    from app.main import ACCEPT_BACKLOG, WS_PER_MESSAGE_DEFLATE, create_app
+
+    if not _check_offices(offices):
         raise typer.Exit(2)
     refuse_a_second_writer(settings.db)
     upgrade(settings.db)
@@ -107,12 +114,21 @@ def serve(
     )
 
 
-def _check_offices(settings: Settings) -> bool:
-    """Every office file loads; what loaded is kept for the next start (app.config.cache), so
-    a restart of 500 offices does not parse them all again."""
+@dataclass(frozen=True)
+class _Loading:
+    cache: OfficeCache
+    paths: list[Path]
+    preload: Preload
+
+
+def _start_loading(settings: Settings) -> _Loading:
+    """The office files the last start cached are read back (app.config.cache, so a restart of
+    500 offices does not parse them again); the rest start loading on every core
+    (app.config.parallel: a first start, an upgrade)."""
     from app.adapters.db.chain_key import ChainKeyError, load_chain_key
     from app.config.cache import OfficeCache
     from app.config.loader import office_files
+    from app.config.parallel import Preload
 
     try:  # the cache is sealed with the chain key (app.config.cache)
         key = load_chain_key(settings.chain_key, settings.chain_key_file, settings.data_folder)
@@ -122,9 +138,16 @@ def _check_offices(settings: Settings) -> bool:
     cache = OfficeCache(settings.data_folder, key)
     cache.load()
     paths = office_files(settings.config)
-    if not all([_check_office_file(path) for path in paths]):
+    return _Loading(cache, paths, Preload.start(paths))
+
+
+def _check_offices(loading: _Loading) -> bool:
+    """Every office file loads (the problems of those that do not are printed); what loaded is
+    kept for the next start."""
+    loading.preload.finish()
+    if not all([_check_office_file(path) for path in loading.paths]):
         return False
-    cache.save(p.read_text(encoding="utf-8-sig") for p in paths)
+    loading.cache.save(p.read_text(encoding="utf-8-sig") for p in loading.paths)
     return True
 
 
