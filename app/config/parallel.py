@@ -8,7 +8,8 @@ while this process loads its own share.
 
 Only a head start: whatever a worker could not load (a file with problems, a worker that died)
 is loaded again here, one file at a time, with the usual messages. Runs before the service
-starts its threads and event loop (`serve` checks the files first), so forking is safe.
+starts its threads and event loop (`serve` checks the files first), so forking is safe; where
+the platform cannot fork, every file is loaded here as before.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Preload:
     def start(cls, paths: Sequence[Path], cores: int | None = None) -> Preload:
         todo = _not_loaded(paths)
         cores = min(cores or _cores(), len(todo) // MIN_PER_WORKER)
-        if cores < 2:
+        if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return cls(todo)
         # this process has the service's imports to do first (about 1.4 s): a smaller share
         here, rest = todo[: len(todo) // (cores + 1)], todo[len(todo) // (cores + 1) :]
