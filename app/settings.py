@@ -35,11 +35,12 @@ class Settings(BaseSettings):
     mqtt_keepalive_s: int = Field(
         30, ge=1, description="MQTT keepalive of the intake and feedback connections"
     )
-    mqtt_protocol: Literal["3.1.1", "5"] | None = Field(
-        None,
-        description="MQTT version of the intake connection. Default: 5 with an external broker "
-        "(the service then says how many presses it takes unacknowledged at once), 3.1.1 with "
-        "the embedded one (it speaks only 3.1.1)",
+    mqtt_protocol: Literal["3.1.1", "5"] = Field(
+        "3.1.1",
+        description="MQTT version of the intake connection to an external broker. 5: the "
+        "service says how many presses it takes unacknowledged at once (a burst is not paced "
+        "by the broker's window), but its keepalive under a stalled loop is not yet proven "
+        "(docs/operations.md). The embedded broker speaks only 3.1.1",
     )
     mqtt_receive_maximum: int = Field(
         1000,
@@ -183,9 +184,7 @@ class Settings(BaseSettings):
 
     @property
     def intake_protocol(self) -> Literal["3.1.1", "5"]:
-        if self.mqtt_protocol is not None:
-            return self.mqtt_protocol
-        return "3.1.1" if self.embedded else "5"
+        return "3.1.1" if self.embedded else self.mqtt_protocol
 
     @property
     def broker_url(self) -> str:

@@ -838,11 +838,11 @@ def test_broker_address_parsing() -> None:
             BrokerAddress.parse(bad)
 
 
-def test_intake_protocol_follows_the_broker() -> None:
-    """MQTT 5 (a window of our own) with an external broker; amqtt speaks only 3.1.1."""
-    assert Settings(broker="mqtt://h:1883").intake_protocol == "5"
-    assert Settings().intake_protocol == "3.1.1"
-    assert Settings(broker="mqtt://h:1883", mqtt_protocol="3.1.1").intake_protocol == "3.1.1"
+def test_intake_protocol_is_chosen_for_an_external_broker_only() -> None:
+    """3.1.1 unless MQTT 5 is asked for; the embedded broker (amqtt) speaks only 3.1.1."""
+    assert Settings(broker="mqtt://h:1883").intake_protocol == "3.1.1"
+    assert Settings(broker="mqtt://h:1883", mqtt_protocol="5").intake_protocol == "5"
+    assert Settings(mqtt_protocol="5").intake_protocol == "3.1.1"
 
 
 def test_ingest_address_from_settings() -> None:
