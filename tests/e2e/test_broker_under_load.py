@@ -56,8 +56,10 @@ async def storm(running: Running, token: str, count: int) -> None:
 async def test_a_saturated_service_keeps_its_broker_connection_and_hears_a_press(
     broker: PrivateMosquitto, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Mosquitto drops a client silent for 4.5 s (1.5 keepalives); the loop stalls 15 s. A 1 s
+    # keepalive (1.5 s of slack) also dropped paho's own thread on a loaded CI machine.
     settings = settings_for(
-        broker.url, f"sqlite+aiosqlite:///{tmp_path / 'load.db'}", mqtt_keepalive_s=1
+        broker.url, f"sqlite+aiosqlite:///{tmp_path / 'load.db'}", mqtt_keepalive_s=3
     )
     async with service(settings) as running, Handset.connect(running, "demo-leader") as leader:
         await leader.expect("welcome")
