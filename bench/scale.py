@@ -190,7 +190,7 @@ async def _one_db(
         whole = [o for o in offices if all(t in welcomed for t in o.tokens)]
         f["single"] = await single_presses(presser, gens, whole[:20])
         per_press = f["single"]["offers_per_press"]
-        f["burst"] = await burst(presser, gens, whole, per_press)
+        f["burst"] = await burst(presser, gens, service, whole, per_press)
         f["soak"] = await soak(presser, gens, whole, offices, service, config)
         f["recorded"] = await count_recorded(service.base, offices, presser.pressed)
         f["gen_cpu_s"] = await gens.quit()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import threading
 import time
 from collections import defaultdict
@@ -28,6 +29,19 @@ if TYPE_CHECKING:
 
 OFFER_WAIT_S = 30.0
 """How long after the last press of a burst offers are still waited for (later ones are late)."""
+
+
+FULL_COLLECTIONS = re.compile(
+    r'^rollekort_gc_pause(s|_seconds)_total\{generation="2"\} (\S+)$', re.MULTILINE
+)
+
+
+async def full_collections(base: str) -> tuple[int, float]:
+    """The service's full garbage collections so far, and the seconds they stopped it."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        text = (await http.get("/metrics")).text
+    found = {kind: float(value) for kind, value in FULL_COLLECTIONS.findall(text)}
+    return int(found.get("s", 0)), found.get("_seconds", 0.0)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -72,14 +86,21 @@ class Presser:
         self.client.loop_stop()
 
 
-async def offers(gens: Generators) -> list[tuple[str, float]]:
-    return [(d, t) for a in await gens.ask("offers") for d, t in a["offers"]]
+Offer = tuple[str, float, float]
+"""Device id; when the frame reached the generator's network stack (the phone's moment); when
+the generator's loop read it (later by that process's own backlog). bench.wire_time."""
 
 
-def latencies(presser: Presser, got: list[tuple[str, float]]) -> list[float]:
-    """Press → offer, each offer against the latest press of its device before it."""
+async def offers(gens: Generators) -> list[Offer]:
+    return [(d, at, read) for a in await gens.ask("offers") for d, at, read in a["offers"]]
+
+
+def latencies(presser: Presser, got: list[Offer], read: bool = False) -> list[float]:
+    """Press → offer, each offer against the latest press of its device before it; at its
+    arrival, or (`read`) when the generator read it."""
     out = []
-    for device, at in got:
+    for device, arrived, read_at in got:
+        at = read_at if read else arrived
         before = [p for p in presser.pressed.get(device, []) if p <= at]
         if before:
             out.append(at - before[-1])
@@ -96,14 +117,14 @@ async def single_presses(
     for office in offices:
         device = office.buttons[0]
         presser.press(device)
-        got: list[tuple[str, float]] = []
+        got: list[Offer] = []
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not got:
             await asyncio.sleep(0.01)
             got = await offers(gens)
         await asyncio.sleep(1.5)  # the rest of its offers; the leader gives the all-clear
         got += await offers(gens)
-        mine = [(d, t) for d, t in got if d == device]
+        mine = [o for o in got if o[0] == device]
         per_press = max(per_press, len(mine))
         firsts.extend(latencies(presser, mine[:1]))
     return {
@@ -115,12 +136,19 @@ async def single_presses(
 
 
 async def burst(
-    presser: Presser, gens: Generators, offices: list[ScaleOffice], expected_per_press: int
+    presser: Presser,
+    gens: Generators,
+    served: Served,
+    offices: list[ScaleOffice],
+    expected_per_press: int,
 ) -> dict[str, Any]:
-    """Every office presses once within one second; every offer's time from its press."""
+    """Every office presses once within one second; every offer's time from its press, at its
+    arrival and as read, with the CPU the service and the generators spent meanwhile."""
     await asyncio.sleep(2.0)
     await offers(gens)
     devices = [o.buttons[1 % len(o.buttons)] for o in offices]
+    cpu0, service_cpu0 = gens.cpu_s, served.cpu_s()
+    collections0 = await full_collections(served.base)
     go = time.monotonic()
 
     def press_all() -> None:
@@ -133,14 +161,15 @@ async def burst(
     await asyncio.to_thread(press_all)
     spread = time.monotonic() - go
     expected = expected_per_press * len(devices)
-    got: list[tuple[str, float]] = []
+    got: list[Offer] = []
     deadline = time.monotonic() + OFFER_WAIT_S
     while time.monotonic() < deadline and len(got) < expected:
         await asyncio.sleep(0.2)
         got += await offers(gens)
     wanted = set(devices)
-    mine = [(d, t) for d, t in got if d in wanted]
-    lat = latencies(presser, mine)
+    mine = [o for o in got if o[0] in wanted]
+    lat, read = latencies(presser, mine), latencies(presser, mine, read=True)
+    collections1 = await full_collections(served.base)
     return {
         "presses": len(devices),
         "spread_s": spread,
@@ -149,6 +178,13 @@ async def burst(
         "p50_s": pct(lat, 50),
         "p99_s": pct(lat, 99),
         "max_s": max(lat, default=math.nan),
+        "read_p50_s": pct(read, 50),
+        "read_p99_s": pct(read, 99),
+        "seconds": time.monotonic() - go,
+        "generators_cpu_s": gens.cpu_s - cpu0,
+        "service_cpu_s": served.cpu_s() - service_cpu0,
+        "full_collections": collections1[0] - collections0[0],
+        "full_collections_s": collections1[1] - collections0[1],
     }
 
 

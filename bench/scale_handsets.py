@@ -5,8 +5,9 @@ then commands, one a line, and answers each with one JSON line on stdout:
 - `storm`: every handset connects and says hello at once, and tries again as the handset page
   does (`simulator.handset_backoff`); answers when all are welcomed or failed: how many, the time
   of each welcome (CLOCK_MONOTONIC, the same in every process here), the retries by kind.
-- `offers`: the offers received since the last `offers` (device id, time); a leader accepts its
-  offer and gives the all-clear, so the alarm closes and the office can press again.
+- `offers`: the offers received since the last `offers` (device id, the kernel's arrival stamp,
+  the time this process read it: bench.wire_time); a leader accepts its offer and gives the
+  all-clear, so the alarm closes and the office can press again.
 - `quit`: closes every connection and exits.
 Every answer carries this process's CPU seconds, so a run shows who was the bottleneck.
 """
@@ -22,11 +23,12 @@ import resource
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import websockets
-from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from bench.wire_time import StampedConnection, StampedSocket, stamped_socket
 from simulator.handset_backoff import not_leading, page_backoff
 
 GIVE_UP_S = 20 * 60.0
@@ -63,11 +65,13 @@ def _kind(err: Exception) -> str:
 class Generator:
     def __init__(self, url: str, handsets: list[tuple[str, str, bool]]) -> None:
         self.url, self.handsets = url, handsets
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.backoff = page_backoff()
         self.welcomed: list[float] = []
         self.welcomed_tokens: list[str] = []
         self.failed: list[str] = []
-        self.offers: list[tuple[str, float]] = []
+        self.offers: list[tuple[str, float, float]] = []
         self.tasks: list[asyncio.Task[None]] = []
         self.dropping: set[asyncio.Task[None]] = set()
         self.done = 0
@@ -119,30 +123,43 @@ class Generator:
         # after the welcome the storm has its count: a later drop is not retried
         with contextlib.suppress(Exception):
             async with ws:
-                await self._on_frame(ws, raw, at, leader)
+                await self._on_frame(ws, raw, at, at, leader)
                 async for raw in ws:
-                    await self._on_frame(ws, raw, time.monotonic(), leader)
+                    await self._on_frame(ws, raw, ws.arrived(), time.monotonic(), leader)
 
     async def _try(
         self, token: str, watchdog: float
-    ) -> tuple[ClientConnection, str | bytes, float]:
+    ) -> tuple[StampedConnection, str | bytes, float]:
         """One try, as the page's watchdog judges it: opened within `connect_s` (to its next
         run), then the first frame back (the welcome) within `connect_s` of the opening; a
         socket that failed or ran out of time is dropped without waiting."""
-        ws: ClientConnection | None = None
+        ws: StampedConnection | None = None
+        sock: StampedSocket | None = None
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout_at(self._dropped_at(loop.time(), watchdog)) as limit:
-                ws = await websockets.connect(
-                    self.url, open_timeout=None, ping_interval=None, max_queue=None
+                sock = await stamped_socket(self.host, self.port)
+                opened = await websockets.connect(
+                    self.url,
+                    sock=sock,
+                    create_connection=StampedConnection,
+                    open_timeout=None,
+                    ping_interval=None,
+                    max_queue=None,
                 )
+                assert isinstance(opened, StampedConnection)
+                opened.source = sock
+                ws = opened
                 limit.reschedule(self._dropped_at(loop.time(), watchdog))  # 'open' is a sign
-                await ws.send(json.dumps({"type": "hello", "token": token}))
-                raw = await ws.recv()
-                return ws, raw, time.monotonic()
+                await opened.send(json.dumps({"type": "hello", "token": token}))
+                raw = await opened.recv()
+                opened.arrived()
+                return opened, raw, time.monotonic()
         except BaseException:
             if ws is not None:
                 self._drop(ws)
+            elif sock is not None:
+                sock.close()
             raise
 
     def _dropped_at(self, since: float, watchdog: float) -> float:
@@ -150,19 +167,23 @@ class Generator:
         due = since + self.backoff.connect_s
         return watchdog + (math.floor((due - watchdog) / WATCHDOG_EVERY_S) + 1) * WATCHDOG_EVERY_S
 
-    def _drop(self, ws: ClientConnection) -> None:
+    def _drop(self, ws: StampedConnection) -> None:
         """Close in the background, as the browser does once the page has let a socket go."""
         task = asyncio.create_task(ws.close(DROP, "client closing"))
         self.dropping.add(task)
         task.add_done_callback(self.dropping.discard)
 
-    async def _on_frame(self, ws: Any, raw: str | bytes, at: float, leader: bool) -> None:
+    async def _on_frame(
+        self, ws: Any, raw: str | bytes, arrived: float, read: float, leader: bool
+    ) -> None:
+        """`arrived`: the kernel's stamp of the frame (bench.wire_time); `read`: when this
+        process got to it."""
         frame: dict[str, Any] = json.loads(raw)
         kind = frame.get("type")
         if kind == "ping":
             await ws.send(json.dumps({"type": "pong", "nonce": frame["nonce"]}))
         elif kind == "alarm" and frame.get("offer"):
-            self.offers.append((frame["trigger"]["device_id"], at))
+            self.offers.append((frame["trigger"]["device_id"], arrived, read))
             role = frame["offer"]["role_id"]
             if leader and role == "leader":
                 alarm = frame["alarm_id"]

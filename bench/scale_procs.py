@@ -110,6 +110,8 @@ class Generators:
     """Load-generator processes, each holding a share of the handsets."""
 
     procs: list[asyncio.subprocess.Process] = field(default_factory=list)
+    cpu_s: float = 0.0
+    """Their CPU seconds, summed, as of the last answer."""
 
     @classmethod
     async def start(cls, url: str, handsets: list[tuple[str, str, bool]], count: int) -> Generators:
@@ -142,6 +144,7 @@ class Generators:
         for proc in self.procs:
             assert proc.stdout is not None
             answers.append(json.loads(await proc.stdout.readline()))
+        self.cpu_s = sum(float(a["cpu_s"]) for a in answers)
         return answers
 
     async def kill(self) -> None:

@@ -1,0 +1,55 @@
+"""The bench's handsets time a frame by when it reached the machine, not when their busy loop
+read it (bench.wire_time): a generator that falls behind must not add its backlog to a latency."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import websockets
+from websockets.asyncio.server import ServerConnection
+
+from bench.wire_time import StampedConnection, stamped_socket
+
+
+async def test_a_socket_read_late_still_tells_when_its_bytes_arrived() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    host, port = server.getsockname()
+    client = await stamped_socket(host, port)
+    peer, _ = server.accept()
+    with server, client, peer:
+        peer.sendall(b"offer")
+        sent = time.monotonic()
+        await asyncio.sleep(0.3)  # the loop is busy elsewhere
+        assert client.recv(100) == b"offer"
+        assert client.arrived is not None
+        assert abs(client.arrived - sent) < 0.1
+        assert time.monotonic() - client.arrived >= 0.29
+
+
+async def test_each_message_keeps_the_arrival_of_the_segment_that_completed_it() -> None:
+    async def serve(ws: ServerConnection) -> None:
+        await ws.recv()  # the hello, as the service waits for it
+        await ws.send("first")
+        await asyncio.sleep(0.3)
+        await ws.send("second")
+        await asyncio.sleep(1)
+
+    async with websockets.serve(serve, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        sock = await stamped_socket("127.0.0.1", port)
+        ws = await websockets.connect(
+            f"ws://127.0.0.1:{port}", sock=sock, create_connection=StampedConnection
+        )
+        assert isinstance(ws, StampedConnection)
+        ws.source = sock
+        async with ws:
+            await ws.send("hello")
+            await asyncio.sleep(0.6)  # both arrived before either is read
+            read_at = time.monotonic()
+            assert await ws.recv() == "first"
+            assert await ws.recv() == "second"
+            first, second = ws.arrived(), ws.arrived()
+            assert 0.2 < second - first < 0.5
+            assert read_at - first > 0.5
