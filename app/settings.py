@@ -36,11 +36,11 @@ class Settings(BaseSettings):
         30, ge=1, description="MQTT keepalive of the intake and feedback connections"
     )
     mqtt_protocol: Literal["3.1.1", "5"] = Field(
-        "3.1.1",
+        "5",
         description="MQTT version of the intake connection to an external broker. 5: the "
-        "service says how many presses it takes unacknowledged at once (a burst is not paced "
-        "by the broker's window), but its keepalive under a stalled loop is not yet proven "
-        "(docs/operations.md). The embedded broker speaks only 3.1.1",
+        "service says how many presses it takes unacknowledged at once, so a burst is not "
+        "paced by the broker's window; a broker that speaks only 3.1.1 refuses it and the "
+        "intake connects with 3.1.1 instead. The embedded broker speaks only 3.1.1",
     )
     mqtt_receive_maximum: int = Field(
         1000,

@@ -35,6 +35,7 @@ from app.settings import Settings
 from devices import topics
 from devices.native import decode_feedback, decode_status, decode_trigger
 from simulator import button
+from tests.mqtt311_only import mqtt311_only
 from tests.private_mosquitto import PrivateMosquitto, private_mosquitto_at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -812,16 +813,30 @@ async def test_embedded_keeps_a_slow_ack_in_flight(monkeypatch: pytest.MonkeyPat
         await broker.stop()
 
 
-async def test_embedded_refuses_mqtt5() -> None:
-    broker = EmbeddedBroker("127.0.0.1", free_port())
-    await broker.start()
-    ingest = MqttIngest(broker.url, Recorder(set()), client_id="svc", protocol="5")
-    try:
-        with pytest.raises(TimeoutError):
-            await ingest.start(wait_s=1.0)
-    finally:
-        await ingest.stop()
-        await broker.stop()
+async def test_a_broker_that_speaks_only_311_is_spoken_to_in_311(
+    private_mosquitto: PrivateMosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MQTT 5 is asked for, the broker refuses the version as the 3.1.1 spec says: the intake
+    connects again with 3.1.1 and hears presses, rather than asking for MQTT 5 forever."""
+    desk = f"desk-{uuid.uuid4().hex[:8]}"
+    rec = Recorder({desk})
+    async with mqtt311_only(private_mosquitto.port) as url:
+        ingest = MqttIngest(url, rec, client_id="svc", protocol="5")
+        try:
+            await ingest.start(wait_s=10.0)
+            assert any("does not speak MQTT 5" in r.getMessage() for r in caplog.records)
+            await asyncio.to_thread(button.press, url, desk, seq=7)
+            await until(lambda: len(rec.seen) == 1, what="press heard over 3.1.1")
+            await ingest.stop()
+            await asyncio.to_thread(button.press, url, desk, seq=8)  # while it is away
+            again = MqttIngest(url, rec, client_id="svc", protocol="5")
+            await again.start(wait_s=10.0)  # the same session: 8 comes, 7 (acknowledged) not
+            await until(lambda: len(rec.seen) == 2, what="press kept by the session")
+            await asyncio.sleep(QUIET_S)
+            await again.stop()
+            assert rec.seqs() == [7, 8]
+        finally:
+            await ingest.stop()
 
 
 # -- small pure pieces ---------------------------------------------------------------------------
@@ -839,9 +854,9 @@ def test_broker_address_parsing() -> None:
 
 
 def test_intake_protocol_is_chosen_for_an_external_broker_only() -> None:
-    """3.1.1 unless MQTT 5 is asked for; the embedded broker (amqtt) speaks only 3.1.1."""
-    assert Settings(broker="mqtt://h:1883").intake_protocol == "3.1.1"
-    assert Settings(broker="mqtt://h:1883", mqtt_protocol="5").intake_protocol == "5"
+    """MQTT 5 unless 3.1.1 is asked for; the embedded broker (amqtt) speaks only 3.1.1."""
+    assert Settings(broker="mqtt://h:1883").intake_protocol == "5"
+    assert Settings(broker="mqtt://h:1883", mqtt_protocol="3.1.1").intake_protocol == "3.1.1"
     assert Settings(mqtt_protocol="5").intake_protocol == "3.1.1"
 
 

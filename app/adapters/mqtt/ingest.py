@@ -42,8 +42,10 @@ from app.adapters.mqtt.session import (
     MqttProtocol,
     ack_message,
     connect_resuming,
+    drain,
     no_reconnect,
     persistent_client,
+    refused_mqtt5,
     shutdown,
 )
 from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
@@ -122,6 +124,7 @@ class MqttIngest:
         self._gone = asyncio.Event()  # set when paho's thread reports the connection closed
         self._pending: set[asyncio.Task[None]] = set()
         self._tails: dict[str, asyncio.Task[None]] = {}
+        self._client_id = client_id
         self._client = self._make_client(client_id)
         self.halt_on_drop: Callable[[], None] | None = None  # set while leadership is in doubt
 
@@ -155,7 +158,7 @@ class MqttIngest:
         A connect under way is waited for (paho gives up on it after `connect_timeout`, 5 s)."""
         self._accepting = False
         self._stopping = True
-        await self._drain(drain_s)
+        await drain(self._pending, drain_s)
         if self._started:
             self._started = False
             await self._disconnect()
@@ -222,6 +225,9 @@ class MqttIngest:
     ) -> None:
         if reason_code.is_failure:
             log.warning("MQTT broker %s refused the connection: %s", self._address, reason_code)
+            if refused_mqtt5(self._protocol, reason_code):
+                no_reconnect(client)  # it would be refused again and again
+                self._to_loop(self._fall_back, client)
             return
         with self._lock:
             self._epoch += 1
@@ -283,6 +289,17 @@ class MqttIngest:
         self._to_loop(self._dispatch, delivery)
 
     # -- on the event loop ---------------------------------------------------------------------
+
+    def _fall_back(self, refused: mqtt.Client) -> None:
+        """A broker that speaks only MQTT 3.1.1 refused MQTT 5: connect with 3.1.1, the same
+        client id and session. Its window then paces a burst (docs/operations.md)."""
+        if refused is not self._client or self._stopping:
+            return
+        log.warning("MQTT broker %s does not speak MQTT 5; connecting with 3.1.1", self._address)
+        self._protocol = "3.1.1"
+        self._client = self._make_client(self._client_id)
+        self._connect_async()
+        self._client.loop_start()  # the refused client's thread has ended (no reconnect)
 
     def _became_ready(self) -> None:
         self._ready = True
@@ -381,14 +398,3 @@ class MqttIngest:
         log.warning("reconnecting in %g s so the broker redelivers %s", delay, delivery.topic)
         if isinstance(sock, socket.socket):
             shutdown(sock)  # paho's thread sees the connection lost, as if the broker left
-
-    async def _drain(self, within_s: float) -> None:
-        running = list(self._pending)
-        if not running:
-            return
-        _, late = await asyncio.wait(running, timeout=within_s)
-        for task in late:
-            task.cancel()
-        if late:
-            log.warning("stopped %d unfinished MQTT handlers; they will be redelivered", len(late))
-            await asyncio.wait(late, timeout=1.0)

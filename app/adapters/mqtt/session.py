@@ -5,19 +5,27 @@ Split from `ingest` so that module holds only the at-least-once hand-over to the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import socket
+from collections.abc import Set
 from typing import Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from app.adapters.mqtt.backoff import Backoff
 from app.adapters.mqtt.url import BrokerAddress
 
 MqttProtocol = Literal["3.1.1", "5"]
+UNSUPPORTED_PROTOCOL = ReasonCode(PacketTypes.CONNACK, "Unsupported protocol version")
+"""What paho makes of a 3.1.1 broker's refusal of an MQTT 5 CONNECT (return code 1)."""
+
+log = logging.getLogger(__name__)
 
 
 def persistent_client(
@@ -62,6 +70,11 @@ def connect_resuming(
         client.connect_async(host, port, keepalive_s)
 
 
+def refused_mqtt5(protocol: MqttProtocol, reason_code: ReasonCode) -> bool:
+    """The broker speaks only 3.1.1 (per its spec it answers an MQTT 5 CONNECT with code 1)."""
+    return protocol == "5" and reason_code == UNSUPPORTED_PROTOCOL
+
+
 def ack_message(client: mqtt.Client, mid: int, qos: int) -> None:
     if qos > 0:
         client.ack(mid, qos)
@@ -79,3 +92,17 @@ def no_reconnect(client: mqtt.Client) -> None:
     tests/integration/test_ingest_takeover.py fails if this one stops working."""
     client._reconnect_on_failure = False
     client.disconnect()
+
+
+async def drain(pending: Set[asyncio.Task[None]], within_s: float) -> None:
+    """Let running handlers finish for up to `within_s`; cancel the rest (not acknowledged,
+    so the broker sends them again)."""
+    running = list(pending)
+    if not running:
+        return
+    _, late = await asyncio.wait(running, timeout=within_s)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("stopped %d unfinished MQTT handlers; they will be redelivered", len(late))
+        await asyncio.wait(late, timeout=1.0)
