@@ -281,16 +281,18 @@ def bench_scale(
     db: Annotated[list[str] | None, typer.Option(help="sqlite and/or postgres")] = None,
     generators: Annotated[int, typer.Option(min=1, max=8)] = 2,
     soak_s: Annotated[float, typer.Option(min=1)] = 60.0,
+    burst_all_clear_s: Annotated[float, typer.Option(min=0, help="all-clear after accept")] = 5.0,
 ) -> None:
     """500 offices on one machine: start, reconnect storm, memory, burst, soak, single press."""
+    from dataclasses import replace
+
     from bench.scale import ScaleConfig, run
 
     dbs = tuple(db or ["sqlite", "postgres"])
     if not set(dbs) <= {"sqlite", "postgres"}:
         raise typer.BadParameter("--db is sqlite or postgres")
-    config = ScaleConfig(
-        offices, handsets, buttons, broker, dbs, generators=generators, soak_s=soak_s
-    )
+    config = ScaleConfig(offices, handsets, buttons, broker, dbs, generators=generators)
+    config = replace(config, soak_s=soak_s, burst_all_clear_s=burst_all_clear_s)
     results = run(config)
     if any(r.figures["recorded"]["lost"] for r in results):
         raise typer.Exit(1)

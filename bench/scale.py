@@ -42,6 +42,8 @@ class ScaleConfig:
     generators: int = 2
     soak_s: float = 60.0
     status_every_s: float = 60.0
+    burst_all_clear_s: float = 5.0
+    """In the burst, a leader's all-clear this long after its accept (0: at once)."""
 
 
 @dataclass
@@ -190,7 +192,7 @@ async def _one_db(
         whole = [o for o in offices if all(t in welcomed for t in o.tokens)]
         f["single"] = await single_presses(presser, gens, whole[:20])
         per_press = f["single"]["offers_per_press"]
-        f["burst"] = await burst(presser, gens, service, whole, per_press)
+        f["burst"] = await burst(presser, gens, service, whole, per_press, config.burst_all_clear_s)
         f["soak"] = await soak(presser, gens, whole, offices, service, config)
         f["recorded"] = await count_recorded(service.base, offices, presser.pressed)
         f["gen_cpu_s"] = await gens.quit()

@@ -141,11 +141,15 @@ async def burst(
     served: Served,
     offices: list[ScaleOffice],
     expected_per_press: int,
+    all_clear_s: float,
 ) -> dict[str, Any]:
     """Every office presses once within one second; every offer's time from its press, at its
-    arrival and as read, with the CPU the service and the generators spent meanwhile."""
+    arrival and as read, with the CPU the service and the generators spent meanwhile. Leaders
+    accept at once and give the all-clear `all_clear_s` later, as a person would; the alarms
+    are closed again before it returns (the soak presses the same offices)."""
     await asyncio.sleep(2.0)
     await offers(gens)
+    await gens.ask(f"all_clear {all_clear_s}")
     devices = [o.buttons[1 % len(o.buttons)] for o in offices]
     cpu0, service_cpu0 = gens.cpu_s, served.cpu_s()
     collections0 = await full_collections(served.base)
@@ -169,7 +173,11 @@ async def burst(
     wanted = set(devices)
     mine = [o for o in got if o[0] in wanted]
     lat, read = latencies(presser, mine), latencies(presser, mine, read=True)
+    window, service_cpu_s = time.monotonic() - go, served.cpu_s() - service_cpu0
     collections1 = await full_collections(served.base)
+    await gens.ask("all_clear 0")
+    gens_cpu_s = gens.cpu_s - cpu0
+    await asyncio.sleep(max(0.0, go + spread + all_clear_s + 2.0 - time.monotonic()))
     return {
         "presses": len(devices),
         "spread_s": spread,
@@ -180,9 +188,10 @@ async def burst(
         "max_s": max(lat, default=math.nan),
         "read_p50_s": pct(read, 50),
         "read_p99_s": pct(read, 99),
-        "seconds": time.monotonic() - go,
-        "generators_cpu_s": gens.cpu_s - cpu0,
-        "service_cpu_s": served.cpu_s() - service_cpu0,
+        "seconds": window,
+        "generators_cpu_s": gens_cpu_s,
+        "service_cpu_s": service_cpu_s,
+        "all_clear_s": all_clear_s,
         "full_collections": collections1[0] - collections0[0],
         "full_collections_s": collections1[1] - collections0[1],
     }

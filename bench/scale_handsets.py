@@ -8,6 +8,8 @@ then commands, one a line, and answers each with one JSON line on stdout:
 - `offers`: the offers received since the last `offers` (device id, the kernel's arrival stamp,
   the time this process read it: bench.wire_time); a leader accepts its offer and gives the
   all-clear, so the alarm closes and the office can press again.
+- `all_clear <seconds>`: from now on a leader gives the all-clear that long after its accept
+  (0, the start: at once).
 - `quit`: closes every connection and exits.
 Every answer carries this process's CPU seconds, so a run shows who was the bottleneck.
 """
@@ -74,9 +76,11 @@ class Generator:
         self.offers: list[tuple[str, float, float]] = []
         self.tasks: list[asyncio.Task[None]] = []
         self.dropping: set[asyncio.Task[None]] = set()
+        self.sending_later: set[asyncio.Task[None]] = set()
         self.done = 0
         self.retries: dict[str, int] = {}  # tries that failed before the welcome, by kind
         self.all_done = asyncio.Event()
+        self.all_clear_s = 0.0  # a leader's all-clear this long after its accept
 
     async def storm(self) -> dict[str, Any]:
         self.all_done.clear()
@@ -188,7 +192,21 @@ class Generator:
             if leader and role == "leader":
                 alarm = frame["alarm_id"]
                 await ws.send(json.dumps({"type": "accept", "alarm_id": alarm, "role_id": role}))
-                await ws.send(json.dumps({"type": "all_clear", "alarm_id": alarm}))
+                all_clear = json.dumps({"type": "all_clear", "alarm_id": alarm})
+                if self.all_clear_s <= 0:
+                    await ws.send(all_clear)
+                else:
+                    self._later(self.all_clear_s, ws, all_clear)
+
+    def _later(self, delay_s: float, ws: Any, text: str) -> None:
+        async def send() -> None:
+            await asyncio.sleep(delay_s)
+            with contextlib.suppress(Exception):  # the socket closed meanwhile: the run ends
+                await ws.send(text)
+
+        task = asyncio.create_task(send())
+        self.sending_later.add(task)
+        task.add_done_callback(self.sending_later.discard)
 
     async def quit(self) -> None:
         for task in self.tasks:
@@ -212,6 +230,8 @@ async def main() -> None:
             answer = await gen.storm()
         elif line == "offers":
             answer, gen.offers = {"offers": gen.offers}, []
+        elif line.startswith("all_clear "):
+            gen.all_clear_s = float(line.split()[1])
         elif line == "quit":
             await gen.quit()
         answer["cpu_s"] = _cpu_s()

@@ -31,7 +31,8 @@ def report(console: Console, db: str, f: dict[str, Any], floor: dict[str, Any]) 
         "4 burst: every offer, p99 ≤ 1 s, 0 lost",
         f"{burst['presses']} presses in {burst['spread_s']:.2f} s: {burst['delivered']} of "
         f"{burst['expected']} offers, p50 {burst['p50_s']:.2f} s p99 {burst['p99_s']:.2f} s "
-        f"max {burst['max_s']:.2f} s at the handsets' sockets; as read by the generators p50 "
+        f"max {burst['max_s']:.2f} s at the handsets' sockets (leaders' all-clear "
+        f"{burst['all_clear_s']:g} s after their accept); as read by the generators p50 "
         f"{burst['read_p50_s']:.2f} s p99 {burst['read_p99_s']:.2f} s. CPU in its "
         f"{burst['seconds']:.1f} s: service {burst['service_cpu_s']:.1f} s, generators "
         f"{burst['generators_cpu_s']:.1f} s; the service's full collections: "
