@@ -83,7 +83,10 @@ async def _run(config: ScaleConfig) -> list[DbResult]:
         results = []
         for db in config.dbs:
             url = await _database(db, tmp, config.postgres)
-            result = await _one_db(tmp, db, url, offices, handsets, config, floor)
+            try:
+                result = await _one_db(tmp, db, url, offices, handsets, config, floor)
+            finally:
+                await _drop_database(db, url, config.postgres)
             results.append(result)
             _report(result, floor)
         return results
@@ -103,6 +106,20 @@ async def _database(db: str, tmp: Path, postgres: str) -> str:
     finally:
         await conn.close()
     return f"{postgres}/{name}"
+
+
+async def _drop_database(db: str, url: str, postgres: str) -> None:
+    """The run's PostgreSQL database goes with the run, as the SQLite file does."""
+    if db == "sqlite":
+        return
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(postgres.replace("+asyncpg", ""))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 async def _storm(
