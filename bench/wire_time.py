@@ -31,7 +31,11 @@ def realtime_to_monotonic(realtime_s: float) -> float:
 
 
 class StampedSocket(socket.socket):
-    """A client TCP socket that remembers the kernel's arrival stamp of what it read last."""
+    """A client TCP socket that remembers the kernel's arrival stamp of what it read last.
+
+    The kernel turns stamping on a moment after the first socket asks (a deferred switch); a
+    segment that arrived before has no stamp, and `arrived` is then None for that read, never
+    the stamp of an earlier one."""
 
     arrived: float | None = None
 
@@ -43,6 +47,7 @@ class StampedSocket(socket.socket):
     def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
         """What asyncio's transport calls; `recvmsg` carries the stamp alongside the bytes."""
         data, ancillary, _, _ = self.recvmsg(bufsize, socket.CMSG_SPACE(STAMP.size), flags)
+        self.arrived = None
         for level, kind, payload in ancillary:
             if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS:
                 seconds, nanos = STAMP.unpack(payload[: STAMP.size])

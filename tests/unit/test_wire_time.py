@@ -10,7 +10,7 @@ import time
 import websockets
 from websockets.asyncio.server import ServerConnection
 
-from bench.wire_time import StampedConnection, stamped_socket
+from bench.wire_time import SO_TIMESTAMPNS, StampedConnection, StampedSocket, stamped_socket
 
 
 async def test_a_socket_read_late_still_tells_when_its_bytes_arrived() -> None:
@@ -19,6 +19,7 @@ async def test_a_socket_read_late_still_tells_when_its_bytes_arrived() -> None:
     client = await stamped_socket(host, port)
     peer, _ = server.accept()
     with server, client, peer:
+        await _until_stamped(client, peer)
         peer.sendall(b"offer")
         sent = time.monotonic()
         await asyncio.sleep(0.3)  # the loop is busy elsewhere
@@ -26,6 +27,31 @@ async def test_a_socket_read_late_still_tells_when_its_bytes_arrived() -> None:
         assert client.arrived is not None
         assert abs(client.arrived - sent) < 0.1
         assert time.monotonic() - client.arrived >= 0.29
+
+
+async def test_a_read_without_a_stamp_never_keeps_an_earlier_one() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    host, port = server.getsockname()
+    client = await stamped_socket(host, port)
+    peer, _ = server.accept()
+    with server, client, peer:
+        await _until_stamped(client, peer)
+        client.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 0)  # as before the kernel's switch
+        peer.sendall(b"offer")
+        await asyncio.sleep(0.1)
+        assert client.recv(100) == b"offer"
+        assert client.arrived is None
+
+
+async def _until_stamped(client: StampedSocket, peer: socket.socket) -> None:
+    """The kernel switches stamping on a moment after the first socket asks for it."""
+    for _ in range(200):
+        peer.sendall(b"x")
+        await asyncio.sleep(0.01)
+        client.recv(100)
+        if client.arrived is not None:
+            return
+    raise AssertionError("the kernel never stamped a segment")
 
 
 async def test_each_message_keeps_the_arrival_of_the_segment_that_completed_it() -> None:
