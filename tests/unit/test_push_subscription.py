@@ -64,6 +64,7 @@ def test_a_local_push_service_is_allowed_only_when_asked_for() -> None:
 @pytest.mark.parametrize(
     ("p256dh", "auth"),
     [(b64u(b"\x04" + os.urandom(10)), AUTH), (POINT, b64u(os.urandom(5))), ("!!", AUTH)],
+    ids=["a point too short", "an auth secret too short", "not base64url"],
 )
 def test_keys_the_encryption_cannot_use_are_refused(p256dh: str, auth: str) -> None:
     with pytest.raises(BadSubscription):
