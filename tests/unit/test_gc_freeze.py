@@ -47,6 +47,24 @@ def test_survivors_of_a_full_collection_are_not_scanned_again(keeper: FrozenColl
     assert keeper.pauses[2].longest > 0
 
 
+def test_objects_that_live_a_few_thousand_allocations_die_young(keeper: FrozenCollections) -> None:
+    """A frame in a queue, a ping awaiting its pong: alive for a few thousand allocations of a
+    busy loop, then gone. They must not reach the generation only a full collection scans."""
+    young_before = gc.get_stats()[0]["collections"]
+    held = [{"frame": i} for i in range(5_000)]  # CPython's default collects every 700
+    assert gc.get_stats()[0]["collections"] == young_before
+    assert gc.get_count()[2] == 0 and len(held) == 5_000
+
+
+def test_uninstall_gives_back_the_thresholds_it_found() -> None:
+    found = gc.get_threshold()
+    keeper = FrozenCollections(freeze=True)
+    keeper.install()
+    assert gc.get_threshold() == gc_freeze.YOUNG
+    keeper.uninstall()
+    assert gc.get_threshold() == found
+
+
 def test_cyclic_garbage_among_frozen_objects_waits_for_the_rescan(
     keeper: FrozenCollections,
 ) -> None:
