@@ -34,6 +34,11 @@ def test_serve_freezes_survivors_of_full_collections(tmp_path: Path, freeze: boo
         assert (frozen > 100_000) if freeze else (frozen == 0)
         if freeze:  # the survivors of one full collection at start-up
             assert scraped(served.base, 'rollekort_gc_pauses_total{generation="2"}') >= 1
-        assert scraped(served.base, 'rollekort_gc_pauses_total{generation="0"}') >= 1
+        # young collections are on /metrics too (`scraped` fails on a missing line); with
+        # freezing they come every 10,000 objects that stay (app.gc_freeze.YOUNG), which an
+        # idle office may not have made yet
+        young = scraped(served.base, 'rollekort_gc_pauses_total{generation="0"}')
+        if not freeze:
+            assert young >= 1
     finally:
         served.stop()

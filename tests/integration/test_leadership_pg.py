@@ -51,14 +51,7 @@ async def test_a_cut_off_leader_cannot_write_after_the_next_one_took_its_epoch()
             waiting = asyncio.create_task(b.acquire())
             await asyncio.sleep(0.5)
             assert not waiting.done(), "a second replica waits while the first leads"
-            async with engine_b.connect() as admin:  # a's lock session vanishes, a runs on
-                await admin.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
-                    )
-                )
-                await admin.commit()
+            await _cut_lock_sessions(engine_b)  # a's lock session vanishes, a runs on
             assert await asyncio.wait_for(waiting, 10) == 2
             with pytest.raises(LeadershipLost):
                 await store_a.append(_alarm("a-2"), _raised("a-2"), PressKey("desk-1", 2))
@@ -77,12 +70,14 @@ async def test_a_cut_off_leader_cannot_write_after_the_next_one_took_its_epoch()
 
 
 async def _cut_lock_sessions(engine: AsyncEngine) -> None:
-    """End every session holding an advisory lock, as a PostgreSQL restart or a cut would."""
+    """End every session holding an advisory lock on this test's database, as a PostgreSQL
+    restart or a cut would (only this database's: other tests, and services, share the server)."""
     async with engine.connect() as admin:
         await admin.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             )
         )
         await admin.commit()
