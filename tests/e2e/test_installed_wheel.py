@@ -24,7 +24,8 @@ import pytest
 
 from tests.conftest import ROOT, free_port
 
-pytestmark = pytest.mark.timeout(900)
+# one worker builds and installs the wheel, once (scripts/test runs the suite on two)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("installed_wheel")]
 INSTALL_TIMEOUT_S = 600
 
 
