@@ -12,6 +12,9 @@ from sqlalchemy.engine import make_url
 from app.redact import url_password
 from app.shipped import demo_office
 
+MqttProtocol = Literal["3.1.1", "5"]
+"""The MQTT versions the service speaks (app.adapters.mqtt.session)."""
+
 EMBEDDED = "embedded"
 
 
@@ -35,7 +38,7 @@ class Settings(BaseSettings):
     mqtt_keepalive_s: int = Field(
         30, ge=1, description="MQTT keepalive of the intake and feedback connections"
     )
-    mqtt_protocol: Literal["3.1.1", "5"] = Field(
+    mqtt_protocol: MqttProtocol = Field(
         "5",
         description="MQTT version of the intake connection to an external broker. 5: the "
         "service says how many presses it takes unacknowledged at once, so a burst is not "
@@ -183,7 +186,7 @@ class Settings(BaseSettings):
         return bool(self.oidc_issuer)
 
     @property
-    def intake_protocol(self) -> Literal["3.1.1", "5"]:
+    def intake_protocol(self) -> MqttProtocol:
         return "3.1.1" if self.embedded else self.mqtt_protocol
 
     @property

@@ -39,7 +39,6 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from app.adapters.mqtt.backoff import Backoff
 from app.adapters.mqtt.session import (
-    MqttProtocol,
     ack_message,
     connect_resuming,
     drain,
@@ -49,6 +48,7 @@ from app.adapters.mqtt.session import (
     shutdown,
 )
 from app.adapters.mqtt.url import DEFAULT_PORT, BrokerAddress
+from app.settings import MqttProtocol
 from devices.topics import INGEST_FILTERS
 
 __all__ = ["DEFAULT_PORT", "BrokerAddress", "MessageHandler", "MqttIngest", "MqttProtocol"]

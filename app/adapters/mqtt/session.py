@@ -10,7 +10,6 @@ import contextlib
 import logging
 import socket
 from collections.abc import Set
-from typing import Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -20,8 +19,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from app.adapters.mqtt.backoff import Backoff
 from app.adapters.mqtt.url import BrokerAddress
+from app.settings import MqttProtocol
 
-MqttProtocol = Literal["3.1.1", "5"]
 UNSUPPORTED_PROTOCOL = ReasonCode(PacketTypes.CONNACK, "Unsupported protocol version")
 """What paho makes of a 3.1.1 broker's refusal of an MQTT 5 CONNECT (return code 1)."""
 
