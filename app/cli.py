@@ -40,9 +40,11 @@ cli.add_typer(db, name="db")
 cli.add_typer(bench, name="bench")
 cli.add_typer(mqtt_app, name="mqtt")
 cli.add_typer(timeline, name="timeline")
+from bench.cli import register as _register_bench  # noqa: E402
 from simulator.cli import register as _register_sim  # noqa: E402
 
 _register_sim(sim)
+_register_bench(bench)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="office file [ROLLEKORT_CONFIG]")]
 BrokerOpt = Annotated[
@@ -272,69 +274,6 @@ def mqtt_acl(
     typer.echo(f"{len(users)} accounts written to {out / 'passwords'} and {out / 'acl'}")
 
 
-@bench.command("scale")
-def bench_scale(
-    offices: Annotated[int, typer.Option(min=1, max=1000)] = 500,
-    handsets: Annotated[int, typer.Option(min=3, max=100, help="per office")] = 40,
-    buttons: Annotated[int, typer.Option(min=3, max=50, help="per office")] = 10,
-    broker: Annotated[str, typer.Option(help="a running broker")] = "mqtt://127.0.0.1:1883",
-    db: Annotated[list[str] | None, typer.Option(help="sqlite and/or postgres")] = None,
-    generators: Annotated[int, typer.Option(min=1, max=8)] = 2,
-    soak_s: Annotated[float, typer.Option(min=1)] = 60.0,
-    burst_all_clear_s: Annotated[float, typer.Option(min=0, help="all-clear after accept")] = 5.0,
-) -> None:
-    """500 offices on one machine: start, reconnect storm, memory, burst, soak, single press."""
-    from dataclasses import replace
-
-    from bench.scale import ScaleConfig, run
-
-    dbs = tuple(db or ["sqlite", "postgres"])
-    if not set(dbs) <= {"sqlite", "postgres"}:
-        raise typer.BadParameter("--db is sqlite or postgres")
-    config = ScaleConfig(offices, handsets, buttons, broker, dbs, generators=generators)
-    config = replace(config, soak_s=soak_s, burst_all_clear_s=burst_all_clear_s)
-    results = run(config)
-    if any(r.figures["recorded"]["lost"] for r in results):
-        raise typer.Exit(1)
-
-
-@bench.command("latency")
-def bench_latency(
-    count: Annotated[int, typer.Option("--count", "-n", help="sequential alarms")] = 1000,
-    broker: BrokerOpt = None,
-    db_url: DbOpt = None,
-) -> None:
-    """Press → offer on a handset, against the bare broker hop plus the bare websocket hop."""
-    from bench.latency import run
-
-    run(count=count, broker=broker, db=db_url)
-
-
-@bench.command("failover")
-def bench_failover(
-    presses: Annotated[
-        int, typer.Option("--presses", "-n", min=2, help="per topology (1 replica, then N)")
-    ] = 200,
-    kills: Annotated[int, typer.Option(min=2, max=1000, help="leaders SIGKILLed")] = 20,
-    replicas: Annotated[int, typer.Option(min=1, max=9)] = 3,
-    postgres: Annotated[
-        str, typer.Option(help="a PostgreSQL server; the bench makes and drops a database")
-    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432",
-    keep: Annotated[Path | None, typer.Option(help="copy the logs here")] = None,
-    page_backoff: Annotated[
-        bool,
-        typer.Option(help="reconnect as the handset page does (else every 50 ms: the floor)"),
-    ] = True,
-) -> None:
-    """Replicas behind HAProxy: press → offer with N replicas against 1, and the gap from
-    SIGKILL of the leader to the next press offered on a handset."""
-    from bench.failover import FailoverConfig, run
-
-    outcome = run(FailoverConfig(presses, kills, replicas, postgres, keep, page_backoff))
-    if not outcome["held"]:
-        raise typer.Exit(1)
-
-
 @cli.command()
 def prove(
     faults: Annotated[
@@ -382,18 +321,6 @@ def prove(
     report(outcome, console)
     if not outcome.held:
         raise typer.Exit(1)
-
-
-@bench.command("push")
-def bench_push(
-    count: Annotated[int, typer.Option("--count", "-n", help="sequential alarms")] = 300,
-    broker: BrokerOpt = None,
-    db_url: DbOpt = None,
-) -> None:
-    """Press → the offer's Web Push at a local push service, beside press → websocket offer."""
-    from bench.push import run
-
-    run(count=count, broker=broker, db=db_url)
 
 
 def main() -> None:

@@ -33,3 +33,13 @@ def test_serve_refuses_an_invalid_office_before_starting(tmp_path: object) -> No
     )
     assert result.exit_code == 2
     assert "not valid" in result.output
+
+
+def test_bench_lists_every_benchmark_and_refuses_an_unknown_database() -> None:
+    listed = runner.invoke(cli, ["bench", "--help"])
+    assert listed.exit_code == 0
+    for name in ("scale", "latency", "failover", "push"):
+        assert name in listed.output
+    refused = runner.invoke(cli, ["bench", "scale", "--db", "mysql"])
+    assert refused.exit_code == 2
+    assert "--db is sqlite or postgres" in refused.output
