@@ -97,14 +97,8 @@ async def _database(db: str, tmp: Path, postgres: str) -> str:
         return f"sqlite+aiosqlite:///{tmp}/scale.db"
     import uuid
 
-    import asyncpg
-
     name = f"rollekort_scale_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(postgres.replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await _on_server(postgres, f'CREATE DATABASE "{name}"')
     return f"{postgres}/{name}"
 
 
@@ -112,12 +106,17 @@ async def _drop_database(db: str, url: str, postgres: str) -> None:
     """The run's PostgreSQL database goes with the run, as the SQLite file does."""
     if db == "sqlite":
         return
+    name = url.rsplit("/", 1)[1]
+    await _on_server(postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _on_server(postgres: str, statement: str) -> None:
+    """One statement on the PostgreSQL server, outside any run's database."""
     import asyncpg
 
-    name = url.rsplit("/", 1)[1]
     conn = await asyncpg.connect(postgres.replace("+asyncpg", ""))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(statement)
     finally:
         await conn.close()
 

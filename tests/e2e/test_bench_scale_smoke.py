@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from bench.scale import ScaleConfig, run
-from tests.conftest import require_mosquitto
+from tests.conftest import require_mosquitto, require_postgres
 
 
 @pytest.mark.timeout(900)  # four processes and two storms: minutes on a shared machine
@@ -38,3 +38,40 @@ async def test_bench_scale_runs_small_and_loses_nothing() -> None:
     assert f["log_errors"] == []
     assert f["sigterm"] < 15
     assert f["storm_rss"] > f["idle_rss"] > 0
+
+
+async def _scale_databases() -> set[str]:
+    import asyncpg
+
+    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        rows = await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'rollekort_scale_%'"
+        )
+    finally:
+        await conn.close()
+    return {row["datname"] for row in rows}
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(900)
+async def test_bench_scale_on_postgresql_loses_nothing_and_drops_its_database() -> None:
+    """The operator's database server keeps no database of a finished run."""
+    broker = require_mosquitto()
+    require_postgres()
+    before = await _scale_databases()
+    config = ScaleConfig(
+        offices=2,
+        handsets=2,
+        buttons=2,
+        broker=broker,
+        dbs=("postgres",),
+        generators=1,
+        soak_s=1,
+        burst_all_clear_s=0.5,
+    )
+    [result] = await asyncio.to_thread(run, config)
+    f = result.figures
+    assert f["storm"]["welcomed"] == 4 and f["burst"]["delivered"] == f["burst"]["expected"]
+    assert f["recorded"]["lost"] == 0 and f["log_errors"] == []
+    assert await _scale_databases() <= before, "the run's database is still on the server"
