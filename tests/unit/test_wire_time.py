@@ -6,41 +6,49 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import AsyncIterator
 
+import pytest
 import websockets
 from websockets.asyncio.server import ServerConnection
 
 from bench.wire_time import SO_TIMESTAMPNS, StampedConnection, StampedSocket, stamped_socket
 
 
-async def test_a_socket_read_late_still_tells_when_its_bytes_arrived() -> None:
+@pytest.fixture
+async def stamped() -> AsyncIterator[tuple[StampedSocket, socket.socket]]:
+    """A stamped client socket and its peer, once the kernel stamps what the client reads."""
     server = socket.create_server(("127.0.0.1", 0))
     host, port = server.getsockname()
     client = await stamped_socket(host, port)
     peer, _ = server.accept()
     with server, client, peer:
         await _until_stamped(client, peer)
-        peer.sendall(b"offer")
-        sent = time.monotonic()
-        await asyncio.sleep(0.3)  # the loop is busy elsewhere
-        assert client.recv(100) == b"offer"
-        assert client.arrived is not None
-        assert abs(client.arrived - sent) < 0.1
-        assert time.monotonic() - client.arrived >= 0.29
+        yield client, peer
 
 
-async def test_a_read_without_a_stamp_never_keeps_an_earlier_one() -> None:
-    server = socket.create_server(("127.0.0.1", 0))
-    host, port = server.getsockname()
-    client = await stamped_socket(host, port)
-    peer, _ = server.accept()
-    with server, client, peer:
-        await _until_stamped(client, peer)
-        client.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 0)  # as before the kernel's switch
-        peer.sendall(b"offer")
-        await asyncio.sleep(0.1)
-        assert client.recv(100) == b"offer"
-        assert client.arrived is None
+async def test_a_socket_read_late_still_tells_when_its_bytes_arrived(
+    stamped: tuple[StampedSocket, socket.socket],
+) -> None:
+    client, peer = stamped
+    peer.sendall(b"offer")
+    sent = time.monotonic()
+    await asyncio.sleep(0.3)  # the loop is busy elsewhere
+    assert client.recv(100) == b"offer"
+    assert client.arrived is not None
+    assert abs(client.arrived - sent) < 0.1
+    assert time.monotonic() - client.arrived >= 0.29
+
+
+async def test_a_read_without_a_stamp_never_keeps_an_earlier_one(
+    stamped: tuple[StampedSocket, socket.socket],
+) -> None:
+    client, peer = stamped
+    client.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 0)  # as before the kernel's switch
+    peer.sendall(b"offer")
+    await asyncio.sleep(0.1)
+    assert client.recv(100) == b"offer"
+    assert client.arrived is None
 
 
 async def _until_stamped(client: StampedSocket, peer: socket.socket) -> None:
