@@ -11,6 +11,10 @@ import pytest
 from bench.scale import ScaleConfig, run
 from tests.conftest import require_mosquitto, require_postgres
 
+# one after the other, on one worker: both runs number their offices and buttons alike, so on
+# the shared broker each service would hear the other run's presses
+pytestmark = pytest.mark.xdist_group("bench_scale")
+
 
 def small(offices: int, handsets: int, db: str, generators: int, soak_s: float) -> ScaleConfig:
     """The command at a size CI affords, against Mosquitto on 127.0.0.1:1883."""
