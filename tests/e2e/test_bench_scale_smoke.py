@@ -9,11 +9,7 @@ import asyncio
 import pytest
 
 from bench.scale import ScaleConfig, run
-from tests.conftest import require_mosquitto, require_postgres
-
-# one after the other, on one worker: both runs number their offices and buttons alike, so on
-# the shared broker each service would hear the other run's presses
-pytestmark = pytest.mark.xdist_group("bench_scale")
+from tests.conftest import require_mosquitto
 
 
 def small(offices: int, handsets: int, db: str, generators: int, soak_s: float) -> ScaleConfig:
@@ -46,30 +42,3 @@ async def test_bench_scale_runs_small_and_loses_nothing() -> None:
     assert f["log_errors"] == []
     assert f["sigterm"] < 15
     assert f["storm_rss"] > f["idle_rss"] > 0
-
-
-async def _scale_databases() -> set[str]:
-    import asyncpg
-
-    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        rows = await conn.fetch(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'rollekort_scale_%'"
-        )
-    finally:
-        await conn.close()
-    return {row["datname"] for row in rows}
-
-
-@pytest.mark.postgres
-@pytest.mark.timeout(900)
-async def test_bench_scale_on_postgresql_loses_nothing_and_drops_its_database() -> None:
-    """The operator's database server keeps no database of a finished run."""
-    config = small(offices=2, handsets=3, db="postgres", generators=1, soak_s=1)
-    require_postgres()
-    before = await _scale_databases()
-    [result] = await asyncio.to_thread(run, config)
-    f = result.figures
-    assert f["storm"]["welcomed"] == 6 and f["burst"]["delivered"] == f["burst"]["expected"]
-    assert f["recorded"]["lost"] == 0 and f["log_errors"] == []
-    assert await _scale_databases() <= before, "the run's database is still on the server"
