@@ -62,13 +62,12 @@ class FrozenCollections:
         self._freeze = freeze
         self._rescan_s = rescan_s
         self._began = 0.0  # perf_counter at the running collection's start
-        self._thresholds = gc.get_threshold()
+        self._thresholds = gc.get_threshold()  # what `uninstall` gives back
         self.pauses = {generation: _Pauses() for generation in range(_OLDEST + 1)}
 
     def install(self) -> None:
         gc.callbacks.append(self._observe)
         if self._freeze:
-            self._thresholds = gc.get_threshold()
             gc.set_threshold(*YOUNG)
             self.rescan()  # start-up's objects (offices, modules) are scanned once, here
 

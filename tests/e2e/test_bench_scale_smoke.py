@@ -12,23 +12,18 @@ from bench.scale import ScaleConfig, run
 from tests.conftest import require_mosquitto
 
 
-def small(offices: int, handsets: int, db: str, generators: int, soak_s: float) -> ScaleConfig:
-    """The command at a size CI affords, against Mosquitto on 127.0.0.1:1883."""
-    return ScaleConfig(
-        offices=offices,
-        handsets=handsets,
-        buttons=3,
-        broker=require_mosquitto(),
-        dbs=(db,),
-        generators=generators,
-        soak_s=soak_s,
-        burst_all_clear_s=1.0,  # the delayed all-clear, kept short in CI
-    )
-
-
 @pytest.mark.timeout(900)  # four processes and two storms: minutes on a shared machine
 async def test_bench_scale_runs_small_and_loses_nothing() -> None:
-    config = small(offices=3, handsets=4, db="sqlite", generators=2, soak_s=2)
+    config = ScaleConfig(
+        offices=3,
+        handsets=4,
+        buttons=3,
+        broker=require_mosquitto(),
+        dbs=("sqlite",),
+        generators=2,
+        soak_s=2,
+        burst_all_clear_s=1.0,  # the delayed all-clear, kept short in CI
+    )
     [result] = await asyncio.to_thread(run, config)
     f = result.figures
     assert f["storm"]["welcomed"] == 12 and f["storm"]["failed"] == 0
