@@ -15,6 +15,7 @@ import resource
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from rich.console import Console
 
 from bench.scale_drive import Presser, burst, count_recorded, pct, single_presses, soak
 from bench.scale_offices import ScaleOffice, write_offices
-from bench.scale_procs import Generators, Served, start_floor, start_service
+from bench.scale_procs import Generators, Served, end_session, start_floor, start_service
 from bench.scale_report import tried_again
 
 console = Console(highlight=False)
@@ -66,7 +67,10 @@ async def _run(config: ScaleConfig) -> list[DbResult]:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         started = time.monotonic()
-        offices = write_offices(tmp / "offices", config.offices, config.handsets, config.buttons)
+        tag = uuid.uuid4().hex[:6]  # this run's ids: another run on the broker is not heard
+        offices = write_offices(
+            tmp / "offices", config.offices, config.handsets, config.buttons, tag
+        )
         console.print(
             f"{config.offices} offices × {config.handsets} handsets, {config.buttons} buttons "
             f"each, written in {time.monotonic() - started:.1f} s; broker {config.broker}"
@@ -95,8 +99,6 @@ async def _run(config: ScaleConfig) -> list[DbResult]:
 async def _database(db: str, tmp: Path, postgres: str) -> str:
     if db == "sqlite":
         return f"sqlite+aiosqlite:///{tmp}/scale.db"
-    import uuid
-
     name = f"rollekort_scale_{uuid.uuid4().hex[:10]}"
     await _on_server(postgres, f'CREATE DATABASE "{name}"')
     return f"{postgres}/{name}"
@@ -191,7 +193,7 @@ async def _one_db(
     start = functools.partial(start_service, tmp / "offices", config.broker, url, log, data)
     service = await asyncio.to_thread(start)  # a first start: fresh database, nothing cached
     f["first_s"], f["first_cpu_s"] = service.ready_s, service.ready_cpu_s
-    await asyncio.to_thread(service.stop)
+    await asyncio.to_thread(_stop_for_good, service, config.broker)
     service = await asyncio.to_thread(start)  # a restart: what a gap in protection costs
     presser = Presser(config.broker)
     try:
@@ -221,8 +223,15 @@ async def _one_db(
         f["service_cpu_s"] = service.cpu_s() if service.proc.poll() is None else None
     finally:
         presser.close()
-        service.stop()
+        _stop_for_good(service, config.broker)
     return result
+
+
+def _stop_for_good(service: Served, broker: str) -> None:
+    """Stop the service and end its session on the broker (a new one each start)."""
+    service.stop()
+    if service.mqtt_client_id and not end_session(broker, service.mqtt_client_id):
+        console.print(f"the session {service.mqtt_client_id} on {broker} was not ended")
 
 
 async def _sigterm_in_storm(

@@ -1,6 +1,9 @@
 """Offices for `rollekort bench scale`: N copies of the demo office, each with its own ids and
 tokens, `handsets` handsets (one person each) and `buttons` buttons (fixed desk buttons plus the
-demo's worn one)."""
+demo's worn one).
+
+A run's ids carry its own tag: button topics have no office in them, so two runs on one broker
+with the same ids would each hear the other's presses and record them as alarms of its own."""
 
 from __future__ import annotations
 
@@ -22,17 +25,20 @@ class ScaleOffice:
     tokens: tuple[str, ...]  # every handset's, the leader's first
 
 
-def write_offices(folder: Path, offices: int, handsets: int, buttons: int) -> list[ScaleOffice]:
-    """Write the office files into `folder`; return what the load generators need."""
+def write_offices(
+    folder: Path, offices: int, handsets: int, buttons: int, tag: str = "run"
+) -> list[ScaleOffice]:
+    """Write the office files into `folder`; return what the load generators need. Office,
+    button and token ids start `scale-<tag>-`."""
     folder.mkdir(parents=True, exist_ok=True)
     demo = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    return [_write_one(folder, demo, n, handsets, buttons) for n in range(1, offices + 1)]
+    return [_write_one(folder, demo, tag, n, handsets, buttons) for n in range(1, offices + 1)]
 
 
 def _write_one(
-    folder: Path, demo: dict[str, object], n: int, handsets: int, buttons: int
+    folder: Path, demo: dict[str, object], tag: str, n: int, handsets: int, buttons: int
 ) -> ScaleOffice:
-    oid = f"scale-{n:03d}"
+    oid = f"scale-{tag}-{n:03d}"
     data = json.loads(json.dumps(demo))  # a deep copy of plain YAML data
     data["office"]["id"], data["office"]["name"] = oid, f"Scale office {n}"
     for handset in data["handsets"]:

@@ -10,14 +10,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as mqtt
 import psutil
+from paho.mqtt.enums import CallbackAPIVersion
 
+from app.adapters.mqtt.url import BrokerAddress
 from simulator.service import wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +44,7 @@ class Served:
     ready_s: float
     log: Path
     ready_cpu_s: float = 0.0  # CPU seconds it had used when ready (the machine may be shared)
+    mqtt_client_id: str | None = None  # the service's persistent session on the broker
 
     @property
     def ps(self) -> psutil.Process:
@@ -66,7 +71,7 @@ class Served:
 
 
 def start_service(config: Path, broker: str, db: str, log: Path, data: Path) -> Served:
-    port = free_port()
+    port, client_id = free_port(), f"rollekort-scale-{uuid.uuid4().hex[:8]}"
     env = {
         "ROLLEKORT_DATA_DIR": str(data),  # chain key and office cache: this run's own
         **os.environ,
@@ -74,7 +79,7 @@ def start_service(config: Path, broker: str, db: str, log: Path, data: Path) -> 
         "ROLLEKORT_BROKER": broker,
         "ROLLEKORT_DB": db,
         "ROLLEKORT_PORT": str(port),
-        "ROLLEKORT_MQTT_CLIENT_ID": f"rollekort-scale-{uuid.uuid4().hex[:8]}",
+        "ROLLEKORT_MQTT_CLIENT_ID": client_id,
         "ROLLEKORT_LOG_LEVEL": "WARNING",
     }
     out = log.open("ab")
@@ -85,9 +90,36 @@ def start_service(config: Path, broker: str, db: str, log: Path, data: Path) -> 
         )
     base = f"http://127.0.0.1:{port}"
     wait_ready(f"{base}/readyz", proc, timeout_s=600, poll_s=0.05)
-    served = Served(proc, base, time.monotonic() - started, log)
+    served = Served(proc, base, time.monotonic() - started, log, mqtt_client_id=client_id)
     served.ready_cpu_s = served.cpu_s()
     return served
+
+
+def end_session(broker: str, client_id: str, within_s: float = 10.0) -> bool:
+    """End a stopped service's persistent session: a clean connect with its client id makes
+    the broker drop it. Left, it would queue every later press on that broker for the
+    session's expiry (a week), as if a service were coming back for them. True if done."""
+    address = BrokerAddress.parse(broker)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    if address.username is not None:
+        client.username_pw_set(address.username, address.password)
+    connected = threading.Event()
+
+    def on_connect(_c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if not reason.is_failure:
+            connected.set()
+
+    client.on_connect = on_connect
+    try:
+        client.connect(address.host, address.port)
+    except OSError:
+        return False
+    client.loop_start()
+    try:
+        return connected.wait(within_s)
+    finally:
+        client.disconnect()
+        client.loop_stop()
 
 
 def start_floor(log: Path) -> Served:
