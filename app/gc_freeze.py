@@ -1,26 +1,24 @@
-"""Full garbage collections that scan only what is new: what survives one is frozen.
+"""Collections that scan only what is new: what survives any collection is frozen.
 
 Why (measured, issue 13, docs/performance.md): CPython's cycle collector stops the whole process
-while it scans every object it tracks. With 20,000 handsets connected that is millions of objects
-(each handset's socket, protocol, tasks and session), and one full collection took 1.0–1.7 s.
-One came every 20–30 s at rest and nine during a reconnect storm; a press arriving during one
-waited for it (a 500-office burst: offers at p50 2.4 s instead of 0.8 s).
+while it scans the objects of the generations it collects. With 20,000 handsets connected:
+- A full collection scans millions of objects (each handset's socket, protocol, tasks and
+  session) and took 1.0-1.7 s; one came every 20-30 s at rest.
+- A young one is not small either. Each message a handset sends (a pong every ping interval)
+  ends the chain of coroutines, futures and frames its session was waiting on and starts a new
+  one: a dozen objects, freed and made again, so the collector's count of new objects hardly
+  moves while the youngest generation fills with every handset's live chain. At rest a young
+  collection found 330,000 such objects and took 0.24-0.37 s; the middle generation, which
+  holds the survivors of ten young ones, took 0.15-0.47 s, in a 500-office burst too.
 
-What: after every full collection, what survived it is frozen (`gc.freeze`: the collector no
-longer scans it), so the next full collection scans only what came since. Reference counting
-still frees frozen objects as before; only garbage in reference cycles among frozen objects (a
-handset that left may leave some) waits for the re-scan: every `rescan_s`, at a moment no alarm
-is open (at the latest `rescan_s` later still), everything is unfrozen and collected once.
-
-And the youngest generation is collected every 10,000 new objects instead of 700 (`YOUNG`):
-an object alive at two young collections moves to the oldest generation, which only a full
-collection scans. At 700, anything alive for a few milliseconds of a busy loop got there (a
-ping waiting for its pong, a frame in a handset's queue): about 400,000 objects a second at
-rest, so full collections came every 20-30 s, and one or two of 0.2-0.7 s stopped the process
-inside a 500-office burst. At 10,000 such objects die young; with 20,000 handsets the burst had
-no full collection in six runs of six (at 700: one in each of two, 0.19 and 0.23 s). The
-cost: each young collection frees more cyclic garbage at once (0.29 s each, four a minute, at
-rest in a 30-minute soak), so this moves the stops more than it removes them.
+What: after every collection, of any generation, what survived it is frozen (`gc.freeze`,
+which only moves a list: the collector no longer scans it), so each collection scans only
+what came since the last one, and every object is scanned at most once while it lives.
+Reference counting still frees frozen objects as before; only garbage in reference cycles among
+frozen objects (a handset that left may leave some) waits for the re-scan: every `rescan_s`, at
+a moment no alarm is open (at the latest `rescan_s` later still), everything is unfrozen and
+collected once. CPython's own thresholds are kept: more frequent young collections are shorter
+ones.
 
 Every collection's pause is counted for /metrics (`rollekort_gc_*`), frozen or not. The
 callback runs inside the collector, on whichever thread allocated: it only adds to plain
@@ -43,7 +41,6 @@ from prometheus_client.registry import CollectorRegistry
 log = structlog.get_logger(__name__)
 
 RESCAN_S = 3600.0
-YOUNG = (10_000, 10, 10)  # gc.set_threshold: CPython's default is (700, 10, 10)
 QUIET_POLL_S = 10.0
 _OLDEST = 2  # the generation of a full collection
 
@@ -62,20 +59,18 @@ class FrozenCollections:
         self._freeze = freeze
         self._rescan_s = rescan_s
         self._began = 0.0  # perf_counter at the running collection's start
-        self._thresholds = gc.get_threshold()  # what `uninstall` gives back
+        self.live_at_rescan = 0  # tracked objects the last re-scan found alive (all frozen)
         self.pauses = {generation: _Pauses() for generation in range(_OLDEST + 1)}
 
     def install(self) -> None:
         gc.callbacks.append(self._observe)
         if self._freeze:
-            gc.set_threshold(*YOUNG)
             self.rescan()  # start-up's objects (offices, modules) are scanned once, here
 
     def uninstall(self) -> None:
         with contextlib.suppress(ValueError):
             gc.callbacks.remove(self._observe)
         if self._freeze:
-            gc.set_threshold(*self._thresholds)
             gc.unfreeze()
 
     def rescan(self) -> float:
@@ -85,6 +80,9 @@ class FrozenCollections:
         gc.collect()
         if self._freeze:
             gc.freeze()  # the callback did already, unless it is not installed
+            # counted here, in the pause the re-scan makes anyway: counting walks every frozen
+            # object (20 ms for the 3 million of 20,000 handsets), a stop at every scrape else
+            self.live_at_rescan = gc.get_freeze_count()
         return time.perf_counter() - began
 
     async def keep(self, quiet: Callable[[], bool]) -> None:
@@ -96,7 +94,7 @@ class FrozenCollections:
                 await asyncio.sleep(QUIET_POLL_S)
                 waited += QUIET_POLL_S
             took = self.rescan()
-            log.info("gc re-scan", seconds=round(took, 3), frozen=gc.get_freeze_count())
+            log.info("gc re-scan", seconds=round(took, 3), frozen=self.live_at_rescan)
 
     def _observe(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
@@ -107,7 +105,7 @@ class FrozenCollections:
         pauses.count += 1
         pauses.seconds += took
         pauses.longest = max(pauses.longest, took)
-        if self._freeze and info["generation"] == _OLDEST:
+        if self._freeze:
             gc.freeze()
 
     def collect(self) -> Iterator[Metric]:
@@ -129,9 +127,10 @@ class FrozenCollections:
             seconds.add_metric(label, pauses.seconds)
             longest.add_metric(label, pauses.longest)
         frozen = GaugeMetricFamily(
-            "rollekort_gc_frozen_objects", "Objects the collector no longer scans"
+            "rollekort_gc_frozen_objects",
+            "Tracked objects alive at the last re-scan, then frozen (hourly; a leak grows it)",
         )
-        frozen.add_metric([], gc.get_freeze_count())
+        frozen.add_metric([], self.live_at_rescan)
         yield from (count, seconds, longest, frozen)
 
 

@@ -69,10 +69,9 @@ class Settings(BaseSettings):
     )
     gc_freeze: bool = Field(
         True,
-        description="freeze what survives each full garbage collection, so the next one scans "
-        "only what is new (with 20,000 handsets a full one stopped the service 1–1.7 s), and "
-        "collect the youngest generation every 10,000 objects instead of 700, so what lives a "
-        "few milliseconds does not reach the oldest",
+        description="freeze what survives each garbage collection, so the next one scans only "
+        "what is new (with 20,000 handsets a full one stopped the service 1–1.7 s, a young one "
+        "0.24–0.37 s); cyclic garbage among frozen objects is freed by an hourly re-scan",
     )
     ping_interval_s: float = Field(10.0, description="a handset missing two pings is absent")
     dedupe_horizon_h: int = Field(48, description="press keys kept in memory after a restart")

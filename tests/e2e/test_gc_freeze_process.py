@@ -1,4 +1,4 @@
-"""A service started as operators start it freezes what survives its full garbage collections
+"""A service started as operators start it freezes what survives its garbage collections
 (app.gc_freeze) and says so on /metrics; `ROLLEKORT_GC_FREEZE=false` turns it off. What it is
 for (pauses of a second with 20,000 handsets) is measured by `rollekort bench scale`."""
 
@@ -23,7 +23,7 @@ def scraped(base: str, name: str) -> float:
 
 
 @pytest.mark.parametrize("freeze", [True, False])
-def test_serve_freezes_survivors_of_full_collections(tmp_path: Path, freeze: bool) -> None:
+def test_serve_freezes_survivors_of_collections(tmp_path: Path, freeze: bool) -> None:
     env = serve_env(tmp_path, config=DEMO_OFFICE, db=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
                     broker="embedded")  # fmt: skip
     if not freeze:
@@ -34,11 +34,7 @@ def test_serve_freezes_survivors_of_full_collections(tmp_path: Path, freeze: boo
         assert (frozen > 100_000) if freeze else (frozen == 0)
         if freeze:  # the survivors of one full collection at start-up
             assert scraped(served.base, 'rollekort_gc_pauses_total{generation="2"}') >= 1
-        # young collections are on /metrics too (`scraped` fails on a missing line); with
-        # freezing they come every 10,000 objects that stay (app.gc_freeze.YOUNG), which an
-        # idle office may not have made yet
-        young = scraped(served.base, 'rollekort_gc_pauses_total{generation="0"}')
-        if not freeze:
-            assert young >= 1
+        # young collections are counted too, at Python's own threshold either way
+        assert scraped(served.base, 'rollekort_gc_pauses_total{generation="0"}') >= 1
     finally:
         served.stop()
