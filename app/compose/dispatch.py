@@ -69,14 +69,11 @@ def dispatcher_for(
 def unfilled_roles(dispatcher: Dispatcher, offices: OfficeDirectory) -> dict[str, int]:
     """Per office, the roles of its open alarms that ran out of people to ask (RoleUnfilled),
     0 for an office without any: what `rollekort_roles_unfilled` reports at each scrape."""
-    return {
-        office_id: sum(
-            slot.status is SlotStatus.UNFILLED
-            for state in dispatcher.open_alarms(office_id)
-            for slot in state.slots
-        )
-        for office_id in offices.offices
-    }
+    unfilled = dict.fromkeys(offices.offices, 0)
+    for state in dispatcher.open_states():  # one pass: not every open alarm for every office
+        if state.office_id in unfilled:
+            unfilled[state.office_id] += sum(s.status is SlotStatus.UNFILLED for s in state.slots)
+    return unfilled
 
 
 async def start_dispatch(
@@ -123,7 +120,7 @@ async def _keep_collections_short(
 ) -> None:
     """Garbage collections kept short (app.gc_freeze); a full re-scan waits until no alarm is
     open, so its one long pause does not fall on an alarm."""
-    quiet = lambda: dispatcher.open_count == 0  # noqa: E731
+    quiet = lambda: not dispatcher.open_states()  # noqa: E731
     await stack.enter_async_context(frozen_collections(settings.gc_freeze, metrics.registry, quiet))
 
 

@@ -139,9 +139,9 @@ class Dispatcher(AlarmTimers, AfterClose):
     def open_alarms(self, office_id: str) -> list[AlarmState]:
         return [s for s in self._open.values() if s.office_id == office_id]
 
-    @property
-    def open_count(self) -> int:
-        return len(self._open)
+    def open_states(self) -> list[AlarmState]:
+        """Every office's open alarms: none is a quiet moment; counted per office in one pass."""
+        return list(self._open.values())
 
     def open_alarm(self, alarm_id: str) -> AlarmState | None:
         return self._open.get(alarm_id)

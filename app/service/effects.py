@@ -65,7 +65,8 @@ class EffectRunner:
         self._external = external
         self._clock = clock
         self._ticks: AlarmTicks | None = None
-        self._timers: dict[tuple[str, str, str], Cancellable] = {}
+        # alarm → (kind, role) → its timer: a closing alarm's are found without a scan of all
+        self._timers: dict[str, dict[tuple[str, str], Cancellable]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._updates = UpdateThrottle(clock, notifier)
 
@@ -81,7 +82,7 @@ class EffectRunner:
 
     @property
     def pending_timers(self) -> int:
-        return len(self._timers)
+        return sum(len(of_alarm) for of_alarm in self._timers.values())
 
     def push(self, state: AlarmState, office: Office, decision: Decision) -> None:
         last = decision.events[-1] if decision.events else None
@@ -102,7 +103,7 @@ class EffectRunner:
                 case fx.PushReminder(role_id=role, person_ids=persons, kind=kind):
                     n.reminder(state, office, role, persons, kind.value)
                 case fx.PushUpdate():
-                    self._update(state, office, last)
+                    self._updates.update(state, office, last)
                 case fx.PushClosed():
                     n.closed(state, office)
                 case fx.PushLockdown(on=on):
@@ -171,13 +172,10 @@ class EffectRunner:
             lambda: self._back.expire(office_id, alarm_id, role_id, offer_no),
         )
 
-    def _update(self, state: AlarmState, office: Office, last: ev.Event | None) -> None:
-        self._updates.update(state, office, last)
-
     def _arm_repeats(self, state: AlarmState, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id
         key = ("repeats", alarm_id, "")
-        if key not in self._timers:  # one per held second: the row's time does not move
+        if ("repeats", "") not in self._timers.get(alarm_id, {}):  # one per held second
             self._arm(key, due, lambda: self._back.record_repeats(office_id, alarm_id))
 
     def _arm_reminder(self, state: AlarmState, role_id: str, due: datetime) -> None:
@@ -194,23 +192,30 @@ class EffectRunner:
         due: datetime,
         make: Callable[[], Coroutine[Any, Any, None]],
     ) -> None:
-        previous = self._timers.pop(key, None)
+        kind, alarm_id, role_id = key
+        of_alarm = self._timers.setdefault(alarm_id, {})
+        previous = of_alarm.pop((kind, role_id), None)
         if previous is not None:
             previous.cancel()
 
         def fire() -> None:
-            self._timers.pop(key, None)
+            remaining = self._timers.get(alarm_id)
+            if remaining is not None:
+                remaining.pop((kind, role_id), None)
+                if not remaining:
+                    del self._timers[alarm_id]
             self._spawn(make())
 
-        self._timers[key] = self._clock.call_at(due, fire)
+        of_alarm[(kind, role_id)] = self._clock.call_at(due, fire)
 
     def disarm(self, state: AlarmState) -> None:
-        for key in [k for k in self._timers if k[1] == state.alarm_id]:
-            self._timers.pop(key).cancel()
+        for handle in self._timers.pop(state.alarm_id, {}).values():
+            handle.cancel()
 
     def close(self) -> None:
-        for handle in self._timers.values():
-            handle.cancel()
+        for of_alarm in self._timers.values():
+            for handle in of_alarm.values():
+                handle.cancel()
         self._timers.clear()
         self._updates.close()
 
