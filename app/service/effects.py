@@ -103,7 +103,8 @@ class EffectRunner:
                 case fx.PushReminder(role_id=role, person_ids=persons, kind=kind):
                     n.reminder(state, office, role, persons, kind.value)
                 case fx.PushUpdate():
-                    self._updates.update(state, office, last)
+                    raised = any(isinstance(e, ev.AlarmRaised) for e in decision.events)
+                    self._updates.update(state, office, last, raised=raised)
                 case fx.PushClosed():
                     n.closed(state, office)
                 case fx.PushLockdown(on=on):

@@ -151,18 +151,47 @@ async def test_a_restarted_counter_after_the_close_is_a_new_alarm() -> None:
     assert second not in (None, alarm_id)
 
 
+async def test_the_raise_update_waits_its_second_and_an_accept_within_it_replaces_it() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    told = {what for kind, what in w.notifier.sent if kind in ("offer", "notice")}
+    assert told and updates(w, alarm_id) == 0  # the offers went out at once; the table waits
+    await w.clock.advance(0.3)
+    await w.dispatcher.handle(
+        w.office, alarm_id, cmd.AcceptRole(person_id="lise", role_id="leader")
+    )
+    assert updates(w, alarm_id) == 1  # the accept at once, with its holder
+    assert w.notifier.updated[-1].slot("leader").holder_id == "lise"
+    await w.clock.advance(2)
+    assert updates(w, alarm_id) == 1  # the raise's own table never follows it
+
+
+async def test_without_an_answer_the_raise_update_goes_out_when_its_second_is_over() -> None:
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    await w.clock.advance(0.9)
+    assert updates(w, alarm_id) == 0
+    await w.clock.advance(0.2)
+    assert updates(w, alarm_id) == 1
+    assert w.notifier.updated[-1].slot("leader").status.value == "offered"
+
+
 async def test_repeat_updates_within_a_second_are_folded_but_an_answer_goes_at_once() -> None:
     w = World()
     w.present("lise", "per", "gro")
     alarm_id = await press(w, 1)
-    assert alarm_id is not None and updates(w, alarm_id) == 1  # the raise's, at once
+    assert alarm_id is not None and updates(w, alarm_id) == 0  # the raise's, held a second
     await w.clock.advance(0.1)
-    await press(w, 2)  # the first repeat after the raise's update: within the second
+    await press(w, 2)  # a repeat within the raise's second: folded into its update
     await w.clock.advance(0.1)
     await press(w, 3)
-    assert updates(w, alarm_id) == 1  # held: the second is not over
+    assert updates(w, alarm_id) == 0  # held: the second is not over
     await w.clock.advance(1)
-    assert updates(w, alarm_id) == 2  # one update for both, with the newest state
+    assert updates(w, alarm_id) == 1  # one update for the raise and both, the newest state
     await w.clock.advance(0.1)
     await press(w, 4)  # held again ...
     held = updates(w, alarm_id)
