@@ -31,6 +31,15 @@ async def press(
     return await w.dispatcher.press(w.office, key, gesture, device_ts=ts)
 
 
+async def pressed_once() -> tuple[World, str]:
+    """Lise, Per and Gro present, the desk button pressed once: its alarm."""
+    w = World()
+    w.present("lise", "per", "gro")
+    alarm_id = await press(w, 1)
+    assert alarm_id is not None
+    return w, alarm_id
+
+
 async def test_a_flood_is_one_alarm_with_every_press_counted_and_about_one_row_a_second() -> None:
     w = World()
     w.present("lise", "per", "gro")
@@ -58,10 +67,7 @@ async def test_a_flood_is_one_alarm_with_every_press_counted_and_about_one_row_a
 
 
 async def test_a_hold_after_a_click_raises_the_level_at_once_after_the_held_presses() -> None:
-    w = World()
-    w.present("lise", "per", "gro")
-    alarm_id = await press(w, 1)
-    assert alarm_id is not None
+    w, alarm_id = await pressed_once()
     await w.clock.advance(0.1)
     await press(w, 2)  # held: within the second of the raise
     assert not any(isinstance(e, ev.PressRepeated) for e in await events_of(w, alarm_id))
@@ -75,10 +81,7 @@ async def test_a_hold_after_a_click_raises_the_level_at_once_after_the_held_pres
 
 
 async def test_the_all_clear_records_the_held_presses_before_it() -> None:
-    w = World()
-    w.present("lise", "per", "gro")
-    alarm_id = await press(w, 1)
-    assert alarm_id is not None
+    w, alarm_id = await pressed_once()
     await w.dispatcher.handle(
         w.office, alarm_id, cmd.AcceptRole(person_id="lise", role_id="leader")
     )
@@ -100,10 +103,7 @@ async def close(w: World, alarm_id: str) -> None:
 
 
 async def test_a_flood_still_queued_after_the_all_clear_raises_no_second_alarm() -> None:
-    w = World()
-    w.present("lise", "per", "gro")
-    alarm_id = await press(w, 1)
-    assert alarm_id is not None
+    w, alarm_id = await pressed_once()
     for seq in range(2, 50):
         await w.clock.advance(0.005)
         await press(w, seq)
@@ -152,10 +152,7 @@ async def test_a_restarted_counter_after_the_close_is_a_new_alarm() -> None:
 
 
 async def test_the_raise_update_waits_its_second_and_an_accept_within_it_replaces_it() -> None:
-    w = World()
-    w.present("lise", "per", "gro")
-    alarm_id = await press(w, 1)
-    assert alarm_id is not None
+    w, alarm_id = await pressed_once()
     told = {what for kind, what in w.notifier.sent if kind in ("offer", "notice")}
     assert told and updates(w, alarm_id) == 0  # the offers went out at once; the table waits
     await w.clock.advance(0.3)
@@ -169,10 +166,7 @@ async def test_the_raise_update_waits_its_second_and_an_accept_within_it_replace
 
 
 async def test_without_an_answer_the_raise_update_goes_out_when_its_second_is_over() -> None:
-    w = World()
-    w.present("lise", "per", "gro")
-    alarm_id = await press(w, 1)
-    assert alarm_id is not None
+    w, alarm_id = await pressed_once()
     await w.clock.advance(0.9)
     assert updates(w, alarm_id) == 0
     await w.clock.advance(0.2)
@@ -181,10 +175,8 @@ async def test_without_an_answer_the_raise_update_goes_out_when_its_second_is_ov
 
 
 async def test_repeat_updates_within_a_second_are_folded_but_an_answer_goes_at_once() -> None:
-    w = World()
-    w.present("lise", "per", "gro")
-    alarm_id = await press(w, 1)
-    assert alarm_id is not None and updates(w, alarm_id) == 0  # the raise's, held a second
+    w, alarm_id = await pressed_once()
+    assert updates(w, alarm_id) == 0  # the raise's, held a second
     await w.clock.advance(0.1)
     await press(w, 2)  # a repeat within the raise's second: folded into its update
     await w.clock.advance(0.1)
