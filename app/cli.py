@@ -159,13 +159,17 @@ their tasks are cancelled; without it uvicorn waits for every handset to hang up
 
 
 def _banner(settings: Settings) -> str:
-    """What to try first; URLs are shown without their passwords (issue 12, hole 3)."""
+    """What to try first; URLs are shown without their passwords (issue 12, hole 3). The demo
+    office's tokens and button only when the demo office is what is served."""
     from app.redact import redact_url
+    from app.shipped import demo_office
 
     base = f"http://{settings.host}:{settings.port}"
     broker, db_url = redact_url(settings.broker_url), redact_url(settings.db)
-    lines = [
-        f"Rollekort on {base}  (broker {broker}, db {db_url})",
+    lines = [f"Rollekort on {base}  (broker {broker}, db {db_url})"]
+    if settings.config.resolve() != demo_office().resolve():
+        return "\n".join([*lines, f"  offices:   {settings.config}"])
+    lines += [
         f"  handset:   {base}/handset?token=demo-leader   (also demo-deputy, demo-guard)",
         f"  press:     rollekort sim press desk-1 --broker {broker}",
         f"  alarms:    curl -H 'Authorization: Bearer demo-coordinator' {base}/api/v1/alarms",

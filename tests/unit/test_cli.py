@@ -3,9 +3,12 @@ and `serve` refuses an office file with errors before it starts anything."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.cli import _banner, cli
+from app.settings import Settings
 from tests.conftest import DEMO_OFFICE, ROOT
 
 runner = CliRunner()
@@ -43,3 +46,11 @@ def test_bench_lists_every_benchmark_and_refuses_an_unknown_database() -> None:
     refused = runner.invoke(cli, ["bench", "scale", "--db", "mysql"])
     assert refused.exit_code == 2
     assert "--db is sqlite or postgres" in refused.output
+
+
+def test_the_banner_names_demo_tokens_only_when_the_demo_office_is_served(tmp_path: Path) -> None:
+    """An operator serving their own offices is not told to try tokens that do not exist."""
+    assert "token=demo-leader" in _banner(Settings())
+    own = _banner(Settings(config=tmp_path / "offices"))
+    assert "demo-" not in own and "desk-1" not in own
+    assert str(tmp_path / "offices") in own
