@@ -168,46 +168,48 @@ class EffectRunner:
     def _arm_deadline(self, state: AlarmState, role_id: str, offer_no: int, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id
         self._arm(
-            ("deadline", alarm_id, role_id),
+            alarm_id,
+            ("deadline", role_id),
             due,
             lambda: self._back.expire(office_id, alarm_id, role_id, offer_no),
         )
 
     def _arm_repeats(self, state: AlarmState, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id
-        key = ("repeats", alarm_id, "")
-        if ("repeats", "") not in self._timers.get(alarm_id, {}):  # one per held second
-            self._arm(key, due, lambda: self._back.record_repeats(office_id, alarm_id))
+        timer = ("repeats", "")
+        if timer not in self._timers.get(alarm_id, {}):  # one per held second
+            self._arm(alarm_id, timer, due, lambda: self._back.record_repeats(office_id, alarm_id))
 
     def _arm_reminder(self, state: AlarmState, role_id: str, due: datetime) -> None:
         office_id, alarm_id = state.office_id, state.alarm_id
         self._arm(
-            ("reminder", alarm_id, role_id),
+            alarm_id,
+            ("reminder", role_id),
             due,
             lambda: self._back.remind(office_id, alarm_id, role_id),
         )
 
     def _arm(
         self,
-        key: tuple[str, str, str],
+        alarm_id: str,
+        timer: tuple[str, str],  # (kind, role): one of each per alarm
         due: datetime,
         make: Callable[[], Coroutine[Any, Any, None]],
     ) -> None:
-        kind, alarm_id, role_id = key
         of_alarm = self._timers.setdefault(alarm_id, {})
-        previous = of_alarm.pop((kind, role_id), None)
+        previous = of_alarm.pop(timer, None)
         if previous is not None:
             previous.cancel()
 
         def fire() -> None:
             remaining = self._timers.get(alarm_id)
             if remaining is not None:
-                remaining.pop((kind, role_id), None)
+                remaining.pop(timer, None)
                 if not remaining:
                     del self._timers[alarm_id]
             self._spawn(make())
 
-        of_alarm[(kind, role_id)] = self._clock.call_at(due, fire)
+        of_alarm[timer] = self._clock.call_at(due, fire)
 
     def disarm(self, state: AlarmState) -> None:
         for handle in self._timers.pop(state.alarm_id, {}).values():
