@@ -25,7 +25,6 @@ from app.service.push import PushService, SentPush
 
 log = structlog.get_logger(__name__)
 
-Key = tuple[str, str, str]  # alarm, role, person (as the alarm names them)
 Reached = Callable[[str, str, str, str, str], Coroutine[Any, Any, None]]
 Missed = Callable[[str, str, str, str], Coroutine[Any, Any, None]]
 
@@ -42,52 +41,55 @@ class OfferTracker:
         self.wait = wait
         self.on_reached: Reached = _nothing  # (office, alarm, role, person, channel)
         self.on_missed: Missed = _nothing  # (office, alarm, role, person)
-        self._state: dict[Key, str] = {}
-        self._timers: dict[Key, Cancellable] = {}
+        # alarm → (role, person) → its state and its wait: a closing alarm's are found without
+        # a scan of every offer of every open alarm
+        self._state: dict[str, dict[tuple[str, str], str]] = {}
+        self._timers: dict[str, dict[tuple[str, str], Cancellable]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def expect(self, office_id: str, alarm_id: str, role_id: str, person_id: str) -> None:
-        key = (alarm_id, role_id, person_id)
-        if self._state.get(key) in (PENDING, REACHED):
+        offer, states = (role_id, person_id), self._state.setdefault(alarm_id, {})
+        if states.get(offer) in (PENDING, REACHED):
             return  # asked again (an arrival, a snapshot): the first wait still runs
-        self._state[key] = PENDING
+        states[offer] = PENDING
         due = self._clock.now() + self.wait
-        self._timers[key] = self._clock.call_at(due, lambda: self._expired(office_id, key))
+        expired = lambda: self._expired(office_id, alarm_id, offer)  # noqa: E731
+        self._timers.setdefault(alarm_id, {})[offer] = self._clock.call_at(due, expired)
 
     def confirmed(
         self, office_id: str, alarm_id: str, role_id: str, person_id: str, channel: str
     ) -> None:
         """A phone showed the offer. Recorded once per offer, also when it comes late."""
-        key = (alarm_id, role_id, person_id)
-        if self._state.get(key) == REACHED:
+        offer, states = (role_id, person_id), self._state.setdefault(alarm_id, {})
+        if states.get(offer) == REACHED:
             return
-        self._state[key] = REACHED
-        timer = self._timers.pop(key, None)
+        states[offer] = REACHED
+        timer = self._timers.get(alarm_id, {}).pop(offer, None)
         if timer is not None:
             timer.cancel()
         self._spawn(self.on_reached(office_id, alarm_id, role_id, person_id, channel))
 
     def status(self, alarm_id: str, role_id: str, person_id: str) -> str | None:
-        return self._state.get((alarm_id, role_id, person_id))
+        return self._state.get(alarm_id, {}).get((role_id, person_id))
 
     def forget(self, alarm_id: str) -> None:
-        for key in [k for k in self._state if k[0] == alarm_id]:
-            del self._state[key]
-            timer = self._timers.pop(key, None)
-            if timer is not None:
-                timer.cancel()
+        self._state.pop(alarm_id, None)
+        for timer in self._timers.pop(alarm_id, {}).values():
+            timer.cancel()
 
     def close(self) -> None:
-        for timer in self._timers.values():
-            timer.cancel()
+        for timers in self._timers.values():
+            for timer in timers.values():
+                timer.cancel()
         self._timers.clear()
 
-    def _expired(self, office_id: str, key: Key) -> None:
-        self._timers.pop(key, None)
-        if self._state.get(key) != PENDING:
+    def _expired(self, office_id: str, alarm_id: str, offer: tuple[str, str]) -> None:
+        self._timers.get(alarm_id, {}).pop(offer, None)
+        states = self._state.get(alarm_id, {})
+        if states.get(offer) != PENDING:
             return
-        self._state[key] = MISSED
-        alarm_id, role_id, person_id = key
+        states[offer] = MISSED
+        role_id, person_id = offer
         log.warning("offer not confirmed by any phone", alarm_id=alarm_id, role_id=role_id)
         self._spawn(self.on_missed(office_id, alarm_id, role_id, person_id))
 
